@@ -1,0 +1,354 @@
+"""The menta API client: one method per endpoint of the contract.
+
+Every answer goes through ``_call``, which maps the envelope and the HTTP status to
+the exceptions of ``salwidgets.errors`` and hands ``data`` to a parser of
+``salwidgets.wire``. Callers get typed objects, never raw dicts.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import requests
+
+from salwidgets import wire
+from salwidgets.conf import get_config
+from salwidgets.errors import (
+    MalformedResponse,
+    MentaError,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+    ValidationFailed,
+)
+from salwidgets.transport import RawResponse, Transport, retry_after_seconds
+
+T = TypeVar("T")
+
+# Contract limits: callers split larger sets.
+MAX_TICKETS_PER_CALL = 100
+MAX_BULK_PAIRS = 50
+MAX_LEADS_PER_CALL = 1000
+
+LEAD_PATHS = {
+    "ticket-leads": ("/v1/marketdata/ticket-leads", "/v1/marketdata/ticket-leads/bulk"),
+    "users": ("/v1/marketdata/users", "/v1/marketdata/users/bulk"),
+}
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _accept(data: Any) -> None:
+    """Parser for calls whose answer carries nothing the caller needs."""
+
+
+class MentaClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        connect_timeout: float = 1.0,
+        read_timeout: float = 2.0,
+        push_read_timeout: float = 10.0,
+        leads_path_family: str = "ticket-leads",
+        transport: Transport | None = None,
+        **transport_options: Any,
+    ) -> None:
+        if leads_path_family not in LEAD_PATHS:
+            raise ValueError(f"leads_path_family must be one of {', '.join(LEAD_PATHS)}")
+        self.transport = transport or Transport(base_url=base_url, api_key=api_key, **transport_options)
+        self.read_timeouts = (connect_timeout, read_timeout)
+        self.push_timeouts = (connect_timeout, push_read_timeout)
+        self.lead_path, self.bulk_lead_path = LEAD_PATHS[leads_path_family]
+
+    @classmethod
+    def from_settings(cls, *, session: requests.Session | None = None) -> MentaClient:
+        config = get_config()
+        return cls(
+            base_url=config["BASE_URL"],
+            api_key=config["API_KEY"],
+            connect_timeout=config["CONNECT_TIMEOUT"],
+            read_timeout=config["READ_TIMEOUT"],
+            push_read_timeout=config["PUSH_READ_TIMEOUT"],
+            leads_path_family=config["LEADS_PATH_FAMILY"],
+            max_retries=config["MAX_RETRIES"],
+            retry_budget=config["RETRY_BUDGET"],
+            backoff_base=config["BACKOFF_BASE"],
+            backoff_cap=config["BACKOFF_CAP"],
+            max_response_bytes=config["MAX_RESPONSE_BYTES"],
+            pool_size=config["POOL_SIZE"],
+            session=session,
+        )
+
+    def __repr__(self) -> str:
+        return f"MentaClient(base_url={self.transport.base_url!r}, api_key='***')"
+
+    # --- the one place answers are read -----------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        retry: bool,
+        push: bool = False,
+    ) -> T:
+        clean_params = {key: value for key, value in (params or {}).items() if value is not None}
+        response = self.transport.request(
+            method,
+            path,
+            params=clean_params,
+            json=body,
+            timeout=self.push_timeouts if push else self.read_timeouts,
+            retry=retry,
+        )
+        envelope = self._envelope(response)
+        if response.status >= 400 or envelope.error_message is not None:
+            raise self._error(response, envelope)
+        try:
+            return parse(envelope.data)
+        except wire.WireError as exc:
+            raise MalformedResponse(
+                f"menta answer to {method} {path} has an unexpected shape: {exc}",
+                status=response.status,
+                request_id=response.request_id,
+            ) from exc
+
+    @staticmethod
+    def _envelope(response: RawResponse) -> wire.Envelope:
+        try:
+            return wire.parse_envelope(json.loads(response.body))
+        except (ValueError, wire.WireError) as exc:
+            if response.status >= 500:
+                raise Unavailable(
+                    f"menta failed with HTTP {response.status}",
+                    status=response.status,
+                    request_id=response.request_id,
+                ) from exc
+            raise MalformedResponse(
+                f"menta answer is not a valid envelope: {exc}",
+                status=response.status,
+                request_id=response.request_id,
+            ) from exc
+
+    @staticmethod
+    def _error(response: RawResponse, envelope: wire.Envelope) -> MentaError:
+        status = response.status
+        message = envelope.error_message or f"menta answered HTTP {status}"
+        kwargs: dict[str, Any] = {"status": status, "request_id": response.request_id}
+        if status == 429:
+            return RateLimited(message, retry_after=retry_after_seconds(response.headers), **kwargs)
+        error_class: type[MentaError]
+        if status in (401, 403):
+            error_class = Unauthorized
+        elif status == 404:
+            error_class = NotFound
+        elif status >= 500:
+            error_class = Unavailable
+        elif 400 <= status < 500:
+            error_class = ValidationFailed
+        else:
+            error_class = MalformedResponse
+        return error_class(message, **kwargs)
+
+    # --- Smart Access Layer (contract 2) ------------------------------------------------------
+
+    def access_layer(
+        self,
+        type: str,
+        *,
+        event_id: str | None = None,
+        show_id: str | None = None,
+        lang: str | None = None,
+    ) -> wire.AccessLayer:
+        params = {"type": type, "eventId": event_id, "showId": show_id, "lang": lang}
+        return self._call("GET", "/v1/wrapper/accesslayer", wire.parse_access_layer, params=params, retry=True)
+
+    def ticket_access(
+        self, user: str, ticket_ids: Iterable[str], *, lang: str | None = None
+    ) -> list[wire.TicketAccess]:
+        """Status and CTAs of each ticket, in calls of at most 100 tickets."""
+        result: list[wire.TicketAccess] = []
+        for chunk in _chunks(list(ticket_ids), MAX_TICKETS_PER_CALL):
+            body = wire.ticket_access_body(user, chunk)
+            result += self._call(
+                "POST", "/v1/wrapper/accesslayer", wire.parse_ticket_access,
+                params={"lang": lang}, body=body, retry=True,
+            )
+        return result
+
+    def order_access(
+        self, user: str, order_ids: Iterable[str], *, lang: str | None = None
+    ) -> list[wire.OrderAccess]:
+        """Status and CTAs of each order, in calls of at most 100 orders."""
+        result: list[wire.OrderAccess] = []
+        for chunk in _chunks(list(order_ids), MAX_TICKETS_PER_CALL):
+            body = wire.order_access_body(user, chunk)
+            result += self._call(
+                "POST", "/v1/wrapper/accesslayer", wire.parse_order_access,
+                params={"lang": lang}, body=body, retry=True,
+            )
+        return result
+
+    def access_layer_bulk(
+        self, type: str, pairs: Iterable[tuple[str, str]], *, lang: str | None = None
+    ) -> list[wire.ShowComponents]:
+        """Components for many (event id, show id) pairs, in calls of at most 50 pairs."""
+        result: list[wire.ShowComponents] = []
+        for chunk in _chunks(list(pairs), MAX_BULK_PAIRS):
+            result += self._call(
+                "POST", "/v1/wrapper/accesslayer/bulk", wire.parse_bulk,
+                params={"type": type, "lang": lang}, body=wire.bulk_body(chunk), retry=True,
+            )
+        return result
+
+    # --- one-time token (contract 3) ----------------------------------------------------------
+
+    def one_time_token(self, user: str, *, method: str | None = None) -> wire.OneTimeToken:
+        # Not retried: a token minted by a lost answer would be wasted, and the click can be repeated.
+        params = {"user": user, "method": method}
+        return self._call("GET", "/v1/auth/oneTimeToken", wire.parse_token, params=params, retry=False)
+
+    # --- marketplace URLs (contract 4) --------------------------------------------------------
+
+    def _url(self, path: str, params: Mapping[str, Any]) -> str:
+        return self._call("GET", path, wire.parse_url, params=params, retry=True)
+
+    def buying_flow_url(
+        self,
+        event_id: str,
+        show_id: str,
+        *,
+        return_to: str,
+        lang: str | None = None,
+        ticket_option_id: str | None = None,
+    ) -> str:
+        return self._url(
+            "/v1/marketplace/buyingflow/url/entrypoint",
+            {
+                "externalReferenceEventId": event_id,
+                "showId": show_id,
+                "returnTo": return_to,
+                "lang": lang,
+                "ticketOptionId": ticket_option_id,
+            },
+        )
+
+    def selling_flow_url(self, ticket_id: str, *, lang: str | None = None) -> str:
+        return self._url("/v1/marketplace/sellingflow/url/entrypoint", {"ticketId": ticket_id, "lang": lang})
+
+    def order_selling_flow_url(self, order_id: str, *, lang: str | None = None) -> str:
+        return self._url("/v1/marketplace/sellingflow/url/order/entrypoint", {"orderId": order_id, "lang": lang})
+
+    def selling_details_url(self, ticket_id: str, *, seller_email: str | None = None) -> str:
+        return self._url(
+            "/v1/marketplace/sellingflow/details/url", {"ticketId": ticket_id, "sellerEmail": seller_email}
+        )
+
+    def sale_public_url(self, ticket_id: str, *, lang: str) -> str:
+        return self._url("/v1/events/tickets/salePublicUrl", {"ticketId": ticket_id, "lang": lang})
+
+    def listing_for_ticket(self, ticket_id: str, *, seller_email: str | None = None) -> wire.Listing:
+        return self._call(
+            "GET", f"/v1/marketplace/listings/ticket/{_segment(ticket_id)}", wire.parse_listing,
+            params={"sellerEmail": seller_email}, retry=True,
+        )
+
+    def terminate_listing(self, ticket_id: str) -> None:
+        self._call("DELETE", f"/v1/marketplace/items/ticket/{_segment(ticket_id)}", _accept, retry=False)
+
+    # --- what the platform pushes (contract 5) ------------------------------------------------
+
+    def create_event(self, event: Mapping[str, Any]) -> None:
+        self._call("POST", "/v1/events", _accept, body=event, retry=False, push=True)
+
+    def update_event(self, event: Mapping[str, Any]) -> None:
+        """Full replace of an event (an upsert, so it is retried)."""
+        self._call("PUT", "/v1/events", _accept, body=event, retry=True, push=True)
+
+    def cancel_event(self, event_id: str, *, show_id: str | None = None) -> None:
+        self._call(
+            "POST", f"/v1/events/{_segment(event_id)}/cancellation", _accept,
+            params={"showId": show_id}, retry=False, push=True,
+        )
+
+    def define_rules(self, rules: Sequence[Mapping[str, Any]]) -> None:
+        self._call("POST", "/v1/events/rules", _accept, body=list(rules), retry=True, push=True)
+
+    def create_tickets(self, tickets: Sequence[Mapping[str, Any]]) -> None:
+        """Queue tickets for asynchronous creation (for volume)."""
+        self._call("POST", "/v1/tickets", _accept, body=list(tickets), retry=False, push=True)
+
+    def sync_tickets(self, tickets: Sequence[Mapping[str, Any]]) -> None:
+        """Create tickets synchronously (menta allows 60 such calls a minute)."""
+        self._call("POST", "/v1/sync/tickets", _accept, body=list(tickets), retry=False, push=True)
+
+    def update_ticket(self, ticket_id: str, ticket: Mapping[str, Any]) -> None:
+        self._call("PUT", f"/v1/tickets/{_segment(ticket_id)}", _accept, body=ticket, retry=True, push=True)
+
+    def delete_ticket(self, ticket_id: str) -> None:
+        self._call("DELETE", f"/v1/tickets/{_segment(ticket_id)}", _accept, retry=False, push=True)
+
+    def admit_ticket(self, ticket_id: str) -> None:
+        self._call(
+            "POST", f"/v1/tickets/{_segment(ticket_id)}/eventAdmission", _accept, retry=False, push=True
+        )
+
+    def admit_tickets(self, admissions: Iterable[tuple[str, str]]) -> None:
+        """Register admissions, given as (ticket id, ISO 8601 entry date) pairs."""
+        body = wire.admission_body(admissions)
+        self._call("POST", "/v1/tickets/batch/eventAdmission", _accept, body=body, retry=False, push=True)
+
+    # --- market data (contract 6) -------------------------------------------------------------
+
+    def update_inventory(
+        self, event_id: str, inventory: Mapping[str, Any], *, show_id: str | None = None
+    ) -> None:
+        self._call(
+            "PUT", f"/v1/marketdata/events/{_segment(event_id)}/inventory", _accept,
+            params={"showId": show_id}, body=inventory, retry=True, push=True,
+        )
+
+    def update_inventory_details(self, event_id: str, items: Sequence[Mapping[str, Any]]) -> None:
+        self._call(
+            "PUT", f"/v1/marketdata/events/{_segment(event_id)}/inventory/details", _accept,
+            body={"items": list(items)}, retry=True, push=True,
+        )
+
+    def send_lead(self, lead: Mapping[str, Any]) -> None:
+        """Send one lead; an upsert on (buyer identifier, event, show), so it is retried."""
+        self._call("POST", self.lead_path, _accept, body=lead, retry=True, push=True)
+
+    def send_leads(self, leads: Sequence[Mapping[str, Any]]) -> wire.BulkLeadResult:
+        """Send leads in calls of at most 1000; rejected indexes refer to ``leads``."""
+        result = wire.BulkLeadResult(accepted=0)
+        for start in range(0, len(leads), MAX_LEADS_PER_CALL):
+            chunk = list(leads[start : start + MAX_LEADS_PER_CALL])
+            result += self._call(
+                "POST", self.bulk_lead_path,
+                functools.partial(wire.parse_bulk_leads, offset=start),
+                body=chunk, retry=True, push=True,
+            )
+        return result
+
+
+@functools.cache
+def get_client() -> MentaClient:
+    """The process-wide client built from settings (its connection pool is shared)."""
+    return MentaClient.from_settings()

@@ -1,0 +1,59 @@
+"""``python -m salwidgets.sandbox``: run the local menta sandbox on 127.0.0.1.
+
+Prints ``menta sandbox listening on <url>`` once it accepts connections (``--port 0``
+picks a free port; the line tells which), which is what ``process.start`` waits for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m salwidgets.sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8001")))
+    parser.add_argument("--db", help="SQLite file that keeps the sandbox's state")
+    parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    args = parser.parse_args(argv)
+    if args.db:
+        os.environ["SANDBOX_DB"] = args.db
+    # The sandbox is its own Django project, whatever the environment says for the site.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "salwidgets.sandbox.settings"
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+
+    Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", verbosity=0, interactive=False)
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, format: str, *log_args: Any) -> None:
+            pass
+
+    handler = QuietHandler if args.quiet else WSGIRequestHandler
+    # A thread per request: a request held by the ``hang`` fault never blocks the others.
+    server = ThreadedWSGIServer((args.host, args.port), handler)
+    server.set_app(get_wsgi_application())
+    host, port = server.server_address[:2]
+    print(f"menta sandbox listening on http://{host}:{port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SandboxConfig(AppConfig):
+    name = "salwidgets.sandbox"
+    label = "menta_sandbox"
+    verbose_name = "menta sandbox"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,127 @@
+"""The sandbox's control API (not part of menta): request counts and switchable faults.
+
+State lives in this process (the sandbox runs as one process with a thread per
+request), guarded by one lock, so counts are exact under concurrency.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections import Counter
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+MODES = ("normal", "down", "hang", "malformed", "oversized")
+# How long a hanging request is held at most before the thread gives up on it.
+HANG_LIMIT_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class Faults:
+    mode: str = "normal"
+    latencyMs: int = 0  # noqa: N815 (the control API's own field names)
+    errorRate: float = 0.0  # noqa: N815
+
+    def draw_error(self) -> bool:
+        return self.errorRate > 0 and random.random() < self.errorRate
+
+
+class _State:
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._counts: Counter[str] = Counter()
+        self._faults = Faults()
+
+    def count(self, key: str) -> None:
+        with self._lock:
+            self._counts[key] += 1
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+    @property
+    def faults(self) -> Faults:
+        with self._lock:
+            return self._faults
+
+    def set_faults(self, faults: Faults) -> None:
+        with self._lock:
+            self._faults = faults
+            self._lock.notify_all()
+
+    def wait_while_hanging(self) -> None:
+        """Block until the mode is no longer ``hang`` (or the hang limit passes)."""
+        with self._lock:
+            self._lock.wait_for(lambda: self._faults.mode != "hang", timeout=HANG_LIMIT_SECONDS)
+
+
+state = _State()
+
+
+def parse_faults(body: bytes, current: Faults) -> Faults:
+    """Apply a PUT body (any subset of the fields) to ``current``; ValueError names the bad field."""
+    try:
+        changes = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise ValueError("body is not valid JSON") from exc
+    if not isinstance(changes, dict):
+        raise ValueError("body must be an object")
+    unknown = set(changes) - {"mode", "latencyMs", "errorRate"}
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    faults = current
+    if "mode" in changes:
+        if changes["mode"] not in MODES:
+            raise ValueError(f"mode must be one of: {', '.join(MODES)}")
+        faults = replace(faults, mode=changes["mode"])
+    if "latencyMs" in changes:
+        latency = changes["latencyMs"]
+        if not isinstance(latency, int) or isinstance(latency, bool) or not 0 <= latency <= 600_000:
+            raise ValueError("latencyMs must be an integer from 0 to 600000")
+        faults = replace(faults, latencyMs=latency)
+    if "errorRate" in changes:
+        rate = changes["errorRate"]
+        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 1:
+            raise ValueError("errorRate must be a number from 0 to 1")
+        faults = replace(faults, errorRate=float(rate))
+    return faults
+
+
+def _not_allowed(allowed: str) -> HttpResponse:
+    response = JsonResponse({"message": f"method not allowed; use {allowed}"}, status=405)
+    response["Allow"] = allowed
+    return response
+
+
+@csrf_exempt
+def stats(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return JsonResponse({"requests": state.counts()})
+    if request.method == "DELETE":
+        state.reset_counts()
+        return JsonResponse({"requests": {}})
+    return _not_allowed("GET, DELETE")
+
+
+@csrf_exempt
+def faults(request: HttpRequest) -> HttpResponse:
+    if request.method == "PUT":
+        try:
+            state.set_faults(parse_faults(request.body, state.faults))
+        except ValueError as exc:
+            return JsonResponse({"message": str(exc)}, status=400)
+    elif request.method == "DELETE":
+        state.set_faults(Faults())
+    elif request.method != "GET":
+        return _not_allowed("GET, PUT, DELETE")
+    return JsonResponse(asdict(state.faults))

@@ -1,0 +1,352 @@
+"""The sandbox's marketplace: resale rules, listings and sales, and what SAL derives from them.
+
+Everything here works on the models; ``api`` and ``hosted`` turn it into answers and pages.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from salwidgets.sandbox import wire
+from salwidgets.sandbox.models import Event, Listing, Rule, Show, Ticket
+from salwidgets.sandbox.texts import text
+
+MAX_AGE = 60
+LIST_LIMIT = 10
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "MXN": "MX$", "ARS": "AR$", "BRL": "R$"}
+
+# Builds an absolute URL of a hosted page from a URL name, its arguments and a query.
+UrlBuilder = Callable[..., str]
+
+
+class MarketError(Exception):
+    """A person's action in a hosted flow that cannot be done; the message says why."""
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    value = f"{amount:,.2f}".removesuffix(".00")
+    return f"{symbol}{value}" if symbol else f"{value} {currency}"
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResaleRule:
+    enabled: bool = True
+    max_price_percent: Decimal = Decimal(100)
+
+
+def resale_rule(event: Event, show_id: str = "", ticket_option_id: str = "") -> ResaleRule:
+    """The most specific RESALE rule for the scope; resale is on at face value when none is set."""
+    rules = {
+        (rule.show_id, rule.ticket_option_id): rule.rules
+        for rule in event.rules.filter(rule_type=wire.RESALE, price_type_id="")
+    }
+    for scope in ((show_id, ticket_option_id), (show_id, ""), ("", ticket_option_id), ("", "")):
+        if scope in rules:
+            raw = rules[scope]
+            percent = raw.get(wire.RULE_MAX_PRICE_PERCENT, 100)
+            return ResaleRule(
+                enabled=bool(raw.get(wire.RULE_ENABLED, True)),
+                max_price_percent=Decimal(str(percent)) if isinstance(percent, (int, float)) else Decimal(100),
+            )
+    return ResaleRule()
+
+
+def max_price(ticket: Ticket) -> Decimal | None:
+    """The highest price the rule allows for a ticket (None when its face value is unknown)."""
+    if ticket.price is None:
+        return None
+    rule = resale_rule(ticket.event, ticket.show_id, ticket.ticket_option_id)
+    return (ticket.price * rule.max_price_percent / 100).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
+# --- per-ticket and per-order status (contract 2.2) -----------------------------------------
+
+
+def owns(ticket: Ticket, user: str) -> bool:
+    return bool(user) and (ticket.holder_email == user.lower() or ticket.holder_id == user)
+
+
+def _sold_by(ticket: Ticket, user: str) -> Listing | None:
+    return next(
+        (item for item in ticket.listings.all() if item.status == Listing.SOLD and item.seller_email == user.lower()),
+        None,
+    )
+
+
+def active_listing(ticket: Ticket) -> Listing | None:
+    return next((item for item in ticket.listings.all() if item.status == Listing.ACTIVE), None)
+
+
+def why_not_sellable(ticket: Ticket) -> str | None:
+    """The reason a ticket cannot be listed now, or None when it can."""
+    show = Show.objects.filter(event=ticket.event, show_id=ticket.show_id).first()
+    if ticket.deleted:
+        return "ticket_invalid"
+    if ticket.event.cancelled or (show is not None and show.cancelled):
+        return "show_cancelled"
+    if ticket.admitted_at is not None:
+        return "ticket_used"
+    if not resale_rule(ticket.event, ticket.show_id, ticket.ticket_option_id).enabled:
+        return "resale_off"
+    return None
+
+
+def ticket_access(ticket: Ticket | None, user: str, lang: str, url: UrlBuilder) -> dict[str, Any]:
+    """One item of the tickets-mode answer, derived from the ticket's state and listings."""
+
+    def cta(action: str, name: str, **query: str) -> dict[str, str]:
+        assert ticket is not None
+        return wire.cta(action, text(lang, f"cta_{action.lower()}"), url(name, ticket.ticket_id, **query))
+
+    if ticket is None:
+        return wire.ticket_access("", "NOT_SELLABLE", [], reason=text(lang, "ticket_not_found"))
+    sold = _sold_by(ticket, user)
+    if sold is not None:
+        ctas = [cta("DETAILS", "sell-ticket")]
+        if not sold.payout_details:
+            ctas.append(cta("PENDING_PAYOUT_INFO", "sell-payout"))
+        return wire.ticket_access(ticket.ticket_id, "SOLD", ctas)
+    if not owns(ticket, user):
+        return wire.ticket_access(ticket.ticket_id, "NOT_SELLABLE", [], reason=text(lang, "ticket_not_found"))
+    listing = active_listing(ticket)
+    if listing is not None:
+        return wire.ticket_access(
+            ticket.ticket_id,
+            "FOR_SALE",
+            [cta("EDIT", "sell-ticket"), cta("DETAILS", "sell-ticket", view="details")],
+            listing_price=wire.money(listing.price, listing.currency),
+        )
+    reason = why_not_sellable(ticket)
+    if reason == "resale_off":
+        return wire.ticket_access(
+            ticket.ticket_id, "NOT_SELLABLE", [cta("P2P", "transfer-ticket")], reason=text(lang, reason)
+        )
+    if reason:
+        return wire.ticket_access(ticket.ticket_id, "NOT_SELLABLE", [], reason=text(lang, reason))
+    return wire.ticket_access(ticket.ticket_id, "SELLABLE", [cta("SELL", "sell-ticket")])
+
+
+def _with_listings(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return tickets.select_related("event").prefetch_related("listings")
+
+
+def tickets_for(user: str, ticket_ids: Iterable[str]) -> dict[str, Ticket]:
+    return {ticket.ticket_id: ticket for ticket in _with_listings(Ticket.objects.filter(ticket_id__in=list(ticket_ids)))}
+
+
+def order_access(order_id: str, user: str, lang: str, url: UrlBuilder) -> dict[str, Any]:
+    """One item of the orders-mode answer: the statuses of the user's tickets in it, aggregated."""
+    mine = Q(holder_email=user.lower()) | Q(listings__seller_email=user.lower(), listings__status=Listing.SOLD)
+    if "@" not in user:
+        mine |= Q(holder_id=user)
+    tickets = _with_listings(Ticket.objects.filter(mine, order_id=order_id).distinct().order_by("ticket_id"))
+    items = [ticket_access(ticket, user, lang, url) for ticket in tickets]
+    statuses = {item["status"] for item in items}
+    pending_payout = any(c["action"] == "PENDING_PAYOUT_INFO" for item in items for c in item["ctas"])
+
+    def cta(action: str, name: str) -> dict[str, str]:
+        return wire.cta(action, text(lang, f"cta_{action.lower()}"), url(name, order_id))
+
+    if not items or statuses == {"NOT_SELLABLE"}:
+        status, ctas = "NOT_SELLABLE", []
+    elif statuses == {"SOLD"}:
+        status, ctas = "SOLD", [cta("DETAILS", "sell-order")]
+    elif statuses == {"FOR_SALE"}:
+        status, ctas = "FOR_SALE", [cta("EDIT", "sell-order"), cta("DETAILS", "sell-order")]
+    elif statuses & {"FOR_SALE", "SOLD"}:
+        status, ctas = "PARTIALLY_FOR_SALE", [cta("MANAGE", "sell-order")]
+    else:
+        status, ctas = "SELLABLE", [cta("SELL", "sell-order")]
+    if pending_payout:
+        ctas.append(cta("PENDING_PAYOUT_INFO", "sell-order"))
+    return wire.order_access(order_id, status, [item["ticketId"] for item in items], ctas)
+
+
+# --- components for a show (contract 2.1 and 2.3) -------------------------------------------
+
+
+def active_listings(event: Event, show_id: str) -> QuerySet[Listing]:
+    return (
+        Listing.objects.filter(status=Listing.ACTIVE, ticket__event=event, ticket__show_id=show_id)
+        .select_related("ticket")
+        .order_by("price", "id")
+    )
+
+
+def _seat_label(ticket: Ticket, lang: str) -> str:
+    parts = [ticket.ticket_option_id or text(lang, "ticket")]
+    seat = ", ".join(
+        f"{text(lang, name)} {value}"
+        for name, value in (("section", ticket.section), ("row", ticket.row), ("seat", ticket.seat))
+        if value
+    )
+    return " · ".join([*parts, seat] if seat else parts)
+
+
+def buy_components(show: Show, lang: str, url: UrlBuilder) -> list[dict[str, Any]]:
+    """Buy entry points for a show: none when resale is off or the show is cancelled."""
+    event = show.event
+    if event.cancelled or show.cancelled or not resale_rule(event, show.show_id).enabled:
+        return []
+    page = url("buy-show", event.external_id, show.show_id)
+    how = wire.modal(
+        f"{show.show_id}-how",
+        text(lang, "how_trigger"),
+        text(lang, "how_title"),
+        text(lang, "how_body"),
+        cta=wire.link(text(lang, "see_tickets"), page),
+    )
+    listings = list(active_listings(event, show.show_id))
+    if not listings:
+        return [wire.button(f"{show.show_id}-buy", text(lang, "marketplace"), page, style="secondary"), how]
+    cheapest = listings[0]
+    badge = text(lang, "badge", count=len(listings), price=format_money(cheapest.price, cheapest.currency))
+    items = [
+        wire.listing_item(
+            listing.public_id,
+            listing.ticket.ticket_option_id,
+            _seat_label(listing.ticket, lang),
+            wire.money(listing.price, listing.currency),
+            url("buy-show", event.external_id, show.show_id, listing=listing.public_id),
+            section=listing.ticket.section,
+            row=listing.ticket.row,
+            seat=listing.ticket.seat,
+        )
+        for listing in listings[:LIST_LIMIT]
+    ]
+    by_section: dict[str, list[Listing]] = defaultdict(list)
+    for listing in listings:
+        by_section[listing.ticket.section or listing.ticket.ticket_option_id or "-"].append(listing)
+    sections = [
+        wire.map_section(
+            name,
+            name,
+            len(group),
+            url("buy-show", event.external_id, show.show_id, section=name),
+            wire.money(group[0].price, group[0].currency),
+        )
+        for name, group in sorted(by_section.items())
+    ]
+    image = show.data.get("seatMapUrl") or event.data.get("seatMapUrl")
+    return [
+        wire.button(f"{show.show_id}-buy", text(lang, "buy"), page, badge=badge),
+        wire.banner(
+            f"{show.show_id}-available",
+            text(lang, "available_title"),
+            text(lang, "available_body", count=len(listings)),
+            tone="promo",
+            cta=wire.link(text(lang, "see_tickets"), page),
+        ),
+        how,
+        wire.listing_list(
+            f"{show.show_id}-listings",
+            text(lang, "list_title"),
+            items,
+            more_url=page if len(listings) > LIST_LIMIT else None,
+        ),
+        wire.seat_map(f"{show.show_id}-map", text(lang, "map_title"), sections, image_url=image),
+    ]
+
+
+def sell_components(event: Event | None, show: Show | None, lang: str, url: UrlBuilder) -> list[dict[str, Any]]:
+    """Seller entry points: an invitation to resell, unless resale is off for the scope."""
+    if event is not None:
+        if event.cancelled or (show is not None and show.cancelled):
+            return []
+        if not resale_rule(event, show.show_id if show else "").enabled:
+            return []
+    page = url("sell-home")
+    return [
+        wire.banner(
+            "sell-invite",
+            text(lang, "sell_title"),
+            text(lang, "sell_body"),
+            tone="promo",
+            cta=wire.link(text(lang, "sell_cta"), page),
+        ),
+        wire.modal(
+            "sell-how",
+            text(lang, "sell_how_trigger"),
+            text(lang, "sell_how_title"),
+            text(lang, "sell_how_body"),
+            cta=wire.link(text(lang, "sell_cta"), page),
+        ),
+    ]
+
+
+# --- what people do in the hosted flows -----------------------------------------------------
+
+
+def _parse_price(raw: str) -> Decimal:
+    try:
+        price = Decimal(raw.strip().replace(",", "."))
+    except ArithmeticError:
+        raise MarketError("Enter the price as a number, for example 85.50.") from None
+    if not price.is_finite() or price <= 0:
+        raise MarketError("The price must be more than zero.")
+    return price.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def list_ticket(ticket: Ticket, seller: str, raw_price: str) -> Listing:
+    """Create or reprice the seller's listing of a ticket, within the resale rule."""
+    ticket = Ticket.objects.select_for_update().select_related("event").get(pk=ticket.pk)
+    if not owns(ticket, seller):
+        raise MarketError("This ticket is not yours to sell.")
+    reason = why_not_sellable(ticket)
+    if reason:
+        raise MarketError(text("en", reason))
+    price = _parse_price(raw_price)
+    ceiling = max_price(ticket)
+    if ceiling is not None and price > ceiling:
+        raise MarketError(f"The price can be at most {format_money(ceiling, ticket.currency)} for this ticket.")
+    listing = active_listing(ticket)
+    if listing is None:
+        return Listing.objects.create(
+            ticket=ticket, seller_email=seller.lower(), price=price, currency=ticket.currency or "USD"
+        )
+    listing.price = price
+    listing.save(update_fields=["price"])
+    return listing
+
+
+def withdraw(ticket: Ticket, reason: str) -> int:
+    """Withdraw the ticket's active listing, if any; answers how many were withdrawn."""
+    return Listing.objects.filter(ticket=ticket, status=Listing.ACTIVE).update(
+        status=Listing.WITHDRAWN, withdrawn_reason=reason
+    )
+
+
+@transaction.atomic
+def buy(listing_id: int, buyer: str) -> Listing:
+    """Complete the purchase of an active listing by ``buyer``."""
+    listing = Listing.objects.select_for_update().select_related("ticket").filter(pk=listing_id).first()
+    if listing is None or listing.status != Listing.ACTIVE:
+        raise MarketError("This ticket is no longer for sale.")
+    if listing.seller_email == buyer.lower():
+        raise MarketError("You cannot buy your own ticket.")
+    listing.status = Listing.SOLD
+    listing.buyer_email = buyer.lower()
+    listing.sold_at = timezone.now()
+    listing.save(update_fields=["status", "buyer_email", "sold_at"])
+    return listing
+
+
+def set_payout(listing: Listing, details: str) -> None:
+    details = details.strip()
+    if len(details) < 4:
+        raise MarketError("Enter the account where the payout should go.")
+    listing.payout_details = details[:200]
+    listing.save(update_fields=["payout_details"])

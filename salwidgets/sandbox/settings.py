@@ -1,0 +1,68 @@
+"""Settings of the sandbox process (not of the site that embeds salwidgets)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+SECRET_KEY = os.environ.get("SANDBOX_SECRET_KEY", "sandbox-only-not-a-secret")
+DEBUG = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.sessions",
+    "salwidgets.sandbox",
+]
+MIDDLEWARE = [
+    "salwidgets.sandbox.middleware.ContractMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "salwidgets.sandbox.middleware.OneTimeTokenSignInMiddleware",
+]
+ROOT_URLCONF = "salwidgets.sandbox.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("SANDBOX_DB", str(BASE_DIR.parent.parent / "var" / "sandbox.sqlite3")),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+}
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# The site and the sandbox share a host (127.0.0.1) and cookies ignore ports: keep names apart.
+SESSION_COOKIE_NAME = "menta_sandbox_session"
+CSRF_COOKIE_NAME = "menta_sandbox_csrftoken"
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+
+# What the sandbox expects in the Authorization header.
+SANDBOX_API_KEY = os.environ.get("MENTA_API_KEY") or "sandbox-demo-key"
+# The platform's ownership endpoint and its secret (contract 7); unset: not called.
+SANDBOX_VERIFY_URL = os.environ.get("SANDBOX_VERIFY_URL", "")
+SANDBOX_VERIFY_SECRET = os.environ.get("SAL_VERIFY_SECRET", "")
+SANDBOX_TOKEN_TTL = 300
+# Query parameter that carries a one-time token into a hosted page.
+SANDBOX_OTT_PARAM = "ott"
+SANDBOX_SYNC_TICKETS_PER_MINUTE = 60
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"salwidgets.sandbox": {"handlers": ["console"], "level": "INFO"}},
+}

@@ -1,0 +1,284 @@
+"""menta's wire format, sandbox side: every field name the sandbox reads or writes.
+
+The counterpart of ``salwidgets.wire`` (the client side). Both follow
+``menta-contract.md``; a change of the official schema changes these two modules.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+
+
+class ApiError(Exception):
+    """An answer other than 200, with the contract's message."""
+
+    def __init__(self, status: int, message: str, *, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def envelope(status: int, data: Any = None, message: str | None = None) -> HttpResponse:
+    body = {"status": status, "data": data, "errors": {"message": message} if message else None}
+    return HttpResponse(
+        json.dumps(body, default=_json_default), status=status, content_type="application/json"
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def money(amount: Decimal, currency: str) -> dict[str, Any]:
+    return {"amount": float(amount), "currency": currency}
+
+
+# --- request fields ------------------------------------------------------------------------
+
+# Query parameters and body fields, by the name the contract gives them.
+TYPE = "type"
+EVENT_ID = "eventId"
+SHOW_ID = "showId"
+SHOW_IDS = "showIds"
+LANG = "lang"
+USER = "user"
+METHOD = "method"
+TICKETS = "tickets"
+ORDERS = "orders"
+TICKET_ID = "ticketId"
+ORDER_ID = "orderId"
+EXTERNAL_EVENT_ID = "externalReferenceEventId"
+EXTERNAL_ID = "externalReferenceId"
+RETURN_TO = "returnTo"
+TICKET_OPTION_ID = "ticketOptionId"
+PRICE_TYPE_ID = "priceTypeId"
+SELLER_EMAIL = "sellerEmail"
+BUYER = "buyer"
+TICKET_ACCESS = "ticketAccess"
+PRICE = "price"
+PROPS = "props"
+SEATING = "seating"
+RULE_TYPE = "ruleType"
+RULES = "rules"
+ENTRY_DATE = "entryDate"
+ITEMS = "items"
+EVENT_REQUIRED_FIELDS = ("title", "description", EXTERNAL_ID, "shows", "location", "configuration")
+TICKET_REQUIRED_FIELDS = (EXTERNAL_EVENT_ID, BUYER, TICKET_ID, TICKET_ACCESS, TICKET_OPTION_ID)
+INVENTORY_NUMBERS = ("capacity", "releasedTickets", "reservedSpace", "soldPercentage")
+INVENTORY_FLAGS = ("soldOut",)
+# Reading: the resale rule of the sandbox.
+RESALE = "RESALE"
+RULE_ENABLED = "enabled"
+RULE_MAX_PRICE_PERCENT = "maxPricePercent"
+
+
+def shows_of(event: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The shows of an event push: a list of shows or an object keyed by show id (reading)."""
+    shows = event.get("shows")
+    if isinstance(shows, dict):
+        return [{**(show if isinstance(show, dict) else {}), "showId": key} for key, show in shows.items()]
+    if isinstance(shows, list):
+        return [show for show in shows if isinstance(show, dict)]
+    return []
+
+
+def show_fields(show: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(show id, name, start date) of one show of an event push."""
+    show_id = show.get("showId") or show.get("id") or ""
+    return str(show_id), str(show.get("name") or ""), str(show.get("startDate") or show.get("date") or "")
+
+
+def buyer_identity(buyer: Any) -> tuple[str, str]:
+    """(email, platform user id) of a ticket's buyer: an email string or an object."""
+    if isinstance(buyer, str):
+        return buyer.strip().lower(), ""
+    if isinstance(buyer, dict):
+        return str(buyer.get("email") or "").strip().lower(), str(buyer.get("id") or "")
+    return "", ""
+
+
+def ticket_price(ticket: Mapping[str, Any]) -> tuple[Decimal | None, str]:
+    """(amount, currency) of a ticket push: ``price`` is a number or {amount, currency}."""
+    price = ticket.get(PRICE)
+    currency = str(ticket.get("currency") or "")
+    if isinstance(price, dict):
+        currency = str(price.get("currency") or currency)
+        price = price.get("amount")
+    if isinstance(price, (int, float, str)) and not isinstance(price, bool):
+        try:
+            return Decimal(str(price)), currency
+        except ArithmeticError:
+            return None, currency
+    return None, currency
+
+
+def ticket_order_id(ticket: Mapping[str, Any]) -> str:
+    props = ticket.get(PROPS)
+    return str(props.get(ORDER_ID) or "") if isinstance(props, dict) else ""
+
+
+def ticket_seating(ticket: Mapping[str, Any]) -> tuple[str, str, str]:
+    seating = ticket.get(SEATING)
+    if not isinstance(seating, dict):
+        return "", "", ""
+    return str(seating.get("section") or ""), str(seating.get("row") or ""), str(seating.get("seat") or "")
+
+
+# --- SAL components (contract 2.1) ---------------------------------------------------------
+
+
+def button(id: str, label: str, url: str, *, style: str = "primary", badge: str | None = None) -> dict[str, Any]:
+    component = {"type": "button", "id": id, "label": label, "url": url, "style": style}
+    if badge:
+        component["badge"] = badge
+    return component
+
+
+def link(label: str, url: str) -> dict[str, str]:
+    return {"label": label, "url": url}
+
+
+def banner(id: str, title: str, body: str, *, tone: str = "info", cta: dict[str, str] | None = None) -> dict[str, Any]:
+    component: dict[str, Any] = {"type": "banner", "id": id, "title": title, "body": body, "tone": tone}
+    if cta:
+        component["cta"] = cta
+    return component
+
+
+def modal(id: str, trigger: str, title: str, body: str, *, cta: dict[str, str] | None = None) -> dict[str, Any]:
+    component: dict[str, Any] = {
+        "type": "modal", "id": id, "trigger": {"label": trigger}, "title": title, "body": body,
+    }
+    if cta:
+        component["cta"] = cta
+    return component
+
+
+def listing_item(
+    listing_id: str,
+    ticket_option_id: str,
+    label: str,
+    price: dict[str, Any],
+    url: str,
+    *,
+    section: str = "",
+    row: str = "",
+    seat: str = "",
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "listingId": listing_id, "ticketOptionId": ticket_option_id, "label": label, "price": price, "url": url,
+    }
+    for name, value in (("section", section), ("row", row), ("seat", seat)):
+        if value:
+            item[name] = value
+    return item
+
+
+def listing_list(id: str, title: str, items: Sequence[dict[str, Any]], *, more_url: str | None) -> dict[str, Any]:
+    component: dict[str, Any] = {"type": "list", "id": id, "title": title, "items": list(items)}
+    if more_url:
+        component["moreUrl"] = more_url
+    return component
+
+
+def map_section(
+    section_id: str, label: str, available: int, url: str, min_price: dict[str, Any] | None
+) -> dict[str, Any]:
+    section: dict[str, Any] = {"sectionId": section_id, "label": label, "available": available, "url": url}
+    if min_price:
+        section["minPrice"] = min_price
+    return section
+
+
+def seat_map(id: str, title: str, sections: Sequence[dict[str, Any]], *, image_url: str | None) -> dict[str, Any]:
+    component: dict[str, Any] = {"type": "map", "id": id, "title": title, "sections": list(sections)}
+    if image_url:
+        component["imageUrl"] = image_url
+    return component
+
+
+BULK_TYPES = frozenset({"button", "modal", "banner"})
+
+
+def access_layer(
+    type: str, event_id: str | None, show_id: str | None, lang: str, max_age: int, components: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "type": type, "eventId": event_id, "showId": show_id, "lang": lang, "maxAge": max_age,
+        "components": components,
+    }
+
+
+def bulk_item(event_id: str, show_id: str, components: list[dict[str, Any]], error: str | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"eventId": event_id, "showId": show_id, "components": components}
+    if error:
+        item["error"] = error
+    return item
+
+
+# --- per-ticket and per-order answers (contract 2.2) ---------------------------------------
+
+
+def cta(action: str, label: str, url: str) -> dict[str, str]:
+    return {"action": action, "label": label, "url": url}
+
+
+def ticket_access(
+    ticket_id: str,
+    status: str,
+    ctas: list[dict[str, str]],
+    *,
+    reason: str | None = None,
+    listing_price: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    item: dict[str, Any] = {"ticketId": ticket_id, "status": status, "ctas": ctas}
+    if reason:
+        item["reason"] = reason
+    if listing_price:
+        item["listing"] = {"price": listing_price}
+    return item
+
+
+def order_access(order_id: str, status: str, ticket_ids: list[str], ctas: list[dict[str, str]]) -> dict[str, Any]:
+    return {"orderId": order_id, "status": status, "ticketIds": ticket_ids, "ctas": ctas}
+
+
+def listing(listing_id: str, ticket_id: str, status: str, price: dict[str, Any], seller_email: str) -> dict[str, Any]:
+    return {
+        "listingId": listing_id, "ticketId": ticket_id, "status": status, "price": price,
+        "sellerEmail": seller_email,
+    }
+
+
+def token(value: str, expires_in: int) -> dict[str, Any]:
+    return {"token": value, "expiresIn": expires_in}
+
+
+def url(value: str) -> dict[str, str]:
+    return {"url": value}
+
+
+def bulk_leads(accepted: int, rejected: list[tuple[int, str]]) -> dict[str, Any]:
+    return {"accepted": accepted, "rejected": [{"index": index, "message": message} for index, message in rejected]}
+
+
+# --- the platform's ownership endpoint (contract 7) -----------------------------------------
+
+
+def owned_ticket_ids(answer: Any) -> set[str] | None:
+    """Ticket ids in the platform's verification answer, or None when it is not the contract's shape."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("tickets"), list):
+        return None
+    return {
+        str(ticket["ticketId"])
+        for ticket in answer["tickets"]
+        if isinstance(ticket, dict) and ticket.get("ticketId") and ticket.get("status", "VALID") == "VALID"
+    }
