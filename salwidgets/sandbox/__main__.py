@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,13 +37,16 @@ def main(argv: list[str] | None = None) -> None:
     Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     call_command("migrate", verbosity=0, interactive=False)
 
-    class QuietHandler(WSGIRequestHandler):
-        def log_message(self, format: str, *log_args: Any) -> None:
-            pass
+    token_in_url = re.compile(rf"([?&]{re.escape(settings.SANDBOX_OTT_PARAM)}=)[^&\s]+")
 
-    handler = QuietHandler if args.quiet else WSGIRequestHandler
+    class Handler(WSGIRequestHandler):
+        def log_message(self, format: str, *log_args: Any) -> None:
+            # One-time tokens are credentials: never write them to a log.
+            if not args.quiet:
+                super().log_message(format, *(token_in_url.sub(r"\1[redacted]", str(a)) for a in log_args))
+
     # A thread per request: a request held by the ``hang`` fault never blocks the others.
-    server = ThreadedWSGIServer((args.host, args.port), handler)
+    server = ThreadedWSGIServer((args.host, args.port), Handler)
     server.set_app(get_wsgi_application())
     host, port = server.server_address[:2]
     print(f"menta sandbox listening on http://{host}:{port}", flush=True)

@@ -1,0 +1,188 @@
+"""The demo's data: accounts, events, orders and tickets, and resale listings made in the sandbox.
+
+Everything is created idempotently, so ``seed_demo`` can run again on the same databases.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import requests
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.db import transaction
+from django.utils import timezone
+
+from salsite.models import Event, Order, Show, Ticket, TicketOption
+from salwidgets.client import MentaClient
+from salwidgets.errors import NotFound
+
+DEMO_PASSWORD = "demo12345"
+ADMIN_PASSWORD = "admin12345"
+
+# (external id, title, venue, city, description, resale max %, [(show id, days from now, resale on)],
+#  [(option id, name, price, currency)])
+EVENTS = [
+    (
+        "evt_2024_metallica", "Metallica: M72 World Tour", "Madison Square Garden", "New York",
+        "Two nights, no repeats: the M72 tour in the round.", 120,
+        [("show_nyc_20240815", 21, True), ("show_nyc_20240816", 22, True)],
+        [("GA", "General admission", "99.99", "USD"), ("VIP", "VIP floor", "249.00", "USD")],
+    ),
+    (
+        "evt_rosalia_motomami", "Rosalía: Motomami Live", "WiZink Center", "Madrid",
+        "Rosalía brings Motomami back to Madrid.", 100,
+        [("show_mad_night1", 35, True), ("show_mad_night2", 36, True)],
+        [("PISTA", "Pista", "65.00", "EUR"), ("GRADA", "Grada", "45.00", "EUR")],
+    ),
+    (
+        "evt_bluenote_jazz", "Blue Note Jazz Nights", "Blue Note", "New York",
+        "An intimate evening of modern jazz. Tickets are personal: resale is off for this show.", 100,
+        [("show_bluenote_1", 14, False)],
+        [("TABLE", "Table seat", "55.00", "USD")],
+    ),
+    (
+        "evt_hamilton", "Hamilton", "Richard Rodgers Theatre", "New York",
+        "The story of America then, told by America now.", 110,
+        [("show_ham_mat", 10, True), ("show_ham_eve", 10, True), ("show_ham_sun", 12, True)],
+        [("ORCH", "Orchestra", "179.00", "USD"), ("MEZZ", "Mezzanine", "129.00", "USD")],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoTicket:
+    ticket_id: str
+    order: str
+    owner: str
+    event: str
+    show: str
+    option: str
+    seat: tuple[str, str, str] = ("", "", "")
+    status: str = Ticket.Status.VALID
+
+
+TICKETS = [
+    DemoTicket("TKT-ALICE-001", "ORD-ALICE-1", "alice", "evt_2024_metallica", "show_nyc_20240815", "GA"),
+    DemoTicket("TKT-ALICE-002", "ORD-ALICE-1", "alice", "evt_2024_metallica", "show_nyc_20240815", "GA"),
+    DemoTicket("TKT-ALICE-003", "ORD-ALICE-2", "alice", "evt_rosalia_motomami", "show_mad_night1", "PISTA"),
+    DemoTicket("TKT-ALICE-004", "ORD-ALICE-2", "alice", "evt_rosalia_motomami", "show_mad_night1", "PISTA",
+               status=Ticket.Status.REFUNDED),
+    DemoTicket("TKT-ALICE-005", "ORD-ALICE-3", "alice", "evt_bluenote_jazz", "show_bluenote_1", "TABLE", ("T", "4", "2")),
+    DemoTicket("TKT-ALICE-006", "ORD-ALICE-4", "alice", "evt_hamilton", "show_ham_eve", "ORCH", ("ORCH", "F", "11")),
+    DemoTicket("TKT-ALICE-007", "ORD-ALICE-4", "alice", "evt_hamilton", "show_ham_eve", "ORCH", ("ORCH", "F", "12"),
+               status=Ticket.Status.TRANSFERRED),
+    DemoTicket("TKT-BOB-001", "ORD-BOB-1", "bob", "evt_2024_metallica", "show_nyc_20240816", "VIP", ("FLOOR", "3", "7")),
+    DemoTicket("TKT-BOB-002", "ORD-BOB-2", "bob", "evt_hamilton", "show_ham_mat", "MEZZ", ("MEZZ", "B", "5")),
+    DemoTicket("TKT-BOB-003", "ORD-BOB-2", "bob", "evt_hamilton", "show_ham_mat", "MEZZ", ("MEZZ", "B", "6"),
+               status=Ticket.Status.CANCELLED),
+    *(
+        DemoTicket(f"TKT-CAROL-{n:03}", "ORD-CAROL-1", "carol", "evt_2024_metallica", "show_nyc_20240815",
+                   "VIP" if n > 3 else "GA", ("FLOOR" if n > 3 else "A", str(n), str(10 + n)))
+        for n in range(1, 7)
+    ),
+    *(
+        DemoTicket(f"TKT-CAROL-R{n}", "ORD-CAROL-2", "carol", "evt_rosalia_motomami", "show_mad_night2", "GRADA",
+                   ("G2", "8", str(n)))
+        for n in range(1, 4)
+    ),
+]
+# Listings carol makes in menta's sell flow: ticket id -> price.
+LISTINGS = {
+    "TKT-CAROL-001": "95", "TKT-CAROL-002": "110", "TKT-CAROL-004": "260", "TKT-CAROL-005": "280",
+    "TKT-CAROL-R1": "42", "TKT-CAROL-R2": "45",
+}
+ACCOUNTS = {
+    "alice": ("Alice", "Martin"),
+    "bob": ("Bob", "Okafor"),
+    "carol": ("Carol", "Ruiz"),
+}
+
+
+def _user(username: str, first: str, last: str, password: str, *, staff: bool = False) -> AbstractUser:
+    user_model = get_user_model()
+    email = f"{username}@example.com"
+    user, created = user_model.objects.get_or_create(
+        username=email, defaults={"email": email, "first_name": first, "last_name": last}
+    )
+    if created:
+        user.set_password(password)
+        user.is_staff = user.is_superuser = staff
+        user.save()
+    return user
+
+
+@transaction.atomic
+def create_site_data() -> list[Ticket]:
+    """Accounts, events, shows, options, orders and tickets of the demo; answers the tickets."""
+    users = {name: _user(name, *names, DEMO_PASSWORD) for name, names in ACCOUNTS.items()}
+    _user("admin", "Site", "Admin", ADMIN_PASSWORD, staff=True)
+    now = timezone.now().replace(hour=20, minute=0, second=0, microsecond=0)
+    for external_id, title, venue, city, description, percent, shows, options in EVENTS:
+        event, _ = Event.objects.update_or_create(
+            external_id=external_id,
+            defaults={"title": title, "venue": venue, "city": city, "description": description,
+                      "resale_max_percent": percent},
+        )
+        for show_id, days, resale in shows:
+            Show.objects.get_or_create(
+                event=event, external_id=show_id,
+                defaults={"starts_at": now + timedelta(days=days), "resale_enabled": resale},
+            )
+        for option_id, name, price, currency in options:
+            TicketOption.objects.update_or_create(
+                event=event, external_id=option_id,
+                defaults={"name": name, "price": Decimal(price), "currency": currency},
+            )
+    tickets = []
+    for item in TICKETS:
+        owner = users[item.owner]
+        order, _ = Order.objects.get_or_create(reference=item.order, defaults={"user": owner})
+        show = Show.objects.get(event__external_id=item.event, external_id=item.show)
+        option = TicketOption.objects.get(event__external_id=item.event, external_id=item.option)
+        section, row, seat = item.seat
+        ticket, _ = Ticket.objects.get_or_create(
+            external_id=item.ticket_id,
+            defaults={"order": order, "holder": owner, "show": show, "option": option,
+                      "section": section, "row": row, "seat": seat, "status": item.status},
+        )
+        tickets.append(ticket)
+    return tickets
+
+
+_CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_ALERT = re.compile(r'role="alert">([^<]+)<')
+
+
+class SellFlowError(Exception):
+    """The sell page refused the demo's listing."""
+
+
+def list_in_sell_flow(client: MentaClient, seller: str, ticket_id: str, price: str) -> None:
+    """List a ticket the way a person does: signed into menta's sell page by a one-time token.
+
+    Only the sandbox's hosted pages are known to this function; against the real menta
+    the demo has no listings until people make them.
+    """
+    try:
+        if client.listing_for_ticket(ticket_id, seller_email=seller).status in ("ACTIVE", "SOLD"):
+            return
+    except NotFound:
+        pass
+    page = client.selling_flow_url(ticket_id)
+    token = client.one_time_token(seller).token
+    with requests.Session() as browser:
+        form = browser.get(page, params={"ott": token}, timeout=10)
+        match = _CSRF_INPUT.search(form.text)
+        if not form.ok or match is None:
+            raise SellFlowError(f"the sell page of {ticket_id} answered HTTP {form.status_code} without a form")
+        answer = browser.post(
+            form.url, data={"csrfmiddlewaretoken": match.group(1), "action": "list", "price": price},
+            headers={"Referer": form.url}, timeout=10,
+        )
+        if not answer.ok:
+            alert = _ALERT.search(answer.text)
+            raise SellFlowError(f"listing {ticket_id} at {price} was refused: {alert.group(1) if alert else answer.status_code}")

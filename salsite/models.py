@@ -1,0 +1,104 @@
+"""The ticketing site's own data: events and shows it sells, orders and the tickets in them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Event(models.Model):
+    external_id = models.SlugField(max_length=100, unique=True, help_text="The id menta knows the event by.")
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    venue = models.CharField(max_length=200)
+    city = models.CharField(max_length=100)
+    resale_max_percent = models.PositiveIntegerField(
+        default=100, help_text="Highest resale price, as a percentage of face value."
+    )
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ShowQuerySet(models.QuerySet["Show"]):
+    def upcoming(self) -> ShowQuerySet:
+        return self.filter(starts_at__gte=timezone.now()).select_related("event").order_by("starts_at")
+
+
+class Show(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="shows")
+    external_id = models.SlugField(max_length=100, help_text="The id menta knows the show by.")
+    starts_at = models.DateTimeField()
+    resale_enabled = models.BooleanField(default=True)
+
+    objects = ShowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [models.UniqueConstraint(fields=["event", "external_id"], name="unique_show_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.event.title} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class TicketOption(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="ticket_options")
+    external_id = models.SlugField(max_length=50)
+    name = models.CharField(max_length=100)
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(max_length=3, default="USD")
+
+    class Meta:
+        ordering = ["price"]
+        constraints = [models.UniqueConstraint(fields=["event", "external_id"], name="unique_option_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.price} {self.currency})"
+
+
+class Order(models.Model):
+    reference = models.SlugField(max_length=50, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        VALID = "VALID", "Valid"
+        REFUNDED = "REFUNDED", "Refunded"
+        TRANSFERRED = "TRANSFERRED", "Transferred"
+        CANCELLED = "CANCELLED", "Cancelled"
+        DELETED = "DELETED", "Deleted"
+
+    external_id = models.SlugField(max_length=100, unique=True, help_text="The id menta knows the ticket by.")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets")
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets")
+    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="tickets")
+    option = models.ForeignKey(TicketOption, on_delete=models.PROTECT, related_name="tickets")
+    section = models.CharField(max_length=20, blank=True)
+    row = models.CharField(max_length=20, blank=True)
+    seat = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALID)
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+    @property
+    def seat_label(self) -> str:
+        parts = [f"{name} {value}" for name, value in (("Section", self.section), ("Row", self.row), ("Seat", self.seat)) if value]
+        return ", ".join(parts)

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from salsite import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("events/<str:event_id>/<str:show_id>/", views.show_detail, name="show"),
+    path("my-tickets/", views.my_tickets, name="my-tickets"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]

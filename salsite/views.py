@@ -1,0 +1,36 @@
+"""The demo ticketing site's pages: the listing of upcoming shows, a show, and My tickets."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from salsite.models import Order, Show
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    shows = list(Show.objects.upcoming())
+    by_month = [(month, list(group)) for month, group in groupby(shows, key=lambda show: show.starts_at.strftime("%B %Y"))]
+    return render(request, "salsite/home.html", {"months": by_month, "shows": shows})
+
+
+def show_detail(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
+    show = get_object_or_404(Show.objects.select_related("event"), event__external_id=event_id, external_id=show_id)
+    return render(
+        request,
+        "salsite/show.html",
+        {"show": show, "event": show.event, "options": show.event.ticket_options.all()},
+    )
+
+
+@login_required
+def my_tickets(request: HttpRequest) -> HttpResponse:
+    orders = (
+        Order.objects.filter(user=request.user)
+        .prefetch_related("tickets__show__event", "tickets__option")
+        .order_by("-created_at")
+    )
+    return render(request, "salsite/my_tickets.html", {"orders": orders})
