@@ -27,26 +27,42 @@ ADMIN_PASSWORD = "admin12345"
 #  [(option id, name, price, currency)])
 EVENTS = [
     (
-        "evt_2024_metallica", "Metallica: M72 World Tour", "Madison Square Garden", "New York",
-        "Two nights, no repeats: the M72 tour in the round.", 120,
+        "evt_2024_metallica",
+        "Metallica: M72 World Tour",
+        "Madison Square Garden",
+        "New York",
+        "Two nights, no repeats: the M72 tour in the round.",
+        120,
         [("show_nyc_20240815", 21, True), ("show_nyc_20240816", 22, True)],
         [("GA", "General admission", "99.99", "USD"), ("VIP", "VIP floor", "249.00", "USD")],
     ),
     (
-        "evt_rosalia_motomami", "Rosalía: Motomami Live", "WiZink Center", "Madrid",
-        "Rosalía brings Motomami back to Madrid.", 100,
+        "evt_rosalia_motomami",
+        "Rosalía: Motomami Live",
+        "WiZink Center",
+        "Madrid",
+        "Rosalía brings Motomami back to Madrid.",
+        100,
         [("show_mad_night1", 35, True), ("show_mad_night2", 36, True)],
         [("PISTA", "Pista", "65.00", "EUR"), ("GRADA", "Grada", "45.00", "EUR")],
     ),
     (
-        "evt_bluenote_jazz", "Blue Note Jazz Nights", "Blue Note", "New York",
-        "An intimate evening of modern jazz. Tickets are personal: resale is off for this show.", 100,
+        "evt_bluenote_jazz",
+        "Blue Note Jazz Nights",
+        "Blue Note",
+        "New York",
+        "An intimate evening of modern jazz. Tickets are personal: resale is off for this show.",
+        100,
         [("show_bluenote_1", 14, False)],
         [("TABLE", "Table seat", "55.00", "USD")],
     ),
     (
-        "evt_hamilton", "Hamilton", "Richard Rodgers Theatre", "New York",
-        "The story of America then, told by America now.", 110,
+        "evt_hamilton",
+        "Hamilton",
+        "Richard Rodgers Theatre",
+        "New York",
+        "The story of America then, told by America now.",
+        110,
         [("show_ham_mat", 10, True), ("show_ham_eve", 10, True), ("show_ham_sun", 12, True)],
         [("ORCH", "Orchestra", "179.00", "USD"), ("MEZZ", "Mezzanine", "129.00", "USD")],
     ),
@@ -69,31 +85,76 @@ TICKETS = [
     DemoTicket("TKT-ALICE-001", "ORD-ALICE-1", "alice", "evt_2024_metallica", "show_nyc_20240815", "GA"),
     DemoTicket("TKT-ALICE-002", "ORD-ALICE-1", "alice", "evt_2024_metallica", "show_nyc_20240815", "GA"),
     DemoTicket("TKT-ALICE-003", "ORD-ALICE-2", "alice", "evt_rosalia_motomami", "show_mad_night1", "PISTA"),
-    DemoTicket("TKT-ALICE-004", "ORD-ALICE-2", "alice", "evt_rosalia_motomami", "show_mad_night1", "PISTA",
-               status=Ticket.Status.REFUNDED),
-    DemoTicket("TKT-ALICE-005", "ORD-ALICE-3", "alice", "evt_bluenote_jazz", "show_bluenote_1", "TABLE", ("T", "4", "2")),
+    DemoTicket(
+        "TKT-ALICE-004",
+        "ORD-ALICE-2",
+        "alice",
+        "evt_rosalia_motomami",
+        "show_mad_night1",
+        "PISTA",
+        status=Ticket.Status.REFUNDED,
+    ),
+    DemoTicket(
+        "TKT-ALICE-005", "ORD-ALICE-3", "alice", "evt_bluenote_jazz", "show_bluenote_1", "TABLE", ("T", "4", "2")
+    ),
     DemoTicket("TKT-ALICE-006", "ORD-ALICE-4", "alice", "evt_hamilton", "show_ham_eve", "ORCH", ("ORCH", "F", "11")),
-    DemoTicket("TKT-ALICE-007", "ORD-ALICE-4", "alice", "evt_hamilton", "show_ham_eve", "ORCH", ("ORCH", "F", "12"),
-               status=Ticket.Status.TRANSFERRED),
-    DemoTicket("TKT-BOB-001", "ORD-BOB-1", "bob", "evt_2024_metallica", "show_nyc_20240816", "VIP", ("FLOOR", "3", "7")),
+    DemoTicket(
+        "TKT-ALICE-007",
+        "ORD-ALICE-4",
+        "alice",
+        "evt_hamilton",
+        "show_ham_eve",
+        "ORCH",
+        ("ORCH", "F", "12"),
+        status=Ticket.Status.TRANSFERRED,
+    ),
+    DemoTicket(
+        "TKT-BOB-001", "ORD-BOB-1", "bob", "evt_2024_metallica", "show_nyc_20240816", "VIP", ("FLOOR", "3", "7")
+    ),
     DemoTicket("TKT-BOB-002", "ORD-BOB-2", "bob", "evt_hamilton", "show_ham_mat", "MEZZ", ("MEZZ", "B", "5")),
-    DemoTicket("TKT-BOB-003", "ORD-BOB-2", "bob", "evt_hamilton", "show_ham_mat", "MEZZ", ("MEZZ", "B", "6"),
-               status=Ticket.Status.CANCELLED),
+    DemoTicket(
+        "TKT-BOB-003",
+        "ORD-BOB-2",
+        "bob",
+        "evt_hamilton",
+        "show_ham_mat",
+        "MEZZ",
+        ("MEZZ", "B", "6"),
+        status=Ticket.Status.CANCELLED,
+    ),
     *(
-        DemoTicket(f"TKT-CAROL-{n:03}", "ORD-CAROL-1", "carol", "evt_2024_metallica", "show_nyc_20240815",
-                   "VIP" if n > 3 else "GA", ("FLOOR" if n > 3 else "A", str(n), str(10 + n)))
+        DemoTicket(
+            f"TKT-CAROL-{n:03}",
+            "ORD-CAROL-1",
+            "carol",
+            "evt_2024_metallica",
+            "show_nyc_20240815",
+            "VIP" if n > 3 else "GA",
+            ("FLOOR" if n > 3 else "A", str(n), str(10 + n)),
+        )
         for n in range(1, 7)
     ),
     *(
-        DemoTicket(f"TKT-CAROL-R{n}", "ORD-CAROL-2", "carol", "evt_rosalia_motomami", "show_mad_night2", "GRADA",
-                   ("G2", "8", str(n)))
+        DemoTicket(
+            f"TKT-CAROL-R{n}",
+            "ORD-CAROL-2",
+            "carol",
+            "evt_rosalia_motomami",
+            "show_mad_night2",
+            "GRADA",
+            ("G2", "8", str(n)),
+        )
         for n in range(1, 4)
     ),
 ]
 # Listings carol makes in menta's sell flow: ticket id -> price.
 LISTINGS = {
-    "TKT-CAROL-001": "95", "TKT-CAROL-002": "110", "TKT-CAROL-004": "260", "TKT-CAROL-005": "280",
-    "TKT-CAROL-R1": "42", "TKT-CAROL-R2": "45",
+    "TKT-CAROL-001": "95",
+    "TKT-CAROL-002": "110",
+    "TKT-CAROL-004": "260",
+    "TKT-CAROL-005": "280",
+    "TKT-CAROL-R1": "42",
+    "TKT-CAROL-R2": "45",
 }
 ACCOUNTS = {
     "alice": ("Alice", "Martin"),
@@ -124,17 +185,24 @@ def create_site_data() -> list[Ticket]:
     for external_id, title, venue, city, description, percent, shows, options in EVENTS:
         event, _ = Event.objects.update_or_create(
             external_id=external_id,
-            defaults={"title": title, "venue": venue, "city": city, "description": description,
-                      "resale_max_percent": percent},
+            defaults={
+                "title": title,
+                "venue": venue,
+                "city": city,
+                "description": description,
+                "resale_max_percent": percent,
+            },
         )
         for show_id, days, resale in shows:
             Show.objects.get_or_create(
-                event=event, external_id=show_id,
+                event=event,
+                external_id=show_id,
                 defaults={"starts_at": now + timedelta(days=days), "resale_enabled": resale},
             )
         for option_id, name, price, currency in options:
             TicketOption.objects.update_or_create(
-                event=event, external_id=option_id,
+                event=event,
+                external_id=option_id,
                 defaults={"name": name, "price": Decimal(price), "currency": currency},
             )
     tickets = []
@@ -146,8 +214,16 @@ def create_site_data() -> list[Ticket]:
         section, row, seat = item.seat
         ticket, _ = Ticket.objects.get_or_create(
             external_id=item.ticket_id,
-            defaults={"order": order, "holder": owner, "show": show, "option": option,
-                      "section": section, "row": row, "seat": seat, "status": item.status},
+            defaults={
+                "order": order,
+                "holder": owner,
+                "show": show,
+                "option": option,
+                "section": section,
+                "row": row,
+                "seat": seat,
+                "status": item.status,
+            },
         )
         tickets.append(ticket)
     return tickets
@@ -180,9 +256,13 @@ def list_in_sell_flow(client: MentaClient, seller: str, ticket_id: str, price: s
         if not form.ok or match is None:
             raise SellFlowError(f"the sell page of {ticket_id} answered HTTP {form.status_code} without a form")
         answer = browser.post(
-            form.url, data={"csrfmiddlewaretoken": match.group(1), "action": "list", "price": price},
-            headers={"Referer": form.url}, timeout=10,
+            form.url,
+            data={"csrfmiddlewaretoken": match.group(1), "action": "list", "price": price},
+            headers={"Referer": form.url},
+            timeout=10,
         )
         if not answer.ok:
             alert = _ALERT.search(answer.text)
-            raise SellFlowError(f"listing {ticket_id} at {price} was refused: {alert.group(1) if alert else answer.status_code}")
+            raise SellFlowError(
+                f"listing {ticket_id} at {price} was refused: {alert.group(1) if alert else answer.status_code}"
+            )

@@ -18,7 +18,9 @@ def event_payload(event: Event) -> dict[str, Any]:
         description=event.description,
         location={"name": event.venue, "city": event.city},
         shows=[
-            wire.show_payload(show.external_id, name=f"{event.city} · {show.starts_at:%d %b %Y}", starts_at=show.starts_at.isoformat())
+            wire.show_payload(
+                show.external_id, name=f"{event.city} · {show.starts_at:%d %b %Y}", starts_at=show.starts_at.isoformat()
+            )
             for show in event.shows.all()
         ],
         configuration={"currency": next((o.currency for o in event.ticket_options.all()), "USD")},
@@ -28,7 +30,12 @@ def event_payload(event: Event) -> dict[str, Any]:
 def rules_payload(event: Event) -> list[dict[str, Any]]:
     rules = [wire.resale_rule(event.external_id, enabled=True, max_price_percent=event.resale_max_percent)]
     rules += [
-        wire.resale_rule(event.external_id, enabled=show.resale_enabled, max_price_percent=event.resale_max_percent, show_id=show.external_id)
+        wire.resale_rule(
+            event.external_id,
+            enabled=show.resale_enabled,
+            max_price_percent=event.resale_max_percent,
+            show_id=show.external_id,
+        )
         for show in event.shows.all()
     ]
     return rules
@@ -60,11 +67,7 @@ def push_event(client: MentaClient, event: Event) -> None:
 
 def push_tickets(client: MentaClient, tickets: Iterable[Ticket]) -> int:
     """Send valid tickets (asynchronous endpoint, meant for volume); answers how many were sent."""
-    valid = [
-        ticket
-        for ticket in tickets
-        if ticket.status == Ticket.Status.VALID
-    ]
+    valid = [ticket for ticket in tickets if ticket.status == Ticket.Status.VALID]
     for start in range(0, len(valid), 500):
         client.create_tickets([ticket_payload(ticket) for ticket in valid[start : start + 500]])
     return len(valid)

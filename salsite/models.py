@@ -100,5 +100,9 @@ class Ticket(models.Model):
 
     @property
     def seat_label(self) -> str:
-        parts = [f"{name} {value}" for name, value in (("Section", self.section), ("Row", self.row), ("Seat", self.seat)) if value]
+        parts = [
+            f"{name} {value}"
+            for name, value in (("Section", self.section), ("Row", self.row), ("Seat", self.seat))
+            if value
+        ]
         return ", ".join(parts)

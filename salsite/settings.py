@@ -6,6 +6,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
+
+# Lets the admin's generic classes be subscripted at run time, as their type hints are.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -97,7 +101,9 @@ SALWIDGETS = {
     "API_KEY": MENTA_API_KEY,
 }
 SAL_VERIFY_SECRET = os.environ.get("SAL_VERIFY_SECRET", "")
-SAL_VERIFY_ALLOWED_IPS = [cidr.strip() for cidr in os.environ.get("SAL_VERIFY_ALLOWED_IPS", "").split(",") if cidr.strip()]
+SAL_VERIFY_ALLOWED_IPS = [
+    cidr.strip() for cidr in os.environ.get("SAL_VERIFY_ALLOWED_IPS", "").split(",") if cidr.strip()
+]
 
 LOGGING = {
     "version": 1,

@@ -5,15 +5,24 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from salsite.models import Order, Show
 
 
+class AuthenticatedRequest(HttpRequest):
+    """A request that ``login_required`` let through."""
+
+    user: User
+
+
 def home(request: HttpRequest) -> HttpResponse:
     shows = list(Show.objects.upcoming())
-    by_month = [(month, list(group)) for month, group in groupby(shows, key=lambda show: show.starts_at.strftime("%B %Y"))]
+    by_month = [
+        (month, list(group)) for month, group in groupby(shows, key=lambda show: show.starts_at.strftime("%B %Y"))
+    ]
     return render(request, "salsite/home.html", {"months": by_month, "shows": shows})
 
 
@@ -27,7 +36,7 @@ def show_detail(request: HttpRequest, event_id: str, show_id: str) -> HttpRespon
 
 
 @login_required
-def my_tickets(request: HttpRequest) -> HttpResponse:
+def my_tickets(request: AuthenticatedRequest) -> HttpResponse:
     orders = (
         Order.objects.filter(user=request.user)
         .prefetch_related("tickets__show__event", "tickets__option")

@@ -188,21 +188,27 @@ class MentaClient:
         for chunk in _chunks(list(ticket_ids), MAX_TICKETS_PER_CALL):
             body = wire.ticket_access_body(user, chunk)
             result += self._call(
-                "POST", "/v1/wrapper/accesslayer", wire.parse_ticket_access,
-                params={"lang": lang}, body=body, retry=True,
+                "POST",
+                "/v1/wrapper/accesslayer",
+                wire.parse_ticket_access,
+                params={"lang": lang},
+                body=body,
+                retry=True,
             )
         return result
 
-    def order_access(
-        self, user: str, order_ids: Iterable[str], *, lang: str | None = None
-    ) -> list[wire.OrderAccess]:
+    def order_access(self, user: str, order_ids: Iterable[str], *, lang: str | None = None) -> list[wire.OrderAccess]:
         """Status and CTAs of each order, in calls of at most 100 orders."""
         result: list[wire.OrderAccess] = []
         for chunk in _chunks(list(order_ids), MAX_TICKETS_PER_CALL):
             body = wire.order_access_body(user, chunk)
             result += self._call(
-                "POST", "/v1/wrapper/accesslayer", wire.parse_order_access,
-                params={"lang": lang}, body=body, retry=True,
+                "POST",
+                "/v1/wrapper/accesslayer",
+                wire.parse_order_access,
+                params={"lang": lang},
+                body=body,
+                retry=True,
             )
         return result
 
@@ -213,8 +219,12 @@ class MentaClient:
         result: list[wire.ShowComponents] = []
         for chunk in _chunks(list(pairs), MAX_BULK_PAIRS):
             result += self._call(
-                "POST", "/v1/wrapper/accesslayer/bulk", wire.parse_bulk,
-                params={"type": type, "lang": lang}, body=wire.bulk_body(chunk), retry=True,
+                "POST",
+                "/v1/wrapper/accesslayer/bulk",
+                wire.parse_bulk,
+                params={"type": type, "lang": lang},
+                body=wire.bulk_body(chunk),
+                retry=True,
             )
         return result
 
@@ -266,8 +276,11 @@ class MentaClient:
 
     def listing_for_ticket(self, ticket_id: str, *, seller_email: str | None = None) -> wire.Listing:
         return self._call(
-            "GET", f"/v1/marketplace/listings/ticket/{_segment(ticket_id)}", wire.parse_listing,
-            params={"sellerEmail": seller_email}, retry=True,
+            "GET",
+            f"/v1/marketplace/listings/ticket/{_segment(ticket_id)}",
+            wire.parse_listing,
+            params={"sellerEmail": seller_email},
+            retry=True,
         )
 
     def terminate_listing(self, ticket_id: str) -> None:
@@ -284,8 +297,12 @@ class MentaClient:
 
     def cancel_event(self, event_id: str, *, show_id: str | None = None) -> None:
         self._call(
-            "POST", f"/v1/events/{_segment(event_id)}/cancellation", _accept,
-            params={"showId": show_id}, retry=False, push=True,
+            "POST",
+            f"/v1/events/{_segment(event_id)}/cancellation",
+            _accept,
+            params={"showId": show_id},
+            retry=False,
+            push=True,
         )
 
     def define_rules(self, rules: Sequence[Mapping[str, Any]]) -> None:
@@ -306,9 +323,7 @@ class MentaClient:
         self._call("DELETE", f"/v1/tickets/{_segment(ticket_id)}", _accept, retry=False, push=True)
 
     def admit_ticket(self, ticket_id: str) -> None:
-        self._call(
-            "POST", f"/v1/tickets/{_segment(ticket_id)}/eventAdmission", _accept, retry=False, push=True
-        )
+        self._call("POST", f"/v1/tickets/{_segment(ticket_id)}/eventAdmission", _accept, retry=False, push=True)
 
     def admit_tickets(self, admissions: Iterable[tuple[str, str]]) -> None:
         """Register admissions, given as (ticket id, ISO 8601 entry date) pairs."""
@@ -317,18 +332,25 @@ class MentaClient:
 
     # --- market data (contract 6) -------------------------------------------------------------
 
-    def update_inventory(
-        self, event_id: str, inventory: Mapping[str, Any], *, show_id: str | None = None
-    ) -> None:
+    def update_inventory(self, event_id: str, inventory: Mapping[str, Any], *, show_id: str | None = None) -> None:
         self._call(
-            "PUT", f"/v1/marketdata/events/{_segment(event_id)}/inventory", _accept,
-            params={"showId": show_id}, body=inventory, retry=True, push=True,
+            "PUT",
+            f"/v1/marketdata/events/{_segment(event_id)}/inventory",
+            _accept,
+            params={"showId": show_id},
+            body=inventory,
+            retry=True,
+            push=True,
         )
 
     def update_inventory_details(self, event_id: str, items: Sequence[Mapping[str, Any]]) -> None:
         self._call(
-            "PUT", f"/v1/marketdata/events/{_segment(event_id)}/inventory/details", _accept,
-            body={"items": list(items)}, retry=True, push=True,
+            "PUT",
+            f"/v1/marketdata/events/{_segment(event_id)}/inventory/details",
+            _accept,
+            body={"items": list(items)},
+            retry=True,
+            push=True,
         )
 
     def send_lead(self, lead: Mapping[str, Any]) -> None:
@@ -341,9 +363,12 @@ class MentaClient:
         for start in range(0, len(leads), MAX_LEADS_PER_CALL):
             chunk = list(leads[start : start + MAX_LEADS_PER_CALL])
             result += self._call(
-                "POST", self.bulk_lead_path,
+                "POST",
+                self.bulk_lead_path,
                 functools.partial(wire.parse_bulk_leads, offset=start),
-                body=chunk, retry=True, push=True,
+                body=chunk,
+                retry=True,
+                push=True,
             )
         return result
 

@@ -155,9 +155,7 @@ class Transport:
             body = self._read(response, deadline, method, path)
         elapsed_ms = (time.monotonic() - started) * 1000
         request_id = response.headers.get("X-Request-Id")
-        logger.info(
-            "menta %s %s -> %s in %.0f ms [%s]", method, path, response.status_code, elapsed_ms, request_id
-        )
+        logger.info("menta %s %s -> %s in %.0f ms [%s]", method, path, response.status_code, elapsed_ms, request_id)
         return RawResponse(response.status_code, response.headers, body, elapsed_ms)
 
     def _read(self, response: requests.Response, deadline: float, method: str, path: str) -> bytes:

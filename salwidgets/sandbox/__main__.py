@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     # A thread per request: a request held by the ``hang`` fault never blocks the others.
     server = ThreadedWSGIServer((args.host, args.port), Handler)
     server.set_app(get_wsgi_application())
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), server.server_address[1]
     print(f"menta sandbox listening on http://{host}:{port}", flush=True)
     try:
         server.serve_forever()

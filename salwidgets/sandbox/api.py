@@ -63,7 +63,7 @@ def _body(request: HttpRequest, kind: type) -> Any:
 
 def _required(request: HttpRequest, *names: str) -> list[str]:
     values = [request.GET.get(name, "").strip() for name in names]
-    for name, value in zip(names, values):
+    for name, value in zip(names, values, strict=True):
         if not value:
             raise ApiError(400, f"{name} is required")
     return values
@@ -135,7 +135,7 @@ def _ids(body: dict[str, Any], mode: str, field: str) -> list[str]:
     ids = [item.get(field) if isinstance(item, dict) else None for item in items]
     if not all(isinstance(value, str) and value for value in ids):
         raise ApiError(400, f"each of {mode} needs a {field}")
-    return ids
+    return [str(value) for value in ids]
 
 
 def post_access_layer(request: HttpRequest) -> dict[str, Any]:
@@ -246,9 +246,11 @@ def selling_details_url(request: HttpRequest) -> dict[str, str]:
 
 def sale_public_url(request: HttpRequest) -> dict[str, str]:
     ticket_id, lang = _required(request, wire.TICKET_ID, wire.LANG)
-    listing = Listing.objects.select_related("ticket__event").filter(
-        ticket__ticket_id=ticket_id, status=Listing.ACTIVE
-    ).first()
+    listing = (
+        Listing.objects.select_related("ticket__event")
+        .filter(ticket__ticket_id=ticket_id, status=Listing.ACTIVE)
+        .first()
+    )
     if listing is None:
         raise ApiError(404, "Listing not found")
     ticket = listing.ticket
@@ -297,7 +299,7 @@ def _save_event(body: dict[str, Any], event: Event | None) -> Event:
     event.description = str(body["description"])
     event.data = body
     event.save()
-    for show, (show_id, name, starts_at) in zip(shows, show_fields):
+    for show, (show_id, name, starts_at) in zip(shows, show_fields, strict=True):
         Show.objects.update_or_create(
             event=event, show_id=show_id, defaults={"name": name, "starts_at": starts_at, "data": show}
         )
@@ -519,9 +521,7 @@ def update_inventory(request: HttpRequest, externalReferenceId: str) -> bool:  #
     for name in wire.INVENTORY_FLAGS:
         if name in body and not isinstance(body[name], bool):
             raise ApiError(400, f"{name} must be true or false")
-    Inventory.objects.update_or_create(
-        event=event, show_id=show_id, kind=Inventory.SUMMARY, defaults={"data": body}
-    )
+    Inventory.objects.update_or_create(event=event, show_id=show_id, kind=Inventory.SUMMARY, defaults={"data": body})
     return True
 
 

@@ -11,7 +11,6 @@ import random
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt

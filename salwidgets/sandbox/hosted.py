@@ -83,8 +83,14 @@ def buy_show(request: HttpRequest, event_id: str, show_id: str, *, error: str = 
     return _page(
         request,
         "buy_show.html",
-        {"show": show, "rows": rows, "enabled": enabled, "filtered": any(filters.values()), "error": error,
-         "lang": language(request.GET.get(wire.LANG))},
+        {
+            "show": show,
+            "rows": rows,
+            "enabled": enabled,
+            "filtered": any(filters.values()),
+            "error": error,
+            "lang": language(request.GET.get(wire.LANG)),
+        },
         status=status,
     )
 
@@ -102,7 +108,11 @@ def buy_listing(request: HttpRequest, listing_id: int) -> HttpResponse:
             validate_email(buyer)
         except ValidationError:
             return buy_show(
-                request, ticket.event.external_id, ticket.show_id, error="Enter a valid email address to buy.", status=400
+                request,
+                ticket.event.external_id,
+                ticket.show_id,
+                error="Enter a valid email address to buy.",
+                status=400,
             )
     try:
         sold = market.buy(listing.pk, buyer)

@@ -54,7 +54,9 @@ def validate(lead: Any) -> dict[str, Any]:
     buyer = lead.get(wire.BUYER)
     if not isinstance(buyer, dict):
         raise LeadError("buyer is required")
-    if not any(isinstance(buyer.get(name), (str, int)) and str(buyer[name]).strip() for name in ("email", "phone", "id")):
+    if not any(
+        isinstance(buyer.get(name), (str, int)) and str(buyer[name]).strip() for name in ("email", "phone", "id")
+    ):
         raise LeadError("buyer.email or buyer.phone or buyer.id is required")
     if lead["type"] == "TICKET_HOLDER":
         if not lead.get(wire.TICKET_ID):
@@ -76,9 +78,7 @@ def validate(lead: Any) -> dict[str, Any]:
     if "metadata" in lead and not isinstance(lead["metadata"], dict):
         raise LeadError("metadata must be an object")
     seating = lead.get(wire.SEATING)
-    if seating is not None and (
-        not isinstance(seating, dict) or set(seating) - {"section", "row", "seat"}
-    ):
+    if seating is not None and (not isinstance(seating, dict) or set(seating) - {"section", "row", "seat"}):
         raise LeadError("seating must be an object with section, row and seat")
     return lead
 
@@ -87,7 +87,9 @@ def store(lead: Any, known_events: set[str] | None = None) -> None:
     """Validate and upsert one lead on (buyer identifier, event, show)."""
     lead = validate(lead)
     event_id = lead[wire.EXTERNAL_EVENT_ID]
-    known = event_id in known_events if known_events is not None else Event.objects.filter(external_id=event_id).exists()
+    known = (
+        event_id in known_events if known_events is not None else Event.objects.filter(external_id=event_id).exists()
+    )
     if not known:
         raise LeadError("Event not found", status=404)
     Lead.objects.update_or_create(

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from salwidgets.sandbox import wire
-from salwidgets.sandbox.models import Event, Listing, Rule, Show, Ticket
+from salwidgets.sandbox.models import Event, Listing, Show, Ticket
 from salwidgets.sandbox.texts import text
 
 MAX_AGE = 60
@@ -143,7 +143,9 @@ def _with_listings(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def tickets_for(user: str, ticket_ids: Iterable[str]) -> dict[str, Ticket]:
-    return {ticket.ticket_id: ticket for ticket in _with_listings(Ticket.objects.filter(ticket_id__in=list(ticket_ids)))}
+    return {
+        ticket.ticket_id: ticket for ticket in _with_listings(Ticket.objects.filter(ticket_id__in=list(ticket_ids)))
+    }
 
 
 def order_access(order_id: str, user: str, lang: str, url: UrlBuilder) -> dict[str, Any]:

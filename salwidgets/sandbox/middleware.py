@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
@@ -45,10 +46,10 @@ def _oversized_body() -> Iterator[bytes]:
 class ContractMiddleware:
     """Applies to ``/v1/``: counts the call, plays the current fault, checks the API key."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not request.path_info.startswith(CONTRACT_PREFIX):
             return self.get_response(request)
         request_id = uuid.uuid4().hex
@@ -56,7 +57,7 @@ class ContractMiddleware:
         response["X-Request-Id"] = request_id
         return response
 
-    def _answer(self, request: HttpRequest) -> HttpResponse:
+    def _answer(self, request: HttpRequest) -> HttpResponseBase:
         state.count(route_key(request))
         faults = state.faults
         if faults.latencyMs:

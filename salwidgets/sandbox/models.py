@@ -102,9 +102,7 @@ class Lead(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["identifier", "event_id", "show_id"], name="unique_lead")
-        ]
+        constraints = [models.UniqueConstraint(fields=["identifier", "event_id", "show_id"], name="unique_lead")]
 
 
 class Inventory(models.Model):
@@ -117,9 +115,7 @@ class Inventory(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["event", "show_id", "kind"], name="unique_inventory")
-        ]
+        constraints = [models.UniqueConstraint(fields=["event", "show_id", "kind"], name="unique_inventory")]
 
 
 class OneTimeToken(models.Model):

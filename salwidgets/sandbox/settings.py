@@ -55,10 +55,10 @@ SANDBOX_API_KEY = os.environ.get("MENTA_API_KEY") or "sandbox-demo-key"
 # The platform's ownership endpoint and its secret (contract 7); unset: not called.
 SANDBOX_VERIFY_URL = os.environ.get("SANDBOX_VERIFY_URL", "")
 SANDBOX_VERIFY_SECRET = os.environ.get("SAL_VERIFY_SECRET", "")
-SANDBOX_TOKEN_TTL = 300
+SANDBOX_TOKEN_TTL = int(os.environ.get("SANDBOX_TOKEN_TTL", "300"))
 # Query parameter that carries a one-time token into a hosted page.
 SANDBOX_OTT_PARAM = "ott"
-SANDBOX_SYNC_TICKETS_PER_MINUTE = 60
+SANDBOX_SYNC_TICKETS_PER_MINUTE = int(os.environ.get("SANDBOX_SYNC_TICKETS_PER_MINUTE", "60"))
 
 LOGGING = {
     "version": 1,

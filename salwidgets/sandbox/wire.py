@@ -26,9 +26,7 @@ class ApiError(Exception):
 
 def envelope(status: int, data: Any = None, message: str | None = None) -> HttpResponse:
     body = {"status": status, "data": data, "errors": {"message": message} if message else None}
-    return HttpResponse(
-        json.dumps(body, default=_json_default), status=status, content_type="application/json"
-    )
+    return HttpResponse(json.dumps(body, default=_json_default), status=status, content_type="application/json")
 
 
 def _json_default(value: Any) -> Any:
@@ -155,7 +153,11 @@ def banner(id: str, title: str, body: str, *, tone: str = "info", cta: dict[str,
 
 def modal(id: str, trigger: str, title: str, body: str, *, cta: dict[str, str] | None = None) -> dict[str, Any]:
     component: dict[str, Any] = {
-        "type": "modal", "id": id, "trigger": {"label": trigger}, "title": title, "body": body,
+        "type": "modal",
+        "id": id,
+        "trigger": {"label": trigger},
+        "title": title,
+        "body": body,
     }
     if cta:
         component["cta"] = cta
@@ -174,7 +176,11 @@ def listing_item(
     seat: str = "",
 ) -> dict[str, Any]:
     item: dict[str, Any] = {
-        "listingId": listing_id, "ticketOptionId": ticket_option_id, "label": label, "price": price, "url": url,
+        "listingId": listing_id,
+        "ticketOptionId": ticket_option_id,
+        "label": label,
+        "price": price,
+        "url": url,
     }
     for name, value in (("section", section), ("row", row), ("seat", seat)):
         if value:
@@ -212,12 +218,18 @@ def access_layer(
     type: str, event_id: str | None, show_id: str | None, lang: str, max_age: int, components: list[dict[str, Any]]
 ) -> dict[str, Any]:
     return {
-        "type": type, "eventId": event_id, "showId": show_id, "lang": lang, "maxAge": max_age,
+        "type": type,
+        "eventId": event_id,
+        "showId": show_id,
+        "lang": lang,
+        "maxAge": max_age,
         "components": components,
     }
 
 
-def bulk_item(event_id: str, show_id: str, components: list[dict[str, Any]], error: str | None = None) -> dict[str, Any]:
+def bulk_item(
+    event_id: str, show_id: str, components: list[dict[str, Any]], error: str | None = None
+) -> dict[str, Any]:
     item: dict[str, Any] = {"eventId": event_id, "showId": show_id, "components": components}
     if error:
         item["error"] = error
@@ -253,7 +265,10 @@ def order_access(order_id: str, status: str, ticket_ids: list[str], ctas: list[d
 
 def listing(listing_id: str, ticket_id: str, status: str, price: dict[str, Any], seller_email: str) -> dict[str, Any]:
     return {
-        "listingId": listing_id, "ticketId": ticket_id, "status": status, "price": price,
+        "listingId": listing_id,
+        "ticketId": ticket_id,
+        "status": status,
+        "price": price,
         "sellerEmail": seller_email,
     }
 

@@ -1,0 +1,31 @@
+# The two commands of README: `make run` and `make test`. Everything else is a step of theirs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+SITE_PORT ?= 8000
+SANDBOX_PORT ?= 8001
+export SITE_PORT SANDBOX_PORT
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run test lint
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(INSTALLED)
+
+# The demo: the sandbox on SANDBOX_PORT, the site on SITE_PORT (demo data seeded on a new database).
+run: install
+	DJANGO_DEBUG=1 $(BIN)/python manage.py rundemo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy salwidgets salsite
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=salwidgets.sandbox.settings $(BIN)/python -m django makemigrations --check --dry-run
+
+test: install lint
+	$(BIN)/pytest -n 2

@@ -1,0 +1,173 @@
+"""Fixtures shared by the suite: a real sandbox process per test worker, and a client for it."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from salwidgets import wire
+from salwidgets.client import MentaClient
+from salwidgets.sandbox import process
+
+API_KEY = "sandbox-demo-key"
+
+
+class SandboxControl:
+    """The sandbox's control API (product.md), and a read-only look at its stored state."""
+
+    def __init__(self, url: str, db: Path) -> None:
+        self.url = url
+        self.db = db
+
+    def faults(self, **faults: Any) -> dict[str, Any]:
+        answer = requests.put(f"{self.url}/__sandbox/faults", json=faults, timeout=5)
+        answer.raise_for_status()
+        return dict(answer.json())
+
+    def restore(self) -> None:
+        requests.delete(f"{self.url}/__sandbox/faults", timeout=5).raise_for_status()
+
+    def stats(self) -> dict[str, int]:
+        return dict(requests.get(f"{self.url}/__sandbox/stats", timeout=5).json()["requests"])
+
+    def reset_stats(self) -> None:
+        requests.delete(f"{self.url}/__sandbox/stats", timeout=5).raise_for_status()
+
+    def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+        """A contract call with the demo key, straight over HTTP: (status, envelope)."""
+        answer = requests.request(method, self.url + path, headers={"Authorization": API_KEY}, timeout=10, **kwargs)
+        return answer.status_code, dict(answer.json())
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as connection:
+            return connection.execute(sql, params).fetchall()
+
+
+def start_sandbox(tmp_path_factory: pytest.TempPathFactory, **env: str) -> tuple[process.Sandbox, Path]:
+    db = tmp_path_factory.mktemp("sandbox") / "state.sqlite3"
+    return process.start(db=db, env=env), db
+
+
+@pytest.fixture(scope="session")
+def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[process.Sandbox, Path]]:
+    sandbox, db = start_sandbox(tmp_path_factory)
+    yield sandbox, db
+    sandbox.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_process: tuple[process.Sandbox, Path]) -> Iterator[SandboxControl]:
+    control = SandboxControl(sandbox_process[0].url, sandbox_process[1])
+    yield control
+    control.restore()
+
+
+def make_client(url: str, **options: Any) -> MentaClient:
+    defaults: dict[str, Any] = {"connect_timeout": 1.0, "read_timeout": 2.0, "backoff_base": 0.01, "backoff_cap": 0.05}
+    return MentaClient(base_url=url, api_key=API_KEY, **{**defaults, **options})
+
+
+@pytest.fixture
+def client(sandbox: SandboxControl) -> MentaClient:
+    return make_client(sandbox.url)
+
+
+class World:
+    """Builds upstream state through the client, with ids unique to the test."""
+
+    def __init__(self, client: MentaClient) -> None:
+        self.client = client
+        self.prefix = uuid.uuid4().hex[:8]
+
+    def id(self, name: str) -> str:
+        return f"{name}_{self.prefix}"
+
+    def event(self, *, shows: int = 1, resale: bool = True, max_percent: float = 100) -> tuple[str, list[str]]:
+        event_id = self.id(f"evt{uuid.uuid4().hex[:4]}")
+        show_ids = [f"{event_id}_show{n}" for n in range(1, shows + 1)]
+        self.client.create_event(
+            wire.event_payload(
+                event_id,
+                title=f"Event {event_id}",
+                description="A test event",
+                location={"name": "Test Arena", "city": "Testville"},
+                shows=[
+                    wire.show_payload(show_id, name=show_id, starts_at="2030-01-01T20:00:00Z") for show_id in show_ids
+                ],
+            )
+        )
+        self.client.define_rules([wire.resale_rule(event_id, enabled=resale, max_price_percent=max_percent)])
+        return event_id, show_ids
+
+    def ticket(
+        self,
+        event_id: str,
+        show_id: str,
+        owner: str,
+        *,
+        order_id: str | None = None,
+        price: float = 100,
+        seat: tuple[str, str, str] = ("A", "1", "1"),
+        option: str = "GA",
+    ) -> str:
+        ticket_id = self.id(f"tkt{uuid.uuid4().hex[:6]}")
+        self.client.create_tickets(
+            [
+                wire.ticket_payload(
+                    ticket_id,
+                    event_id=event_id,
+                    show_id=show_id,
+                    buyer_email=owner,
+                    ticket_option_id=option,
+                    price=price,
+                    currency="USD",
+                    order_id=order_id,
+                    seating=dict(zip(("section", "row", "seat"), seat, strict=True)),
+                )
+            ]
+        )
+        return ticket_id
+
+
+@pytest.fixture
+def world(client: MentaClient) -> World:
+    return World(client)
+
+
+class Person:
+    """Someone in menta's hosted pages, with their own cookies, signed in by one-time token."""
+
+    CSRF = 'name="csrfmiddlewaretoken" value="'
+
+    def __init__(self, client: MentaClient, email: str) -> None:
+        self.client = client
+        self.email = email
+        self.browser = requests.Session()
+
+    def open(self, url: str, *, sign_in: bool = True) -> requests.Response:
+        params = {"ott": self.client.one_time_token(self.email).token} if sign_in else {}
+        return self.browser.get(url, params=params, timeout=10)
+
+    def submit(self, page: requests.Response, *, form: str = "", **fields: str) -> requests.Response:
+        """Post the form of ``page`` that contains ``form`` (by default, the one whose hidden
+        ``action`` field has the value given in ``fields``), with its CSRF token and ``fields``."""
+        marker = form or f'name="action" value="{fields["action"]}"'
+        at = page.text.index(marker)
+        start = page.text.rindex("<form", 0, at)
+        opening = page.text[start : page.text.index(">", start)]
+        target = opening.split('action="')[1].split('"')[0] if 'action="' in opening else ""
+        token_at = page.text.index(self.CSRF, start) + len(self.CSRF)
+        token = page.text[token_at : page.text.index('"', token_at)]
+        url = requests.compat.urljoin(page.url, target) if target else page.url
+        return self.browser.post(url, data={"csrfmiddlewaretoken": token, **fields}, timeout=10)
+
+
+@pytest.fixture
+def person(client: MentaClient) -> Any:
+    return lambda email: Person(client, email)

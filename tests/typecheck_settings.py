@@ -1,0 +1,14 @@
+"""Settings that mypy's Django plugin reads: the site's, plus the sandbox app and its settings."""
+
+from salsite.settings import *  # noqa: F403
+from salsite.settings import INSTALLED_APPS
+from salwidgets.sandbox.settings import (  # noqa: F401
+    SANDBOX_API_KEY,
+    SANDBOX_OTT_PARAM,
+    SANDBOX_SYNC_TICKETS_PER_MINUTE,
+    SANDBOX_TOKEN_TTL,
+    SANDBOX_VERIFY_SECRET,
+    SANDBOX_VERIFY_URL,
+)
+
+INSTALLED_APPS = [*INSTALLED_APPS, "salwidgets.sandbox"]
