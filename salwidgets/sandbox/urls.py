@@ -39,8 +39,8 @@ contract = [
 
 pages = [
     path("", hosted.home, name="home"),
-    path("buy/<str:event_id>/<str:show_id>/", hosted.buy_show, name="buy-show"),
     path("buy/listings/<int:listing_id>/", hosted.buy_listing, name="buy-listing"),
+    path("buy/<str:event_id>/<str:show_id>/", hosted.buy_show, name="buy-show"),
     path("sell/", hosted.sell_home, name="sell-home"),
     path("sell/tickets/<str:ticket_id>/", hosted.sell_ticket, name="sell-ticket"),
     path("sell/tickets/<str:ticket_id>/payout/", hosted.sell_payout, name="sell-payout"),

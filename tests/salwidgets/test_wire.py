@@ -1,0 +1,173 @@
+"""Parsing menta's answers into typed objects: what is unknown or broken is dropped alone."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+import pytest
+
+from salwidgets import wire
+
+BUTTON = {"type": "button", "id": "b1", "label": "Buy", "url": "https://menta.example/b", "style": "primary"}
+
+
+class TestComponents:
+    def test_every_kind_is_parsed(self) -> None:
+        raw = [
+            {**BUTTON, "badge": "3 tickets from $80", "placement": "hero"},
+            {
+                "type": "banner",
+                "id": "n",
+                "title": "T",
+                "body": "B",
+                "tone": "promo",
+                "cta": {"label": "Go", "url": "u"},
+            },
+            {"type": "modal", "id": "m", "trigger": {"label": "How"}, "title": "T", "body": "B"},
+            {
+                "type": "list",
+                "id": "l",
+                "title": "Listings",
+                "moreUrl": "more",
+                "items": [
+                    {
+                        "listingId": "x",
+                        "ticketOptionId": "GA",
+                        "label": "GA",
+                        "url": "u",
+                        "price": {"amount": 80.5, "currency": "USD"},
+                        "section": "A",
+                        "row": 3,
+                    }
+                ],
+            },
+            {
+                "type": "map",
+                "id": "p",
+                "title": "Map",
+                "sections": [
+                    {
+                        "sectionId": "A",
+                        "label": "A",
+                        "available": 2,
+                        "url": "u",
+                        "minPrice": {"amount": "70", "currency": "EUR"},
+                    }
+                ],
+            },
+        ]
+
+        components, dropped = wire.parse_components(raw)
+
+        button, banner, modal, listing, seat_map = components
+        assert (button.badge, button.placement) == ("3 tickets from $80", "hero")
+        assert (banner.tone, banner.cta) == ("promo", wire.Link("Go", "u"))
+        assert (modal.trigger_label, modal.cta) == ("How", None)
+        assert listing.items[0].price == wire.Money(Decimal("80.5"), "USD")
+        assert (listing.items[0].row, listing.more_url) == ("3", "more")
+        assert seat_map.sections[0].min_price == wire.Money(Decimal("70"), "EUR")
+        assert seat_map.image_url is None
+        assert dropped == ()
+
+    def test_unknown_fields_are_ignored(self) -> None:
+        (button,), _ = wire.parse_components([{**BUTTON, "color": "red", "experiment": {"a": 1}}])
+
+        assert button == wire.Button(id="b1", label="Buy", url="https://menta.example/b", style="primary")
+
+    def test_unknown_type_is_skipped_with_a_log_line(self, caplog: pytest.LogCaptureFixture) -> None:
+        caplog.set_level(logging.INFO, logger="salwidgets.wire")
+
+        components, dropped = wire.parse_components([{"type": "carousel", "id": "c"}, BUTTON])
+
+        assert [c.kind for c in components] == ["button"]
+        assert dropped == (wire.Dropped(index=0, type="carousel", reason="unknown component type 'carousel'"),)
+        assert "unknown component type 'carousel'" in caplog.text
+
+    def test_a_component_missing_a_required_field_is_dropped_alone(self) -> None:
+        components, dropped = wire.parse_components([{**BUTTON, "url": None}, BUTTON, "junk"])
+
+        assert len(components) == 1
+        assert [(d.index, d.reason) for d in dropped] == [
+            (0, "missing field 'url'"),
+            (2, "unknown component type None"),
+        ]
+
+    def test_unknown_style_falls_back_to_the_first(self) -> None:
+        (button,), _ = wire.parse_components([{**BUTTON, "style": "neon"}])
+
+        assert button.style == "primary"
+
+    def test_components_must_be_a_list(self) -> None:
+        with pytest.raises(wire.WireError, match="missing field 'components'"):
+            wire.parse_access_layer({"type": "buy", "components": {"a": 1}})
+
+
+class TestEnvelope:
+    def test_error_message(self) -> None:
+        envelope = wire.parse_envelope({"status": 404, "data": None, "errors": {"message": "Event not found"}})
+
+        assert (envelope.status, envelope.error_message) == (404, "Event not found")
+
+    @pytest.mark.parametrize(
+        "body", [[], {"data": 1}, {"status": "200", "data": 1}, {"status": 200, "data": 1, "errors": 3}]
+    )
+    def test_not_an_envelope(self, body: object) -> None:
+        with pytest.raises(wire.WireError):
+            wire.parse_envelope(body)
+
+
+class TestTicketAccess:
+    def test_unknown_ctas_are_dropped_and_the_listing_price_read(self) -> None:
+        (ticket,) = wire.parse_ticket_access(
+            {
+                "tickets": [
+                    {
+                        "ticketId": "T2",
+                        "status": "FOR_SALE",
+                        "listing": {"price": {"amount": 120.0, "currency": "USD"}},
+                        "ctas": [
+                            {"action": "EDIT", "label": "Edit", "url": "u"},
+                            {"action": "TELEPORT", "label": "x", "url": "u"},
+                            {"action": "DETAILS", "label": "Details"},
+                        ],
+                    }
+                ]
+            }
+        )
+
+        assert [c.action for c in ticket.ctas] == ["EDIT"]
+        assert ticket.listing_price == wire.Money(Decimal("120.0"), "USD")
+
+    def test_unknown_status_is_malformed(self) -> None:
+        with pytest.raises(wire.WireError, match="unknown status 'MAYBE'"):
+            wire.parse_ticket_access({"tickets": [{"ticketId": "T", "status": "MAYBE"}]})
+
+    def test_orders(self) -> None:
+        (order,) = wire.parse_order_access(
+            {
+                "orders": [
+                    {
+                        "orderId": "O1",
+                        "status": "PARTIALLY_FOR_SALE",
+                        "ticketIds": ["T1", "T2"],
+                        "ctas": [{"action": "MANAGE", "label": "Manage", "url": "u"}],
+                    }
+                ]
+            }
+        )
+
+        assert (order.status, order.ticket_ids, order.ctas[0].action) == ("PARTIALLY_FOR_SALE", ("T1", "T2"), "MANAGE")
+
+
+class TestBodies:
+    def test_bulk_groups_pairs_by_event_in_order(self) -> None:
+        assert wire.bulk_body([("e1", "s1"), ("e2", "s3"), ("e1", "s2")]) == [
+            {"eventId": "e1", "showIds": ["s1", "s2"]},
+            {"eventId": "e2", "showIds": ["s3"]},
+        ]
+
+    def test_bulk_leads_offsets_rejected_indexes(self) -> None:
+        result = wire.parse_bulk_leads({"accepted": 1, "rejected": [{"index": 2, "message": "m"}]}, offset=1000)
+
+        assert result.rejected == (wire.RejectedLead(1002, "m"),)
