@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -74,15 +75,15 @@ def make_client(url: str, **options: Any) -> MentaClient:
 
 
 @pytest.fixture
-def client(sandbox: SandboxControl) -> MentaClient:
+def menta(sandbox: SandboxControl) -> MentaClient:
     return make_client(sandbox.url)
 
 
 class World:
     """Builds upstream state through the client, with ids unique to the test."""
 
-    def __init__(self, client: MentaClient) -> None:
-        self.client = client
+    def __init__(self, menta: MentaClient) -> None:
+        self.menta = menta
         self.prefix = uuid.uuid4().hex[:8]
 
     def id(self, name: str) -> str:
@@ -91,7 +92,7 @@ class World:
     def event(self, *, shows: int = 1, resale: bool = True, max_percent: float = 100) -> tuple[str, list[str]]:
         event_id = self.id(f"evt{uuid.uuid4().hex[:4]}")
         show_ids = [f"{event_id}_show{n}" for n in range(1, shows + 1)]
-        self.client.create_event(
+        self.menta.create_event(
             wire.event_payload(
                 event_id,
                 title=f"Event {event_id}",
@@ -102,7 +103,7 @@ class World:
                 ],
             )
         )
-        self.client.define_rules([wire.resale_rule(event_id, enabled=resale, max_price_percent=max_percent)])
+        self.menta.define_rules([wire.resale_rule(event_id, enabled=resale, max_price_percent=max_percent)])
         return event_id, show_ids
 
     def ticket(
@@ -117,7 +118,7 @@ class World:
         option: str = "GA",
     ) -> str:
         ticket_id = self.id(f"tkt{uuid.uuid4().hex[:6]}")
-        self.client.create_tickets(
+        self.menta.create_tickets(
             [
                 wire.ticket_payload(
                     ticket_id,
@@ -136,8 +137,8 @@ class World:
 
 
 @pytest.fixture
-def world(client: MentaClient) -> World:
-    return World(client)
+def world(menta: MentaClient) -> World:
+    return World(menta)
 
 
 class Person:
@@ -145,13 +146,13 @@ class Person:
 
     CSRF = 'name="csrfmiddlewaretoken" value="'
 
-    def __init__(self, client: MentaClient, email: str) -> None:
-        self.client = client
+    def __init__(self, menta: MentaClient, email: str) -> None:
+        self.menta = menta
         self.email = email
         self.browser = requests.Session()
 
     def open(self, url: str, *, sign_in: bool = True) -> requests.Response:
-        params = {"ott": self.client.one_time_token(self.email).token} if sign_in else {}
+        params = {"ott": self.menta.one_time_token(self.email).token} if sign_in else {}
         return self.browser.get(url, params=params, timeout=10)
 
     def submit(self, page: requests.Response, *, form: str = "", **fields: str) -> requests.Response:
@@ -169,5 +170,29 @@ class Person:
 
 
 @pytest.fixture
-def person(client: MentaClient) -> Any:
-    return lambda email: Person(client, email)
+def person(menta: MentaClient) -> Any:
+    return lambda email: Person(menta, email)
+
+
+@pytest.fixture
+def site_menta(settings: Any, sandbox: SandboxControl) -> SandboxControl:
+    """Point the site's salwidgets at the test sandbox."""
+    settings.SALWIDGETS = {"BASE_URL": sandbox.url, "API_KEY": API_KEY}
+    settings.MENTA_SANDBOX = True
+    return sandbox
+
+
+@pytest.fixture
+def demo(site_menta: SandboxControl, settings: Any, db: None) -> SandboxControl:
+    """The demo data, seeded in the site's test database and pushed to the sandbox."""
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    settings.DEBUG = False
+    return site_menta
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -14,10 +14,10 @@ from tests.conftest import API_KEY, SandboxControl, World, make_client, start_sa
 
 
 class TestAccessLayer:
-    def test_buy_components_of_a_show_without_listings(self, client: MentaClient, world: World) -> None:
+    def test_buy_components_of_a_show_without_listings(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event()
 
-        answer = client.access_layer("buy", event_id=event_id, show_id=show_id, lang="en")
+        answer = menta.access_layer("buy", event_id=event_id, show_id=show_id, lang="en")
 
         assert (answer.type, answer.event_id, answer.show_id, answer.lang) == ("buy", event_id, show_id, "en")
         assert answer.max_age == 60
@@ -25,13 +25,13 @@ class TestAccessLayer:
         assert answer.components[0].badge is None
         assert answer.dropped == ()
 
-    def test_buy_components_follow_listings(self, client: MentaClient, world: World, person) -> None:
+    def test_buy_components_follow_listings(self, menta: MentaClient, world: World, person) -> None:
         event_id, (show_id,) = world.event(max_percent=150)
         ticket_id = world.ticket(event_id, show_id, "seller@example.com", price=80, seat=("B", "2", "9"))
         seller = person("seller@example.com")
-        seller.submit(seller.open(client.selling_flow_url(ticket_id)), action="list", price="95")
+        seller.submit(seller.open(menta.selling_flow_url(ticket_id)), action="list", price="95")
 
-        answer = client.access_layer("buy", event_id=event_id, show_id=show_id, lang="en")
+        answer = menta.access_layer("buy", event_id=event_id, show_id=show_id, lang="en")
 
         kinds = {c.kind: c for c in answer.components}
         assert set(kinds) == {"button", "banner", "modal", "list", "map"}
@@ -41,21 +41,21 @@ class TestAccessLayer:
         (section,) = kinds["map"].sections
         assert (section.label, section.available, section.min_price.amount) == ("B", 1, Decimal("95.0"))
 
-    def test_spanish_labels(self, client: MentaClient, world: World) -> None:
+    def test_spanish_labels(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event()
 
-        answer = client.access_layer("buy", event_id=event_id, show_id=show_id, lang="es")
+        answer = menta.access_layer("buy", event_id=event_id, show_id=show_id, lang="es")
 
         assert answer.lang == "es"
         assert answer.components[0].label == "Mercado de reventa"
 
-    def test_resale_off_gives_no_buy_components(self, client: MentaClient, world: World) -> None:
+    def test_resale_off_gives_no_buy_components(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event(resale=False)
 
-        assert client.access_layer("buy", event_id=event_id, show_id=show_id).components == ()
+        assert menta.access_layer("buy", event_id=event_id, show_id=show_id).components == ()
 
-    def test_sell_components_without_a_show(self, client: MentaClient) -> None:
-        answer = client.access_layer("sell")
+    def test_sell_components_without_a_show(self, menta: MentaClient) -> None:
+        answer = menta.access_layer("sell")
 
         assert [c.kind for c in answer.components] == ["banner", "modal"]
 
@@ -66,30 +66,30 @@ class TestAccessLayer:
             ({"type": "buy", "event_id": "evt"}, "eventId and showId are required when type=buy"),
         ],
     )
-    def test_refused_queries(self, client: MentaClient, kwargs: dict[str, str], message: str) -> None:
+    def test_refused_queries(self, menta: MentaClient, kwargs: dict[str, str], message: str) -> None:
         with pytest.raises(ValidationFailed) as refused:
-            client.access_layer(**kwargs)
+            menta.access_layer(**kwargs)
 
         assert refused.value.message == message
         assert refused.value.status == 400
 
-    def test_unknown_event_and_show(self, client: MentaClient, world: World) -> None:
+    def test_unknown_event_and_show(self, menta: MentaClient, world: World) -> None:
         event_id, _ = world.event()
 
         with pytest.raises(NotFound, match="Event not found"):
-            client.access_layer("buy", event_id="evt_nope", show_id="show_nope")
+            menta.access_layer("buy", event_id="evt_nope", show_id="show_nope")
         with pytest.raises(NotFound, match="Show not found"):
-            client.access_layer("buy", event_id=event_id, show_id="show_nope")
+            menta.access_layer("buy", event_id=event_id, show_id="show_nope")
 
 
 class TestTicketAndOrderAccess:
-    def test_ticket_statuses(self, client: MentaClient, world: World) -> None:
+    def test_ticket_statuses(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event()
         off_event, (off_show,) = world.event(resale=False)
         sellable = world.ticket(event_id, show_id, "alice@example.com")
         locked = world.ticket(off_event, off_show, "alice@example.com")
 
-        answers = client.ticket_access("alice@example.com", [sellable, locked, "tkt_unknown"])
+        answers = menta.ticket_access("alice@example.com", [sellable, locked, "tkt_unknown"])
 
         assert [(a.ticket_id, a.status) for a in answers] == [
             (sellable, "SELLABLE"),
@@ -101,29 +101,29 @@ class TestTicketAndOrderAccess:
         assert [c.action for c in answers[1].ctas] == ["P2P"]
         assert answers[2].reason == "Ticket not found"
 
-    def test_another_persons_ticket_is_not_found(self, client: MentaClient, world: World) -> None:
+    def test_another_persons_ticket_is_not_found(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event()
         ticket_id = world.ticket(event_id, show_id, "alice@example.com")
 
-        (answer,) = client.ticket_access("bob@example.com", [ticket_id])
+        (answer,) = menta.ticket_access("bob@example.com", [ticket_id])
 
         assert (answer.status, answer.reason) == ("NOT_SELLABLE", "Ticket not found")
 
-    def test_more_than_100_tickets_are_split(self, client: MentaClient, sandbox: SandboxControl) -> None:
+    def test_more_than_100_tickets_are_split(self, menta: MentaClient, sandbox: SandboxControl) -> None:
         sandbox.reset_stats()
 
-        answers = client.ticket_access("alice@example.com", [f"t{n}" for n in range(250)])
+        answers = menta.ticket_access("alice@example.com", [f"t{n}" for n in range(250)])
 
         assert len(answers) == 250
         assert sandbox.stats()["POST /v1/wrapper/accesslayer"] == 3
 
-    def test_orders_aggregate_their_tickets(self, client: MentaClient, world: World) -> None:
+    def test_orders_aggregate_their_tickets(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event()
         order_id = world.id("order")
         first = world.ticket(event_id, show_id, "alice@example.com", order_id=order_id)
         second = world.ticket(event_id, show_id, "alice@example.com", order_id=order_id)
 
-        (order,) = client.order_access("alice@example.com", [order_id])
+        (order,) = menta.order_access("alice@example.com", [order_id])
 
         assert (order.order_id, order.status, set(order.ticket_ids)) == (order_id, "SELLABLE", {first, second})
         assert [c.action for c in order.ctas] == ["SELL"]
@@ -131,12 +131,12 @@ class TestTicketAndOrderAccess:
 
 class TestBulk:
     def test_components_for_many_shows_in_calls_of_50(
-        self, client: MentaClient, world: World, sandbox: SandboxControl
+        self, menta: MentaClient, world: World, sandbox: SandboxControl
     ) -> None:
         event_id, show_ids = world.event(shows=60)
         sandbox.reset_stats()
 
-        answers = client.access_layer_bulk("buy", [(event_id, show_id) for show_id in show_ids] + [(event_id, "nope")])
+        answers = menta.access_layer_bulk("buy", [(event_id, show_id) for show_id in show_ids] + [(event_id, "nope")])
 
         assert sandbox.stats()["POST /v1/wrapper/accesslayer/bulk"] == 2
         assert [a.show_id for a in answers] == [*show_ids, "nope"]
@@ -145,53 +145,53 @@ class TestBulk:
 
 
 class TestTokensAndUrls:
-    def test_one_time_token(self, client: MentaClient) -> None:
-        token = client.one_time_token("alice@example.com")
+    def test_one_time_token(self, menta: MentaClient) -> None:
+        token = menta.one_time_token("alice@example.com")
 
         assert len(token.token) > 20
         assert token.expires_in == 300
         assert token.token not in repr(token)
 
-    def test_token_needs_a_user(self, client: MentaClient) -> None:
+    def test_token_needs_a_user(self, menta: MentaClient) -> None:
         with pytest.raises(ValidationFailed, match="user is required"):
-            client.one_time_token("")
+            menta.one_time_token("")
 
-    def test_marketplace_urls(self, client: MentaClient, world: World) -> None:
+    def test_marketplace_urls(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event()
         order_id = world.id("order")
         ticket_id = world.ticket(event_id, show_id, "alice@example.com", order_id=order_id)
 
-        buy = client.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1:8000/back", ticket_option_id="GA")
-        sell = client.selling_flow_url(ticket_id, lang="es")
-        order = client.order_selling_flow_url(order_id)
-        details = client.selling_details_url(ticket_id)
+        buy = menta.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1:8000/back", ticket_option_id="GA")
+        sell = menta.selling_flow_url(ticket_id, lang="es")
+        order = menta.order_selling_flow_url(order_id)
+        details = menta.selling_details_url(ticket_id)
 
         assert f"/buy/{event_id}/{show_id}/" in buy and "returnTo=http" in buy and "ticketOptionId=GA" in buy
         assert sell.endswith(f"/sell/tickets/{ticket_id}/?lang=es")
         assert f"/sell/orders/{order_id}/" in order
         assert f"/sell/tickets/{ticket_id}/?view=details" in details
 
-    def test_urls_of_unknown_things(self, client: MentaClient) -> None:
+    def test_urls_of_unknown_things(self, menta: MentaClient) -> None:
         with pytest.raises(NotFound, match="Ticket not found"):
-            client.selling_flow_url("tkt_nope")
+            menta.selling_flow_url("tkt_nope")
         with pytest.raises(NotFound, match="Order not found"):
-            client.order_selling_flow_url("ord_nope")
+            menta.order_selling_flow_url("ord_nope")
         with pytest.raises(NotFound, match="Event not found"):
-            client.buying_flow_url("evt_nope", "show", return_to="http://x.example/")
+            menta.buying_flow_url("evt_nope", "show", return_to="http://x.example/")
         with pytest.raises(ValidationFailed, match="returnTo must be an http"):
-            client.buying_flow_url("evt_nope", "show", return_to="javascript:alert(1)")
+            menta.buying_flow_url("evt_nope", "show", return_to="javascript:alert(1)")
 
-    def test_listing_sale_url_and_termination(self, client: MentaClient, world: World, person) -> None:
+    def test_listing_sale_url_and_termination(self, menta: MentaClient, world: World, person) -> None:
         event_id, (show_id,) = world.event()
         ticket_id = world.ticket(event_id, show_id, "seller@example.com")
         with pytest.raises(NotFound, match="Listing not found"):
-            client.listing_for_ticket(ticket_id)
+            menta.listing_for_ticket(ticket_id)
         seller = person("seller@example.com")
-        seller.submit(seller.open(client.selling_flow_url(ticket_id)), action="list", price="75")
+        seller.submit(seller.open(menta.selling_flow_url(ticket_id)), action="list", price="75")
 
-        listing = client.listing_for_ticket(ticket_id, seller_email="seller@example.com")
-        public = client.sale_public_url(ticket_id, lang="en")
-        client.terminate_listing(ticket_id)
+        listing = menta.listing_for_ticket(ticket_id, seller_email="seller@example.com")
+        public = menta.sale_public_url(ticket_id, lang="en")
+        menta.terminate_listing(ticket_id)
 
         assert (listing.status, listing.price, listing.seller_email) == (
             "ACTIVE",
@@ -199,15 +199,15 @@ class TestTokensAndUrls:
             "seller@example.com",
         )
         assert f"listing={listing.listing_id}" in public
-        assert client.listing_for_ticket(ticket_id).status == "WITHDRAWN"
+        assert menta.listing_for_ticket(ticket_id).status == "WITHDRAWN"
         with pytest.raises(NotFound, match="Listing not found"):
-            client.terminate_listing(ticket_id)
+            menta.terminate_listing(ticket_id)
         with pytest.raises(NotFound, match="Listing not found"):
-            client.sale_public_url(ticket_id, lang="en")
+            menta.sale_public_url(ticket_id, lang="en")
 
 
 class TestPushes:
-    def test_event_update_cancel_and_rules(self, client: MentaClient, world: World) -> None:
+    def test_event_update_cancel_and_rules(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id, _) = world.event(shows=2)
         payload = wire.event_payload(
             event_id,
@@ -217,36 +217,36 @@ class TestPushes:
             shows=[wire.show_payload(show_id, name="only", starts_at="2030-01-02T20:00:00Z")],
         )
 
-        client.update_event(payload)
-        client.define_rules([wire.resale_rule(event_id, enabled=False, show_id=show_id)])
+        menta.update_event(payload)
+        menta.define_rules([wire.resale_rule(event_id, enabled=False, show_id=show_id)])
 
-        assert client.access_layer("buy", event_id=event_id, show_id=show_id).components == ()
-        client.cancel_event(event_id, show_id=f"{event_id}_show2")
-        assert client.access_layer("buy", event_id=event_id, show_id=f"{event_id}_show2").components == ()
-        client.cancel_event(event_id)
+        assert menta.access_layer("buy", event_id=event_id, show_id=show_id).components == ()
+        menta.cancel_event(event_id, show_id=f"{event_id}_show2")
+        assert menta.access_layer("buy", event_id=event_id, show_id=f"{event_id}_show2").components == ()
+        menta.cancel_event(event_id)
 
-    def test_event_errors(self, client: MentaClient, world: World) -> None:
+    def test_event_errors(self, menta: MentaClient, world: World) -> None:
         event_id, _ = world.event()
         full = wire.event_payload(event_id, title="t", description="d", location={}, shows=[])
 
         with pytest.raises(ValidationFailed, match="Event already exists"):
-            client.create_event({**full, "location": {"name": "x"}, "shows": [{"showId": "s"}]})
+            menta.create_event({**full, "location": {"name": "x"}, "shows": [{"showId": "s"}]})
         with pytest.raises(ValidationFailed, match="location is required"):
-            client.create_event({**full, "externalReferenceId": world.id("new"), "location": None})
+            menta.create_event({**full, "externalReferenceId": world.id("new"), "location": None})
         with pytest.raises(NotFound, match="Event not found"):
-            client.update_event({**full, "externalReferenceId": "evt_nope"})
+            menta.update_event({**full, "externalReferenceId": "evt_nope"})
         with pytest.raises(NotFound, match="Event not found"):
-            client.cancel_event("evt_nope")
+            menta.cancel_event("evt_nope")
         with pytest.raises(NotFound, match="Show not found"):
-            client.cancel_event(event_id, show_id="show_nope")
+            menta.cancel_event(event_id, show_id="show_nope")
         with pytest.raises(ValidationFailed, match="ruleType is required"):
-            client.define_rules([{"externalReferenceEventId": event_id}])
+            menta.define_rules([{"externalReferenceEventId": event_id}])
         with pytest.raises(NotFound, match="Event not found"):
-            client.define_rules([wire.resale_rule("evt_nope", enabled=True)])
+            menta.define_rules([wire.resale_rule("evt_nope", enabled=True)])
 
-    def test_shows_as_an_object_keyed_by_show_id(self, client: MentaClient, world: World) -> None:
+    def test_shows_as_an_object_keyed_by_show_id(self, menta: MentaClient, world: World) -> None:
         event_id = world.id("evtobj")
-        client.create_event(
+        menta.create_event(
             {
                 "externalReferenceId": event_id,
                 "title": "t",
@@ -257,9 +257,9 @@ class TestPushes:
             }
         )
 
-        assert client.access_layer("buy", event_id=event_id, show_id="show_b").components
+        assert menta.access_layer("buy", event_id=event_id, show_id="show_b").components
 
-    def test_ticket_lifecycle(self, client: MentaClient, world: World) -> None:
+    def test_ticket_lifecycle(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event()
         ticket_id = world.ticket(event_id, show_id, "alice@example.com")
         payload = wire.ticket_payload(
@@ -272,26 +272,26 @@ class TestPushes:
             currency="USD",
         )
 
-        client.sync_tickets([payload])
-        assert client.ticket_access("bob@example.com", [ticket_id])[0].status == "SELLABLE"
-        client.update_ticket(ticket_id, {"buyer": {"email": "carol@example.com"}})
-        assert client.ticket_access("carol@example.com", [ticket_id])[0].status == "SELLABLE"
-        client.admit_ticket(ticket_id)
-        assert client.ticket_access("carol@example.com", [ticket_id])[0].reason == "This ticket was already used"
-        client.delete_ticket(ticket_id)
-        assert client.ticket_access("carol@example.com", [ticket_id])[0].reason == "This ticket is no longer valid"
+        menta.sync_tickets([payload])
+        assert menta.ticket_access("bob@example.com", [ticket_id])[0].status == "SELLABLE"
+        menta.update_ticket(ticket_id, {"buyer": {"email": "carol@example.com"}})
+        assert menta.ticket_access("carol@example.com", [ticket_id])[0].status == "SELLABLE"
+        menta.admit_ticket(ticket_id)
+        assert menta.ticket_access("carol@example.com", [ticket_id])[0].reason == "This ticket was already used"
+        menta.delete_ticket(ticket_id)
+        assert menta.ticket_access("carol@example.com", [ticket_id])[0].reason == "This ticket is no longer valid"
 
-    def test_batch_admissions(self, client: MentaClient, world: World) -> None:
+    def test_batch_admissions(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event()
         ticket_id = world.ticket(event_id, show_id, "alice@example.com")
 
-        client.admit_tickets([(ticket_id, "2030-01-01T19:45:00Z")])
+        menta.admit_tickets([(ticket_id, "2030-01-01T19:45:00Z")])
 
-        assert client.ticket_access("alice@example.com", [ticket_id])[0].status == "NOT_SELLABLE"
+        assert menta.ticket_access("alice@example.com", [ticket_id])[0].status == "NOT_SELLABLE"
         with pytest.raises(ValidationFailed, match="entryDate must be an ISO 8601 date"):
-            client.admit_tickets([(ticket_id, "yesterday")])
+            menta.admit_tickets([(ticket_id, "yesterday")])
 
-    def test_ticket_errors(self, client: MentaClient, world: World) -> None:
+    def test_ticket_errors(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event()
         good = wire.ticket_payload(
             "tkt",
@@ -304,19 +304,19 @@ class TestPushes:
         )
 
         with pytest.raises(ValidationFailed, match="ticketAccess is required"):
-            client.create_tickets([{**good, "ticketAccess": None}])
+            menta.create_tickets([{**good, "ticketAccess": None}])
         with pytest.raises(NotFound, match="Event not found"):
-            client.create_tickets([{**good, "externalReferenceEventId": "evt_nope"}])
+            menta.create_tickets([{**good, "externalReferenceEventId": "evt_nope"}])
         with pytest.raises(NotFound, match="Show not found"):
-            client.sync_tickets([{**good, "showId": "show_nope"}])
+            menta.sync_tickets([{**good, "showId": "show_nope"}])
         with pytest.raises(NotFound, match="Ticket not found"):
-            client.update_ticket("tkt_nope", {"ticketOptionId": "VIP"})
+            menta.update_ticket("tkt_nope", {"ticketOptionId": "VIP"})
         with pytest.raises(NotFound, match="Ticket not found"):
-            client.delete_ticket("tkt_nope")
+            menta.delete_ticket("tkt_nope")
         with pytest.raises(NotFound, match="Ticket not found"):
-            client.admit_ticket("tkt_nope")
+            menta.admit_ticket("tkt_nope")
 
-    def test_inventory(self, client: MentaClient, world: World) -> None:
+    def test_inventory(self, menta: MentaClient, world: World) -> None:
         event_id, show_ids = world.event(shows=2)
         summary = {
             "capacity": 1000,
@@ -326,48 +326,48 @@ class TestPushes:
             "soldPercentage": 80,
         }
 
-        client.update_inventory(event_id, summary, show_id=show_ids[0])
-        client.update_inventory_details(event_id, [{"section": "A", "capacity": 100}])
+        menta.update_inventory(event_id, summary, show_id=show_ids[0])
+        menta.update_inventory_details(event_id, [{"section": "A", "capacity": 100}])
 
         with pytest.raises(ValidationFailed, match="showId is required when the event has several shows"):
-            client.update_inventory(event_id, summary)
+            menta.update_inventory(event_id, summary)
         with pytest.raises(ValidationFailed, match="soldOut must be true or false"):
-            client.update_inventory(event_id, {**summary, "soldOut": "no"}, show_id=show_ids[0])
+            menta.update_inventory(event_id, {**summary, "soldOut": "no"}, show_id=show_ids[0])
         with pytest.raises(NotFound, match="Event not found"):
-            client.update_inventory("evt_nope", summary)
+            menta.update_inventory("evt_nope", summary)
 
 
 class TestErrors:
     def test_wrong_key_is_unauthorized(self, sandbox: SandboxControl) -> None:
-        client = MentaClient(base_url=sandbox.url, api_key="wrong-key")
+        menta = MentaClient(base_url=sandbox.url, api_key="wrong-key")
 
         with pytest.raises(Unauthorized) as refused:
-            client.access_layer("sell")
+            menta.access_layer("sell")
 
         assert refused.value.status == 401
 
     def test_api_key_never_in_repr_or_logs(self, sandbox: SandboxControl, caplog: pytest.LogCaptureFixture) -> None:
         caplog.set_level(logging.DEBUG)
-        client = make_client(sandbox.url)
+        menta = make_client(sandbox.url)
 
-        client.access_layer("sell")
+        menta.access_layer("sell")
         with pytest.raises(ValidationFailed):
-            client.access_layer("nope")
+            menta.access_layer("nope")
 
-        assert API_KEY not in repr(client) and API_KEY not in repr(client.transport)
+        assert API_KEY not in repr(menta) and API_KEY not in repr(menta.transport)
         assert caplog.records
         assert all(API_KEY not in record.getMessage() for record in caplog.records)
 
     def test_sync_tickets_are_limited_to_60_a_minute(self, tmp_path_factory: pytest.TempPathFactory) -> None:
         sandbox, _ = start_sandbox(tmp_path_factory)
         try:
-            client = make_client(sandbox.url)
+            menta = make_client(sandbox.url)
             for _ in range(60):
                 with pytest.raises(ValidationFailed, match="buyer is required"):
-                    client.sync_tickets([{"externalReferenceEventId": "e", "ticketId": "t"}])
+                    menta.sync_tickets([{"externalReferenceEventId": "e", "ticketId": "t"}])
 
             with pytest.raises(RateLimited) as limited:
-                client.sync_tickets([])
+                menta.sync_tickets([])
         finally:
             sandbox.stop()
 

@@ -17,44 +17,44 @@ SAL = "GET /v1/wrapper/accesslayer"
 
 class TestFaults:
     def test_down_is_unavailable_after_bounded_retries(self, sandbox: SandboxControl) -> None:
-        client = make_client(sandbox.url, max_retries=2)
+        menta = make_client(sandbox.url, max_retries=2)
         sandbox.faults(mode="down")
         sandbox.reset_stats()
 
         with pytest.raises(Unavailable) as failed:
-            client.access_layer("sell")
+            menta.access_layer("sell")
 
         assert failed.value.status == 503
         assert sandbox.stats()[SAL] == 3
 
     def test_unsafe_calls_are_not_retried(self, sandbox: SandboxControl) -> None:
-        client = make_client(sandbox.url, max_retries=2)
+        menta = make_client(sandbox.url, max_retries=2)
         sandbox.faults(mode="down")
         sandbox.reset_stats()
 
         with pytest.raises(Unavailable):
-            client.one_time_token("alice@example.com")
+            menta.one_time_token("alice@example.com")
 
         assert sandbox.stats()["GET /v1/auth/oneTimeToken"] == 1
 
     def test_retries_stop_at_the_retry_budget(self, sandbox: SandboxControl) -> None:
-        client = make_client(sandbox.url, max_retries=50, retry_budget=0.3, backoff_base=0.1, backoff_cap=0.1)
+        menta = make_client(sandbox.url, max_retries=50, retry_budget=0.3, backoff_base=0.1, backoff_cap=0.1)
         sandbox.faults(mode="down")
         sandbox.reset_stats()
 
         with pytest.raises(Unavailable):
-            client.access_layer("sell")
+            menta.access_layer("sell")
 
         assert 2 <= sandbox.stats()[SAL] <= 7
 
     def test_hang_times_out_within_the_configured_timeouts(self, sandbox: SandboxControl) -> None:
-        client = make_client(sandbox.url, connect_timeout=0.5, read_timeout=0.5)
+        menta = make_client(sandbox.url, connect_timeout=0.5, read_timeout=0.5)
         sandbox.faults(mode="hang")
         sandbox.reset_stats()
 
         started = time.monotonic()
         with pytest.raises(Timeout):
-            client.access_layer("sell")
+            menta.access_layer("sell")
         waited = time.monotonic() - started
 
         # A generous bound: what matters is that the caller is let go, not held until menta answers.
@@ -82,14 +82,14 @@ class TestFaults:
         assert (failed.value.status, failed.value.message) == (500, "Internal server error")
 
     def test_latency_is_added_and_then_normal_again(self, sandbox: SandboxControl, world: World) -> None:
-        client = make_client(sandbox.url, read_timeout=0.2)
+        menta = make_client(sandbox.url, read_timeout=0.2)
         sandbox.faults(latencyMs=1000)
 
         with pytest.raises(Timeout):
-            client.access_layer("sell")
+            menta.access_layer("sell")
         sandbox.restore()
 
-        assert client.access_layer("sell").components
+        assert menta.access_layer("sell").components
 
     def test_nothing_listening_is_unavailable(self) -> None:
         with pytest.raises(Unavailable, match="menta unreachable"):
@@ -116,7 +116,7 @@ class ScriptedUpstream:
         upstream = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            def do_GET(self) -> None:
                 status, headers, body = upstream.answers[min(upstream.requests, len(upstream.answers) - 1)]
                 upstream.requests += 1
                 self.send_response(status)

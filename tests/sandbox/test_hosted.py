@@ -12,16 +12,16 @@ from tests.conftest import Person, World, make_client, start_sandbox
 People = Callable[[str], Person]
 
 
-def statuses(client: MentaClient, user: str, *ticket_ids: str) -> list[tuple[str, list[str]]]:
-    return [(t.status, [c.action for c in t.ctas]) for t in client.ticket_access(user, ticket_ids)]
+def statuses(menta: MentaClient, user: str, *ticket_ids: str) -> list[tuple[str, list[str]]]:
+    return [(t.status, [c.action for c in t.ctas]) for t in menta.ticket_access(user, ticket_ids)]
 
 
 class TestSignIn:
-    def test_a_token_signs_in_once_and_leaves_the_url(self, client: MentaClient, world: World, person: People) -> None:
+    def test_a_token_signs_in_once_and_leaves_the_url(self, menta: MentaClient, world: World, person: People) -> None:
         event_id, (show_id,) = world.event()
         ticket_id = world.ticket(event_id, show_id, "alice@example.com")
-        url = client.selling_flow_url(ticket_id)
-        token = client.one_time_token("alice@example.com").token
+        url = menta.selling_flow_url(ticket_id)
+        token = menta.one_time_token("alice@example.com").token
         alice, mallory = person("alice@example.com"), person("mallory@example.com")
 
         first = alice.browser.get(url, params={"ott": token}, timeout=5)
@@ -31,34 +31,34 @@ class TestSignIn:
         assert "ott=" not in first.url and first.history[0].status_code == 302
         assert replay.status_code == 403 and "expired or was used already" in replay.text
 
-    def test_an_unknown_token_is_refused(self, client: MentaClient, person: People) -> None:
-        page = person("a@example.com").browser.get(client.access_layer("sell").components[0].cta.url + "?ott=nope")
+    def test_an_unknown_token_is_refused(self, menta: MentaClient, person: People) -> None:
+        page = person("a@example.com").browser.get(menta.access_layer("sell").components[0].cta.url + "?ott=nope")
 
         assert page.status_code == 403
 
     def test_an_expired_token_is_refused(self, tmp_path_factory: pytest.TempPathFactory) -> None:
         sandbox, _ = start_sandbox(tmp_path_factory, SANDBOX_TOKEN_TTL="0")
         try:
-            client = make_client(sandbox.url)
-            page = Person(client, "alice@example.com").open(f"{sandbox.url}/sell/")
+            menta = make_client(sandbox.url)
+            page = Person(menta, "alice@example.com").open(f"{sandbox.url}/sell/")
         finally:
             sandbox.stop()
 
         assert page.status_code == 403
 
-    def test_sell_pages_need_a_signed_in_person(self, client: MentaClient, world: World, person: People) -> None:
+    def test_sell_pages_need_a_signed_in_person(self, menta: MentaClient, world: World, person: People) -> None:
         event_id, (show_id,) = world.event()
         ticket_id = world.ticket(event_id, show_id, "alice@example.com")
 
-        anonymous = person("alice@example.com").open(client.selling_flow_url(ticket_id), sign_in=False)
-        someone_else = person("bob@example.com").open(client.selling_flow_url(ticket_id))
+        anonymous = person("alice@example.com").open(menta.selling_flow_url(ticket_id), sign_in=False)
+        someone_else = person("bob@example.com").open(menta.selling_flow_url(ticket_id))
 
         assert anonymous.status_code == 403 and "Sign in through your ticketing site" in anonymous.text
         assert someone_else.status_code == 403 and "not in your account" in someone_else.text
 
 
 @pytest.fixture
-def listed(client: MentaClient, world: World, person: People) -> Iterator[tuple[str, str, str, Person]]:
+def listed(menta: MentaClient, world: World, person: People) -> Iterator[tuple[str, str, str, Person]]:
     """A show with alice's ticket (face value 100, resale up to 120%), and alice in its sell page."""
     event_id, (show_id,) = world.event(max_percent=120)
     ticket_id = world.ticket(event_id, show_id, "alice@example.com", price=100)
@@ -67,89 +67,89 @@ def listed(client: MentaClient, world: World, person: People) -> Iterator[tuple[
 
 
 class TestSelling:
-    def test_price_above_the_rule_is_refused(self, client: MentaClient, listed: tuple[str, str, str, Person]) -> None:
+    def test_price_above_the_rule_is_refused(self, menta: MentaClient, listed: tuple[str, str, str, Person]) -> None:
         _, _, ticket_id, alice = listed
 
-        answer = alice.submit(alice.open(client.selling_flow_url(ticket_id)), action="list", price="120.01")
+        answer = alice.submit(alice.open(menta.selling_flow_url(ticket_id)), action="list", price="120.01")
 
         assert answer.status_code == 400
         assert "The price can be at most $120 for this ticket." in answer.text
-        assert statuses(client, "alice@example.com", ticket_id) == [("SELLABLE", ["SELL"])]
+        assert statuses(menta, "alice@example.com", ticket_id) == [("SELLABLE", ["SELL"])]
 
     @pytest.mark.parametrize("price", ["0", "-5", "abc", "NaN"])
     def test_price_must_be_a_positive_number(
-        self, client: MentaClient, listed: tuple[str, str, str, Person], price: str
+        self, menta: MentaClient, listed: tuple[str, str, str, Person], price: str
     ) -> None:
         _, _, ticket_id, alice = listed
 
-        answer = alice.submit(alice.open(client.selling_flow_url(ticket_id)), action="list", price=price)
+        answer = alice.submit(alice.open(menta.selling_flow_url(ticket_id)), action="list", price=price)
 
         assert answer.status_code == 400
         assert 'role="alert"' in answer.text
 
-    def test_list_reprice_and_withdraw(self, client: MentaClient, listed: tuple[str, str, str, Person]) -> None:
+    def test_list_reprice_and_withdraw(self, menta: MentaClient, listed: tuple[str, str, str, Person]) -> None:
         _, _, ticket_id, alice = listed
-        page = alice.open(client.selling_flow_url(ticket_id))
+        page = alice.open(menta.selling_flow_url(ticket_id))
 
         listed_page = alice.submit(page, action="list", price="110")
-        (ticket,) = client.ticket_access("alice@example.com", [ticket_id])
+        (ticket,) = menta.ticket_access("alice@example.com", [ticket_id])
         assert "Your ticket is listed for sale." in listed_page.text
         assert (ticket.status, [c.action for c in ticket.ctas]) == ("FOR_SALE", ["EDIT", "DETAILS"])
         assert str(ticket.listing_price.amount) == "110.0"
 
         alice.submit(listed_page, action="list", price="99.5")
-        assert str(client.ticket_access("alice@example.com", [ticket_id])[0].listing_price.amount) == "99.5"
+        assert str(menta.ticket_access("alice@example.com", [ticket_id])[0].listing_price.amount) == "99.5"
 
         withdrawn = alice.submit(alice.browser.get(listed_page.url), action="withdraw")
         assert "Your listing was withdrawn." in withdrawn.text
-        assert statuses(client, "alice@example.com", ticket_id) == [("SELLABLE", ["SELL"])]
+        assert statuses(menta, "alice@example.com", ticket_id) == [("SELLABLE", ["SELL"])]
 
-    def test_resale_off_offers_a_transfer_instead(self, client: MentaClient, world: World, person: People) -> None:
+    def test_resale_off_offers_a_transfer_instead(self, menta: MentaClient, world: World, person: People) -> None:
         event_id, (show_id,) = world.event(resale=False)
         ticket_id = world.ticket(event_id, show_id, "alice@example.com")
-        (ticket,) = client.ticket_access("alice@example.com", [ticket_id])
+        (ticket,) = menta.ticket_access("alice@example.com", [ticket_id])
         alice = person("alice@example.com")
 
         transfer = alice.open(ticket.ctas[0].url)
         done = alice.submit(transfer, form="Your friend", email="friend@example.com")
 
         assert "transferred to friend@example.com" in done.text
-        assert statuses(client, "friend@example.com", ticket_id) == [("NOT_SELLABLE", ["P2P"])]
-        assert statuses(client, "alice@example.com", ticket_id)[0][0] == "NOT_SELLABLE"
+        assert statuses(menta, "friend@example.com", ticket_id) == [("NOT_SELLABLE", ["P2P"])]
+        assert statuses(menta, "alice@example.com", ticket_id)[0][0] == "NOT_SELLABLE"
 
 
 class TestBuying:
-    def test_the_whole_loop(self, client: MentaClient, listed: tuple[str, str, str, Person], person: People) -> None:
+    def test_the_whole_loop(self, menta: MentaClient, listed: tuple[str, str, str, Person], person: People) -> None:
         event_id, show_id, ticket_id, alice = listed
-        alice.submit(alice.open(client.selling_flow_url(ticket_id)), action="list", price="115")
-        buy_url = client.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1:8000/events/x/")
+        alice.submit(alice.open(menta.selling_flow_url(ticket_id)), action="list", price="115")
+        buy_url = menta.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1:8000/events/x/")
         bob = person("bob@example.com")
 
         shop = bob.open(buy_url)
         assert 'id="return-link"' in shop.text and 'href="http://127.0.0.1:8000/events/x/"' in shop.text
-        (item,) = client.access_layer("buy", event_id=event_id, show_id=show_id).components[3].items
+        (item,) = menta.access_layer("buy", event_id=event_id, show_id=show_id).components[3].items
         bought = bob.submit(shop, form=f"/buy/listings/{item.listing_id.removeprefix('lst_')}/")
 
         assert bought.status_code == 200 and "Purchase complete" in bought.text
-        assert statuses(client, "alice@example.com", ticket_id) == [("SOLD", ["DETAILS", "PENDING_PAYOUT_INFO"])]
-        assert client.listing_for_ticket(ticket_id).status == "SOLD"
-        assert client.access_layer("buy", event_id=event_id, show_id=show_id).components[0].badge is None
+        assert statuses(menta, "alice@example.com", ticket_id) == [("SOLD", ["DETAILS", "PENDING_PAYOUT_INFO"])]
+        assert menta.listing_for_ticket(ticket_id).status == "SOLD"
+        assert menta.access_layer("buy", event_id=event_id, show_id=show_id).components[0].badge is None
 
-        details = alice.open(client.ticket_access("alice@example.com", [ticket_id])[0].ctas[1].url)
+        details = alice.open(menta.ticket_access("alice@example.com", [ticket_id])[0].ctas[1].url)
         alice.submit(details, action="payout", payout="ES91 2100 0418 4502 0005 1332")
-        assert statuses(client, "alice@example.com", ticket_id) == [("SOLD", ["DETAILS"])]
+        assert statuses(menta, "alice@example.com", ticket_id) == [("SOLD", ["DETAILS"])]
 
         answer = bob.submit(shop, form=f"/buy/listings/{item.listing_id.removeprefix('lst_')}/")
         assert answer.status_code == 409 and "This ticket is no longer for sale." in answer.text
         assert "/buy/listings/" not in bob.browser.get(buy_url).text
 
     def test_a_guest_buys_with_an_email(
-        self, client: MentaClient, listed: tuple[str, str, str, Person], person: People
+        self, menta: MentaClient, listed: tuple[str, str, str, Person], person: People
     ) -> None:
         event_id, show_id, ticket_id, alice = listed
-        alice.submit(alice.open(client.selling_flow_url(ticket_id)), action="list", price="100")
+        alice.submit(alice.open(menta.selling_flow_url(ticket_id)), action="list", price="100")
         guest = person("guest@example.com")
-        shop = guest.open(client.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1/"), sign_in=False)
+        shop = guest.open(menta.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1/"), sign_in=False)
         form = shop.text[
             shop.text.index("/buy/listings/") : shop.text.index("/", shop.text.index("/buy/listings/") + 14) + 1
         ]
@@ -161,11 +161,11 @@ class TestBuying:
         assert bought.status_code == 200 and "re-issued to guest@example.com" in bought.text
 
     def test_a_seller_cannot_buy_their_own_ticket(
-        self, client: MentaClient, listed: tuple[str, str, str, Person]
+        self, menta: MentaClient, listed: tuple[str, str, str, Person]
     ) -> None:
         event_id, show_id, ticket_id, alice = listed
-        alice.submit(alice.open(client.selling_flow_url(ticket_id)), action="list", price="100")
-        shop = alice.open(client.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1/"), sign_in=False)
+        alice.submit(alice.open(menta.selling_flow_url(ticket_id)), action="list", price="100")
+        shop = alice.open(menta.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1/"), sign_in=False)
 
         answer = alice.submit(shop, form="/buy/listings/")
 
@@ -173,7 +173,7 @@ class TestBuying:
 
 
 class TestOrders:
-    def test_order_status_follows_its_tickets(self, client: MentaClient, world: World, person: People) -> None:
+    def test_order_status_follows_its_tickets(self, menta: MentaClient, world: World, person: People) -> None:
         event_id, (show_id,) = world.event()
         order_id = world.id("order")
         first = world.ticket(event_id, show_id, "alice@example.com", order_id=order_id)
@@ -181,13 +181,13 @@ class TestOrders:
         alice = person("alice@example.com")
 
         def order() -> tuple[str, list[str]]:
-            (answer,) = client.order_access("alice@example.com", [order_id])
+            (answer,) = menta.order_access("alice@example.com", [order_id])
             return answer.status, [c.action for c in answer.ctas]
 
         assert order() == ("SELLABLE", ["SELL"])
-        alice.submit(alice.open(client.selling_flow_url(first)), action="list", price="90")
+        alice.submit(alice.open(menta.selling_flow_url(first)), action="list", price="90")
         assert order() == ("PARTIALLY_FOR_SALE", ["MANAGE"])
-        alice.submit(alice.open(client.selling_flow_url(second)), action="list", price="90")
+        alice.submit(alice.open(menta.selling_flow_url(second)), action="list", price="90")
         assert order() == ("FOR_SALE", ["EDIT", "DETAILS"])
-        page = alice.open(client.order_selling_flow_url(order_id))
+        page = alice.open(menta.order_selling_flow_url(order_id))
         assert page.status_code == 200 and first in page.text and second in page.text

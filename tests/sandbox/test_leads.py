@@ -18,7 +18,7 @@ PATHS = {"ticket-leads": "/v1/marketdata/ticket-leads", "users": "/v1/marketdata
 
 
 @pytest.fixture
-def metallica(client: MentaClient) -> str:
+def metallica(menta: MentaClient) -> str:
     """The seed documents' event and show, known to the sandbox."""
     payload = wire.event_payload(
         "evt_2024_metallica",
@@ -28,9 +28,9 @@ def metallica(client: MentaClient) -> str:
         shows=[wire.show_payload("show_nyc_20240815", name="NYC", starts_at="2030-08-15T20:00:00Z")],
     )
     try:
-        client.create_event(payload)
+        menta.create_event(payload)
     except ValidationFailed:  # pushed by an earlier test: replace it
-        client.update_event(payload)
+        menta.update_event(payload)
     return "evt_2024_metallica"
 
 
@@ -40,19 +40,19 @@ class TestSeedExamples:
     def test_every_single_lead_example_is_accepted(
         self, sandbox: SandboxControl, metallica: str, family: str, index: int
     ) -> None:
-        client = make_client(sandbox.url, leads_path_family=family)
+        menta = make_client(sandbox.url, leads_path_family=family)
 
-        client.send_lead(SEED["single"][index])
+        menta.send_lead(SEED["single"][index])
 
     @pytest.mark.parametrize("index", range(len(SEED["bulk"])))
-    def test_every_bulk_example_is_accepted_whole(self, client: MentaClient, metallica: str, index: int) -> None:
+    def test_every_bulk_example_is_accepted_whole(self, menta: MentaClient, metallica: str, index: int) -> None:
         leads = SEED["bulk"][index]
 
-        result = client.send_leads(leads)
+        result = menta.send_leads(leads)
 
         assert (result.accepted, result.rejected) == (len(leads), ())
 
-    def test_fragments_of_the_best_practices_fit_a_lead(self, client: MentaClient, metallica: str) -> None:
+    def test_fragments_of_the_best_practices_fit_a_lead(self, menta: MentaClient, metallica: str) -> None:
         lead = {
             "type": "WISHLIST",
             "externalReferenceEventId": metallica,
@@ -60,7 +60,7 @@ class TestSeedExamples:
             **SEED["fragments"],
         }
 
-        client.send_lead(lead)
+        menta.send_lead(lead)
 
     @pytest.mark.parametrize("path", PATHS.values())
     def test_answers_are_the_guides_envelopes(self, sandbox: SandboxControl, metallica: str, path: str) -> None:
@@ -71,13 +71,13 @@ class TestSeedExamples:
         assert sandbox.call("POST", path, json={**lead, "buyer": {"fullName": "No Id"}}) == (400, missing_buyer)
         assert sandbox.call("POST", path, json={**lead, "externalReferenceEventId": "evt_nope"}) == (404, unknown_event)
 
-    def test_date_is_accepted_under_both_names(self, client: MentaClient, metallica: str) -> None:
+    def test_date_is_accepted_under_both_names(self, menta: MentaClient, metallica: str) -> None:
         lead = {"type": "WISHLIST", "externalReferenceEventId": metallica, "showId": "s", "buyer": {"id": "u1"}}
 
-        client.send_lead({**lead, "date": "2024-12-10T14:20:00Z"})
-        client.send_lead({**lead, "purchaseDate": "2024-12-10T14:20:00Z"})
+        menta.send_lead({**lead, "date": "2024-12-10T14:20:00Z"})
+        menta.send_lead({**lead, "purchaseDate": "2024-12-10T14:20:00Z"})
         with pytest.raises(ValidationFailed, match="date must be an ISO 8601 date"):
-            client.send_lead({**lead, "date": "last tuesday"})
+            menta.send_lead({**lead, "date": "last tuesday"})
 
 
 class TestValidation:
@@ -107,33 +107,33 @@ class TestValidation:
         ],
     )
     def test_refused_with_the_reason(
-        self, client: MentaClient, metallica: str, change: dict[str, Any], message: str
+        self, menta: MentaClient, metallica: str, change: dict[str, Any], message: str
     ) -> None:
         with pytest.raises(ValidationFailed) as refused:
-            client.send_lead({**self.BASE, **change})
+            menta.send_lead({**self.BASE, **change})
 
         assert refused.value.message == message
 
-    def test_ticket_holder_needs_a_price(self, client: MentaClient, metallica: str) -> None:
+    def test_ticket_holder_needs_a_price(self, menta: MentaClient, metallica: str) -> None:
         lead = {name: value for name, value in self.BASE.items() if name != "price"}
 
         with pytest.raises(ValidationFailed, match="price is required for TICKET_HOLDER leads"):
-            client.send_lead(lead)
+            menta.send_lead(lead)
 
-    def test_currency_is_optional_for_ticket_holders(self, client: MentaClient, metallica: str) -> None:
-        client.send_lead(self.BASE)
+    def test_currency_is_optional_for_ticket_holders(self, menta: MentaClient, metallica: str) -> None:
+        menta.send_lead(self.BASE)
 
-    def test_unknown_event(self, client: MentaClient) -> None:
+    def test_unknown_event(self, menta: MentaClient) -> None:
         with pytest.raises(NotFound, match="Event not found"):
-            client.send_lead({**self.BASE, "externalReferenceEventId": "evt_never_pushed"})
+            menta.send_lead({**self.BASE, "externalReferenceEventId": "evt_never_pushed"})
 
 
 class TestBulk:
-    def test_each_lead_is_validated_on_its_own(self, client: MentaClient, metallica: str) -> None:
+    def test_each_lead_is_validated_on_its_own(self, menta: MentaClient, metallica: str) -> None:
         good = SEED["bulk"][0][0]
         leads = [good, {**good, "buyer": {}}, good, {**good, "externalReferenceEventId": "evt_nope"}]
 
-        result = client.send_leads(leads)
+        result = menta.send_leads(leads)
 
         assert result.accepted == 2
         assert [(r.index, r.message) for r in result.rejected] == [
@@ -153,7 +153,7 @@ class TestBulk:
             {"status": 400, "data": None, "errors": {"message": "Maximum 1000 leads per request"}},
         )
 
-    def test_the_client_splits_larger_sets(self, client: MentaClient, sandbox: SandboxControl, metallica: str) -> None:
+    def test_the_client_splits_larger_sets(self, menta: MentaClient, sandbox: SandboxControl, metallica: str) -> None:
         leads = [
             {"type": "WISHLIST", "externalReferenceEventId": metallica, "showId": "s2500", "buyer": {"id": f"v{n}"}}
             for n in range(2500)
@@ -161,7 +161,7 @@ class TestBulk:
         leads[1500] = {**leads[1500], "buyer": {}}
         sandbox.reset_stats()
 
-        result = client.send_leads(leads)
+        result = menta.send_leads(leads)
 
         assert sandbox.stats()["POST /v1/marketdata/ticket-leads/bulk"] == 3
         assert result.accepted == 2499
@@ -170,14 +170,14 @@ class TestBulk:
 
 class TestUpsert:
     def test_same_buyer_event_and_show_is_one_lead(
-        self, client: MentaClient, sandbox: SandboxControl, world: World, metallica: str
+        self, menta: MentaClient, sandbox: SandboxControl, world: World, metallica: str
     ) -> None:
         email = f"{world.id('fan')}@Example.com"
         lead = {"type": "ABANDONED_CART", "externalReferenceEventId": metallica, "showId": "show_nyc_20240815"}
 
-        client.send_lead({**lead, "buyer": {"email": email}})
-        client.send_lead({**lead, "type": "WISHLIST", "buyer": {"email": email.lower(), "id": "other"}})
-        client.send_lead({**lead, "showId": "show_other", "buyer": {"email": email}})
+        menta.send_lead({**lead, "buyer": {"email": email}})
+        menta.send_lead({**lead, "type": "WISHLIST", "buyer": {"email": email.lower(), "id": "other"}})
+        menta.send_lead({**lead, "showId": "show_other", "buyer": {"email": email}})
 
         rows = sandbox.rows(
             "SELECT show_id, type FROM menta_sandbox_lead WHERE identifier = ? ORDER BY show_id",
