@@ -373,3 +373,65 @@ class TestErrors:
 
         assert limited.value.message == "Too many requests: at most 60 per minute"
         assert 0 < limited.value.retry_after <= 60
+
+
+class TestReferenceFields:
+    """Every top-level request field the API reference (seed 001) lists is accepted."""
+
+    def test_event_with_every_field(self, menta: MentaClient, world: World) -> None:
+        event_id = world.id("evtfull")
+        event = {
+            "title": "Full",
+            "description": "Every field",
+            "externalReferenceId": event_id,
+            "shows": [{"showId": "s1", "name": "Night 1", "startDate": "2030-05-01T20:00:00Z"}],
+            "location": {"name": "Arena", "city": "Lima"},
+            "producers": [{"name": "Producer"}],
+            "configuration": {"currency": "PEN"},
+            "seating": {"map": "arena-v2"},
+        }
+
+        menta.create_event(event)
+        menta.update_event({**event, "title": "Full, renamed"})
+        menta.define_rules(
+            [
+                {
+                    "externalReferenceEventId": event_id,
+                    "showId": "s1",
+                    "ticketOptionId": "GA",
+                    "priceTypeId": "regular",
+                    "price": 10,
+                    "ruleType": "RESALE",
+                    "rules": {"enabled": True, "maxPricePercent": 110},
+                }
+            ]
+        )
+
+        assert menta.access_layer("buy", event_id=event_id, show_id="s1").components
+
+    def test_ticket_with_every_field(self, menta: MentaClient, world: World) -> None:
+        event_id, (show_id,) = world.event()
+        order_id = world.id("order")
+        ticket = {
+            "externalReferenceEventId": event_id,
+            "showId": show_id,
+            "buyer": "holder@example.com",
+            "ticketId": world.id("tktfull"),
+            "ticketAccess": {"type": "QR", "code": "abc"},
+            "ticketOptionId": "GA",
+            "priceTypeId": "regular",
+            "price": 50,
+            "buyerEmailExternal": "holder@example.com",
+            "primarySaleBuyerData": {"fullName": "Holder"},
+            "nominalTicket": {"name": "Holder"},
+            "props": {"orderId": order_id},
+            "primarySalesFee": {"amount": 5},
+        }
+
+        menta.create_tickets([ticket])
+        menta.sync_tickets([{**ticket, "ticketId": world.id("tktsync"), "buyer": {"id": "user-7"}}])
+        menta.update_ticket(ticket["ticketId"], {"priceTypeId": "vip", "nominalTicket": {"name": "New"}})
+
+        assert menta.ticket_access("holder@example.com", [ticket["ticketId"]])[0].status == "SELLABLE"
+        assert menta.order_access("holder@example.com", [order_id])[0].ticket_ids == (ticket["ticketId"],)
+        assert menta.order_access("user-7", [order_id])[0].ticket_ids == (world.id("tktsync"),)
