@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONE, SELF
 
 # Lets the admin's generic classes be subscripted at run time, as their type hints are.
 django_stubs_ext.monkeypatch()
@@ -29,17 +31,22 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
+    "csp",
     "salwidgets",
     "salsite",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 ROOT_URLCONF = "salsite.urls"
 WSGI_APPLICATION = "salsite.wsgi.application"
@@ -80,6 +87,8 @@ LOGIN_REDIRECT_URL = "my-tickets"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "salsite" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -99,6 +108,25 @@ MENTA_API_KEY = os.environ.get("MENTA_API_KEY") or ("sandbox-demo-key" if MENTA_
 SALWIDGETS = {
     "BASE_URL": MENTA_BASE_URL,
     "API_KEY": MENTA_API_KEY,
+}
+# No inline scripts or styles anywhere: salwidgets works under script-src 'self'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [
+            SELF,
+            "data:",
+            f"{urlsplit(MENTA_BASE_URL).scheme}://{urlsplit(MENTA_BASE_URL).netloc}",
+            "https://*.mentatech.io",
+        ],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
 }
 SAL_VERIFY_SECRET = os.environ.get("SAL_VERIFY_SECRET", "")
 SAL_VERIFY_ALLOWED_IPS = [

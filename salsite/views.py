@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from salsite.models import Order, Show
+from salsite.models import Order, Show, Ticket
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -20,10 +20,12 @@ class AuthenticatedRequest(HttpRequest):
 
 def home(request: HttpRequest) -> HttpResponse:
     shows = list(Show.objects.upcoming())
-    by_month = [
-        (month, list(group)) for month, group in groupby(shows, key=lambda show: show.starts_at.strftime("%B %Y"))
+    months = [
+        (group[0].starts_at, group)
+        for group in (list(g) for _, g in groupby(shows, key=lambda show: (show.starts_at.year, show.starts_at.month)))
     ]
-    return render(request, "salsite/home.html", {"months": by_month, "shows": shows})
+    pairs = [(show.event.external_id, show.external_id) for show in shows]
+    return render(request, "salsite/home.html", {"months": months, "pairs": pairs})
 
 
 def show_detail(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
@@ -37,9 +39,16 @@ def show_detail(request: HttpRequest, event_id: str, show_id: str) -> HttpRespon
 
 @login_required
 def my_tickets(request: AuthenticatedRequest) -> HttpResponse:
-    orders = (
+    orders = list(
         Order.objects.filter(user=request.user)
         .prefetch_related("tickets__show__event", "tickets__option")
         .order_by("-created_at")
     )
-    return render(request, "salsite/my_tickets.html", {"orders": orders})
+    valid = [
+        ticket.external_id for order in orders for ticket in order.tickets.all() if ticket.status == Ticket.Status.VALID
+    ]
+    return render(
+        request,
+        "salsite/my_tickets.html",
+        {"orders": orders, "ticket_ids": valid, "order_ids": [order.reference for order in orders]},
+    )

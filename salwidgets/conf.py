@@ -34,7 +34,26 @@ DEFAULTS: dict[str, Any] = {
     "OTT_PARAM": "ott",
     # Size of the connection pool shared by all threads of a process.
     "POOL_SIZE": 20,
+    # Hosts that component and CTA URLs may point to (a leading dot admits subdomains).
+    # Empty: the host of BASE_URL and menta's own domain.
+    "LINK_HOSTS": [],
+    # How long a rendered link to menta stays valid, in seconds (it is signed and bound to the user).
+    "LINK_MAX_AGE": 3600,
+    # Dotted path of ``f(user) -> str``, the identifier menta knows a signed-in person by.
+    "USER_IDENTIFIER": "salwidgets.users.email",
+    # Django cache alias for SAL answers.
+    "CACHE_ALIAS": "default",
+    # Upper bound on the freshness menta asks for (maxAge), and how long stale answers are kept.
+    "FRESH_SECONDS": 60,
+    "STALE_SECONDS": 24 * 60 * 60,
+    # How long a 404 from menta (unknown event or show) is remembered.
+    "NOT_FOUND_SECONDS": 30,
+    # How long a person's ticket and order CTAs are cached (under that person's key).
+    "USER_SECONDS": 30,
+    # Origins allowed to embed a show's components with the <script> snippet (CORS), e.g. https://shop.example.
+    "EMBED_ORIGINS": [],
 }
+MENTA_DOMAIN = ".mentatech.io"
 
 
 @functools.cache

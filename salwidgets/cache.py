@@ -1,0 +1,103 @@
+"""SAL answers in Django's cache.
+
+A show's components are shared by everyone; per-person answers (ticket and order CTAs) live
+only under keys that include a hash of that person, and a person's entries can be dropped at
+once by bumping their generation. One-time tokens never come here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.cache import BaseCache, caches
+
+from salwidgets.conf import get_config
+
+T = TypeVar("T")
+PREFIX = "salwidgets:v1"
+
+
+@dataclass(frozen=True)
+class Entry(Generic[T]):
+    """A cached answer. ``value`` None means menta answered 404."""
+
+    value: T | None
+    fetched_at: float
+    fresh_until: float
+    partial: bool = False  # filled by a bulk call: buttons, modals and banners only
+
+    def is_fresh(self, now: float | None = None) -> bool:
+        return (now if now is not None else time.time()) < self.fresh_until
+
+    @property
+    def age(self) -> float:
+        return time.time() - self.fetched_at
+
+
+def backend() -> BaseCache:
+    return caches[get_config()["CACHE_ALIAS"]]
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()[:32]
+
+
+def show_key(type: str, event_id: str | None, show_id: str | None, lang: str) -> str:
+    return f"{PREFIX}:show:{type}:{lang}:{_digest(event_id, show_id)}"
+
+
+def get_show(key: str) -> Entry[Any] | None:
+    entry = backend().get(key)
+    return entry if isinstance(entry, Entry) else None
+
+
+def put_show(key: str, value: Any, *, max_age: int | None, partial: bool = False) -> Entry[Any]:
+    config = get_config()
+    now = time.time()
+    if value is None:
+        fresh, keep = config["NOT_FOUND_SECONDS"], config["NOT_FOUND_SECONDS"]
+    else:
+        fresh = min(max_age if max_age is not None else config["FRESH_SECONDS"], config["FRESH_SECONDS"])
+        keep = max(config["STALE_SECONDS"], fresh)
+    entry: Entry[Any] = Entry(value=value, fetched_at=now, fresh_until=now + fresh, partial=partial)
+    backend().set(key, entry, timeout=keep)
+    return entry
+
+
+def drop(key: str) -> None:
+    backend().delete(key)
+
+
+# --- per person -----------------------------------------------------------------------------
+
+
+def _generation(person: str) -> int:
+    return int(backend().get(f"{PREFIX}:gen:{_digest(person)}") or 0)
+
+
+def person_key(person: str, kind: str, ids: list[str], lang: str) -> str:
+    """A key for ``person``'s answer about ``ids``; it changes when ``forget_person`` is called."""
+    return f"{PREFIX}:{kind}:{_digest(person)}:{_generation(person)}:{lang}:{_digest(sorted(ids))}"
+
+
+def get_person(key: str) -> Any:
+    return backend().get(key)
+
+
+def put_person(key: str, value: Any) -> None:
+    backend().set(key, value, timeout=get_config()["USER_SECONDS"])
+
+
+def forget_person(person: str) -> None:
+    """Make every cached answer about ``person`` unreachable (they expire on their own)."""
+    key = f"{PREFIX}:gen:{_digest(person)}"
+    cache = backend()
+    cache.add(key, 0, timeout=None)
+    try:
+        cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=None)

@@ -1,0 +1,107 @@
+"""Links to menta that are safe to put in a page: signed, expiring, bound to one person.
+
+An upstream URL never reaches the page as it is. It is wrapped in a reference to the site's
+own redirect view (``salwidgets:go``); only when the person clicks does that view check the
+reference and mint a one-time token for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.core import signing
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from salwidgets.conf import MENTA_DOMAIN, get_config
+
+SALT = "salwidgets.links"
+RETURN_TO = "returnTo"
+
+
+class LinkError(Exception):
+    """A reference that must not be followed; ``status`` is the HTTP status to answer with."""
+
+    status = 400
+
+
+class TamperedLink(LinkError):
+    pass
+
+
+class ExpiredLink(LinkError):
+    status = 410
+
+
+class WrongPerson(LinkError):
+    status = 403
+
+
+class TargetNotAllowed(LinkError):
+    pass
+
+
+def allowed_hosts() -> list[str]:
+    config = get_config()
+    if config["LINK_HOSTS"]:
+        return [host.lower() for host in config["LINK_HOSTS"]]
+    base = urlsplit(config["BASE_URL"]).hostname or ""
+    return [base.lower(), MENTA_DOMAIN]
+
+
+def is_allowed(url: str) -> bool:
+    """True for an http(s) URL, without credentials, to an allowed host."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
+        return False
+    return any(host == entry or (entry.startswith(".") and host.endswith(entry)) for entry in allowed_hosts())
+
+
+def person_of(request: HttpRequest) -> str:
+    """A fingerprint of the signed-in person ('' when anonymous), not their id in clear."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    return salted_hmac(SALT, f"{user.pk}:{user.get_session_auth_hash()}").hexdigest()[:24]
+
+
+def sign(request: HttpRequest, url: str, *, return_to: str | None = None) -> str:
+    """The site URL that leads to ``url`` for this person; the caller checked ``is_allowed``."""
+    payload: dict[str, Any] = {"u": url, "p": person_of(request)}
+    if return_to:
+        payload["r"] = return_to
+    reference = signing.dumps(payload, salt=SALT, compress=True)
+    return f"{reverse('salwidgets:go')}?{urlencode({'ref': reference})}"
+
+
+def open_reference(request: HttpRequest, reference: str) -> tuple[str, str | None]:
+    """(target URL, return address) of a reference made by ``sign`` for this person."""
+    try:
+        payload = signing.loads(reference, salt=SALT, max_age=get_config()["LINK_MAX_AGE"])
+    except signing.SignatureExpired:
+        raise ExpiredLink("This link has expired.") from None
+    except signing.BadSignature:
+        raise TamperedLink("This link is not valid.") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("u"), str):
+        raise TamperedLink("This link is not valid.")
+    if not constant_time_compare(str(payload.get("p", "")), person_of(request)):
+        raise WrongPerson("This link was made for someone else.")
+    if not is_allowed(payload["u"]):
+        raise TargetNotAllowed("This link leads somewhere it may not.")
+    return_to = payload.get("r")
+    return payload["u"], return_to if isinstance(return_to, str) else None
+
+
+def with_params(url: str, **params: str) -> str:
+    """``url`` with ``params`` added to its query, keeping what it has (and its own values)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    present = {name for name, _ in query}
+    query += [(name, value) for name, value in params.items() if name not in present]
+    return urlunsplit(parts._replace(query=urlencode(query)))

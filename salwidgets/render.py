@@ -1,0 +1,152 @@
+"""SAL answers into HTML, with templates a site can override by name.
+
+Every upstream URL is checked (http(s) to an allowed host, or the component is dropped) and
+replaced by a signed link to the site's redirect view before a template sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import fields, is_dataclass, replace
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from salwidgets import links, wire
+from salwidgets.sal import PersonResult, ShowResult
+
+logger = logging.getLogger("salwidgets")
+
+LINK_FIELDS = ("url", "more_url")
+STATUS_LABELS = {
+    "SELLABLE": _("Can be resold"),
+    "NOT_SELLABLE": _("Not resellable"),
+    "FOR_SALE": _("For sale"),
+    "PARTIALLY_FOR_SALE": _("Partly for sale"),
+    "SOLD": _("Sold"),
+}
+
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def money(value: wire.Money | None) -> str:
+    if value is None:
+        return ""
+    amount = f"{value.amount:,.2f}".removesuffix(".00")
+    symbol = CURRENCY_SYMBOLS.get(value.currency)
+    return f"{symbol}{amount}" if symbol else f"{amount} {value.currency}"
+
+
+class _NotAllowed(Exception):
+    pass
+
+
+def _secure(value: Any, sign: Callable[[str], str]) -> Any:
+    """A copy of ``value`` whose links lead through ``sign``; _NotAllowed if one may not be followed."""
+    if isinstance(value, tuple):
+        return tuple(_secure(item, sign) for item in value)
+    if not is_dataclass(value) or isinstance(value, type):
+        return value
+    changes: dict[str, Any] = {}
+    for item in fields(value):
+        current = getattr(value, item.name)
+        if current is None:
+            continue
+        if item.name in LINK_FIELDS or item.name == "image_url":
+            if not links.is_allowed(current):
+                raise _NotAllowed(urlsplit(current).hostname or current[:40])
+            if item.name in LINK_FIELDS:
+                changes[item.name] = sign(current)
+        elif is_dataclass(current) or isinstance(current, tuple):
+            changes[item.name] = _secure(current, sign)
+    return replace(value, **changes)
+
+
+def return_address(request: HttpRequest) -> str:
+    """Where menta sends the person back to: the page they are on, through ``salwidgets:back``."""
+    page = request.get_full_path()
+    htmx = getattr(request, "htmx", None)
+    if htmx and htmx.current_url_abs_path:
+        page = htmx.current_url_abs_path
+    if not url_has_allowed_host_and_scheme(page, allowed_hosts=None):
+        page = "/"
+    return request.build_absolute_uri(f"{reverse('salwidgets:back')}?{urlencode({'next': page})}")
+
+
+def secure_components(
+    request: HttpRequest, components: Iterable[wire.Component]
+) -> tuple[list[wire.Component], list[wire.Dropped]]:
+    """The components with signed links, and those dropped for a link that may not be followed."""
+    back = return_address(request)
+
+    def sign(url: str) -> str:
+        return links.sign(request, url, return_to=back)
+
+    kept: list[wire.Component] = []
+    dropped: list[wire.Dropped] = []
+    for index, component in enumerate(components):
+        try:
+            kept.append(_secure(component, sign))
+        except _NotAllowed as exc:
+            logger.warning("Dropped SAL %s %r: URL to %s not allowed", component.kind, component.id, exc)
+            dropped.append(wire.Dropped(index=index, type=component.kind, reason=f"URL not allowed: {exc}"))
+    return kept, dropped
+
+
+def fallback(request: HttpRequest, surface: str) -> SafeString:
+    return mark_safe(render_to_string(f"salwidgets/fallback/{surface}.html", {"surface": surface}, request))
+
+
+def components(
+    request: HttpRequest, result: ShowResult, *, surface: str, kinds: Iterable[str] | None = None
+) -> SafeString:
+    """A show's components as HTML: the fallback when menta failed, nothing when it knows no such show."""
+    if result.state == "failed":
+        return fallback(request, surface)
+    wanted = set(kinds) if kinds is not None else None
+    kept, _dropped = secure_components(request, (c for c in result.components if wanted is None or c.kind in wanted))
+    if not kept:
+        return SafeString("")
+    items = [(f"salwidgets/components/{component.kind}.html", component) for component in kept]
+    html = render_to_string("salwidgets/components.html", {"items": items, "surface": surface}, request)
+    return mark_safe(html)
+
+
+def lazy(request: HttpRequest, url: str, *, surface: str) -> SafeString:
+    """A placeholder that htmx replaces with the fragment at ``url`` once the page has loaded."""
+    return mark_safe(render_to_string("salwidgets/lazy.html", {"url": url, "surface": surface}, request))
+
+
+def _secure_ctas(request: HttpRequest, ctas: Iterable[wire.Cta]) -> list[wire.Cta]:
+    back = return_address(request)
+    kept = []
+    for cta in ctas:
+        if links.is_allowed(cta.url):
+            kept.append(replace(cta, url=links.sign(request, cta.url, return_to=back)))
+        else:
+            logger.warning("Dropped SAL %s CTA: URL not allowed", cta.action)
+    return kept
+
+
+def person_item(request: HttpRequest, kind: str, item_id: str, result: PersonResult) -> SafeString:
+    """One ticket's or order's status and CTAs (``kind`` is ``ticket`` or ``order``)."""
+    if result.state == "failed":
+        return fallback(request, kind)
+    access = result.items.get(item_id)
+    if access is None:
+        return SafeString("")
+    context = {
+        "item_id": item_id,
+        "access": access,
+        "status_label": STATUS_LABELS.get(access.status, access.status),
+        "ctas": _secure_ctas(request, access.ctas),
+    }
+    return mark_safe(render_to_string(f"salwidgets/{kind}.html", context, request))

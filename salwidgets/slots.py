@@ -1,0 +1,64 @@
+"""Many SAL items on one page from one call: a batch is loaded once, each item fills its slot.
+
+When the batch is not at hand, each item renders an empty slot and the batch renders one
+loader; htmx fetches the batch's fragment, whose items replace the slots out of band.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+ATTRIBUTE = "_salwidgets_batches"
+
+
+def slot_id(kind: str, item_id: str) -> str:
+    return f"sal-{kind}-{hashlib.sha256(item_id.encode()).hexdigest()[:16]}"
+
+
+@dataclass
+class Batch:
+    """The answers for one kind of item on a page (``ticket``, ``order`` or ``show``)."""
+
+    kind: str
+    render_item: Callable[[str], SafeString]
+    waiting: frozenset[str] = frozenset()  # items not at hand: their slots wait for the loader
+    loader_url: str | None = None
+
+    def item(self, item_id: str) -> SafeString:
+        if item_id not in self.waiting:
+            return self.render_item(item_id)
+        return mark_safe(f'<div id="{slot_id(self.kind, item_id)}" class="sal-slot" aria-live="polite"></div>')
+
+    def loader(self, request: HttpRequest) -> SafeString:
+        if self.loader_url is None:
+            return SafeString("")
+        return mark_safe(render_to_string("salwidgets/loader.html", {"url": self.loader_url}, request))
+
+
+def fragment_url(name: str, param: str, ids: list[str]) -> str:
+    return f"{reverse(name)}?{urlencode([(param, item_id) for item_id in ids])}"
+
+
+def remember(request: HttpRequest, batch: Batch) -> None:
+    batches: dict[str, Batch] = getattr(request, ATTRIBUTE, {})
+    batches[batch.kind] = batch
+    setattr(request, ATTRIBUTE, batches)
+
+
+def recall(request: HttpRequest, kind: str) -> Batch | None:
+    return getattr(request, ATTRIBUTE, {}).get(kind)
+
+
+def out_of_band(request: HttpRequest, kind: str, items: dict[str, Any]) -> str:
+    """The fragment that fills the slots: each item replaces its slot out of band."""
+    slots = [(slot_id(kind, item_id), html) for item_id, html in items.items()]
+    return render_to_string("salwidgets/slots.html", {"slots": slots}, request)
