@@ -7,7 +7,7 @@ SANDBOX_PORT ?= 8001
 export SITE_PORT SANDBOX_PORT
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint
+.PHONY: install run test lint messages
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,3 +29,10 @@ lint: install
 
 test: install lint
 	$(BIN)/pytest -n 2
+
+# After changing translatable strings: update the Spanish catalogues, translate, then compile.
+messages: install
+	cd salwidgets && DJANGO_SETTINGS_MODULE=salsite.settings PYTHONPATH=.. ../$(BIN)/django-admin makemessages -l es --ignore=sandbox
+	$(BIN)/python manage.py makemessages -l es --ignore=salwidgets --ignore=.venv --ignore=tests --ignore=var
+	cd salwidgets && ../$(BIN)/django-admin compilemessages
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=salwidgets

@@ -14,6 +14,7 @@ from django.core import signing
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
 from salwidgets.conf import MENTA_DOMAIN, get_config
 
@@ -85,15 +86,15 @@ def open_reference(request: HttpRequest, reference: str) -> tuple[str, str | Non
     try:
         payload = signing.loads(reference, salt=SALT, max_age=get_config()["LINK_MAX_AGE"])
     except signing.SignatureExpired:
-        raise ExpiredLink("This link has expired.") from None
+        raise ExpiredLink(_("This link has expired.")) from None
     except signing.BadSignature:
-        raise TamperedLink("This link is not valid.") from None
+        raise TamperedLink(_("This link is not valid.")) from None
     if not isinstance(payload, dict) or not isinstance(payload.get("u"), str):
-        raise TamperedLink("This link is not valid.")
+        raise TamperedLink(_("This link is not valid."))
     if not constant_time_compare(str(payload.get("p", "")), person_of(request)):
-        raise WrongPerson("This link was made for someone else.")
+        raise WrongPerson(_("This link was made for someone else."))
     if not is_allowed(payload["u"]):
-        raise TargetNotAllowed("This link leads somewhere it may not.")
+        raise TargetNotAllowed(_("This link leads somewhere it may not."))
     return_to = payload.get("r")
     return payload["u"], return_to if isinstance(return_to, str) else None
 

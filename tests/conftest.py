@@ -196,3 +196,13 @@ def demo(site_menta: SandboxControl, settings: Any, db: None) -> SandboxControl:
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Each test starts with nothing cached (the local-memory cache outlives a test)."""
+    from django.core.cache import caches
+
+    yield
+    for alias in caches:
+        caches[alias].clear()

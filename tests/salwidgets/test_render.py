@@ -1,0 +1,151 @@
+"""Components and CTAs rendered from menta's answers, parsed and asserted as HTML."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from django.test import Client
+from django.test.utils import override_settings
+
+from tests.conftest import API_KEY, SandboxControl, World
+from tests.salwidgets.test_transport import ScriptedUpstream
+
+
+def soup(html: bytes | str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def fragment(client: Client, **query: str) -> BeautifulSoup:
+    response = client.get("/sal/fragments/buy/", query)
+    assert response.status_code == 200
+    return soup(response.content)
+
+
+@pytest.fixture
+def listed_show(site_menta: SandboxControl, world: World, person: Any) -> tuple[str, str]:
+    """A show with one listing in section B, through the sandbox's sell page."""
+    event_id, (show_id,) = world.event(max_percent=150)
+    ticket_id = world.ticket(event_id, show_id, "seller@example.com", price=80, seat=("B", "2", "9"))
+    seller = person("seller@example.com")
+    seller.submit(seller.open(world.menta.selling_flow_url(ticket_id)), action="list", price="95")
+    return event_id, show_id
+
+
+@pytest.mark.django_db
+class TestComponentsFromTheSandbox:
+    def test_every_kind_with_its_accessible_name(self, client: Client, listed_show: tuple[str, str]) -> None:
+        event_id, show_id = listed_show
+
+        html = fragment(client, event=event_id, show=show_id)
+
+        kinds = [node["data-sal-component"] for node in html.select("[data-sal-component]")]
+        assert kinds == ["button", "banner", "modal", "list", "map"]
+        assert (
+            html.select_one(".sal-button--primary").get_text(" ", strip=True) == "Buy resale tickets 1 tickets from $95"
+        )
+        assert html.select_one(".sal-banner")["aria-label"] == "Resale tickets available"
+        dialog = html.select_one("dialog.sal-modal")
+        trigger = html.select_one("[data-sal-component=modal]")
+        assert trigger["commandfor"] == dialog["id"] and trigger["command"] == "show-modal"
+        assert html.find(id=dialog["aria-labelledby"]).get_text() == "Safe resale with menta"
+        assert html.select_one(".sal-list").find(id=html.select_one(".sal-list")["aria-labelledby"])
+        assert html.select_one(".sal-list__item").get_text(" ", strip=True) == "GA · Section B, Row 2, Seat 9 $95"
+
+    def test_the_map_without_an_image_is_a_list_of_sections(self, client: Client, listed_show: tuple[str, str]) -> None:
+        event_id, show_id = listed_show
+
+        seat_map = fragment(client, event=event_id, show=show_id).select_one(".sal-map")
+
+        assert seat_map.img is None
+        assert [li.get_text(" ", strip=True) for li in seat_map.select("li")] == ["B 1 ticket, from $95"]
+
+    def test_every_link_goes_through_the_redirect_view(self, client: Client, listed_show: tuple[str, str]) -> None:
+        event_id, show_id = listed_show
+
+        hrefs = [a["href"] for a in fragment(client, event=event_id, show=show_id).select("a[href]")]
+
+        assert len(hrefs) == 5  # button, banner and modal CTAs, one listing, one section
+        assert all(href.startswith("/sal/go/?ref=") for href in hrefs)
+
+    def test_spanish(self, client: Client, listed_show: tuple[str, str]) -> None:
+        event_id, show_id = listed_show
+
+        response = client.get("/sal/fragments/buy/", {"event": event_id, "show": show_id}, HTTP_ACCEPT_LANGUAGE="es")
+
+        html = soup(response.content)
+        assert (
+            html.select_one(".sal-button").get_text(" ", strip=True)
+            == "Comprar entradas de reventa 1 entradas desde $95"
+        )
+        assert html.select_one(".sal-map li").get_text(" ", strip=True) == "B 1 entrada, desde $95"
+        assert html.select_one("dialog button").get_text() == "Cerrar"
+
+    def test_resale_off_renders_nothing(self, client: Client, site_menta: SandboxControl, world: World) -> None:
+        event_id, (show_id,) = world.event(resale=False)
+
+        assert client.get("/sal/fragments/buy/", {"event": event_id, "show": show_id}).content.strip() == b""
+
+    def test_a_fragment_needs_event_and_show(self, client: Client, site_menta: SandboxControl) -> None:
+        response = client.get("/sal/fragments/buy/", {"event": "e"})
+
+        assert (response.status_code, response.content) == (400, b"Both event and show are required.")
+
+
+HOSTILE = {
+    "type": "buy",
+    "eventId": "e",
+    "showId": "s",
+    "lang": "en",
+    "maxAge": 60,
+    "components": [
+        {"type": "button", "id": "b", "label": "<script>alert(1)</script>", "url": "https://evil.example/x"},
+        {"type": "banner", "id": "n", "title": "<b>Hi</b>", "body": '" onmouseover="alert(1)', "tone": "info"},
+        {"type": "button", "id": "j", "label": "JS", "url": "javascript:alert(1)"},
+        {
+            "type": "map",
+            "id": "m",
+            "title": "Map",
+            "imageUrl": "http://127.0.0.1/map.png",
+            "sections": [{"sectionId": "A", "label": "A & B", "available": 1, "url": "http://127.0.0.1/a"}],
+        },
+        {"type": "hologram", "id": "h"},
+    ],
+}
+
+
+@pytest.mark.django_db
+class TestHostileUpstream:
+    @pytest.fixture
+    def upstream(self, settings: Any) -> Any:
+        body = json.dumps({"status": 200, "data": HOSTILE, "errors": None}).encode()
+        server = ScriptedUpstream([(200, {}, body)])
+        settings.SALWIDGETS = {"BASE_URL": server.url, "API_KEY": API_KEY}
+        yield server
+        server.close()
+
+    def test_text_is_escaped_and_bad_links_drop_their_component(self, client: Client, upstream: Any) -> None:
+        html = fragment(client, event="e", show="s")
+
+        assert html.select("script") == []
+        assert [n["data-sal-component"] for n in html.select("[data-sal-component]")] == ["banner", "map"]
+        assert html.select_one(".sal-banner__title").get_text() == "<b>Hi</b>"
+        assert html.select_one(".sal-banner__body").get_text() == '" onmouseover="alert(1)'
+        assert not html.select_one(".sal-banner").has_attr("onmouseover")
+
+    def test_the_map_shows_its_image_and_still_lists_sections(self, client: Client, upstream: Any) -> None:
+        seat_map = fragment(client, event="e", show="s").select_one(".sal-map")
+
+        assert (seat_map.img["src"], seat_map.img["alt"]) == ("http://127.0.0.1/map.png", "Seat map of the venue")
+        assert seat_map.select_one("li").get_text(" ", strip=True) == "A & B 1 ticket"
+
+    @override_settings(SALWIDGETS={"LINK_HOSTS": ["menta.example"]})
+    def test_link_hosts_can_be_set(self) -> None:
+        from salwidgets.links import is_allowed
+
+        assert is_allowed("https://menta.example/x")
+        assert not is_allowed("https://127.0.0.1/x")
+        assert not is_allowed("https://user:pw@menta.example/x")
+        assert not is_allowed("ftp://menta.example/x")

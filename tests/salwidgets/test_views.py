@@ -1,0 +1,215 @@
+"""The redirect view, the way back, and the per-person fragments."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from bs4 import BeautifulSoup
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.test import Client
+from django.test.utils import override_settings
+
+from salwidgets import links
+from tests.conftest import API_KEY, SandboxControl, World
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alice(site_menta: SandboxControl) -> User:
+    return User.objects.create_user("alice@example.com", "alice@example.com", "pw")
+
+
+@pytest.fixture
+def bob(site_menta: SandboxControl) -> User:
+    return User.objects.create_user("bob@example.com", "bob@example.com", "pw")
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def sell_link(client: Client, ticket_id: str) -> str:
+    """The SELL link My tickets would show for ``ticket_id``."""
+    html = BeautifulSoup(client.get("/sal/fragments/tickets/", {"id": ticket_id}).content, "html.parser")
+    return html.select_one('[data-sal-action="SELL"]')["href"]
+
+
+@pytest.fixture
+def ticket(world: World, alice: User) -> str:
+    event_id, (show_id,) = world.event()
+    return world.ticket(event_id, show_id, "alice@example.com")
+
+
+class TestGo:
+    def test_the_owner_is_sent_to_menta_with_a_one_time_token(
+        self, alice: User, ticket: str, site_menta: SandboxControl
+    ) -> None:
+        client = signed_in(alice)
+
+        response = client.get(sell_link(client, ticket))
+
+        target = urlsplit(response["Location"])
+        query = parse_qs(target.query)
+        assert response.status_code == 302
+        assert f"{target.scheme}://{target.netloc}" == site_menta.url
+        assert target.path == f"/sell/tickets/{ticket}/"
+        assert query["returnTo"] == [
+            f"http://testserver/sal/back/?next=%2Fsal%2Ffragments%2Ftickets%2F%3Fid%3D{ticket}"
+        ]
+        assert "no-store" in response["Cache-Control"] and response["Referrer-Policy"] == "no-referrer"
+        page = requests.get(response["Location"], timeout=5)
+        assert "Signed in as alice@example.com" in page.text
+
+    def test_a_token_is_minted_per_click(self, alice: User, ticket: str, site_menta: SandboxControl) -> None:
+        client = signed_in(alice)
+        link = sell_link(client, ticket)
+        site_menta.reset_stats()
+
+        first, second = client.get(link)["Location"], client.get(link)["Location"]
+
+        assert parse_qs(urlsplit(first).query)["ott"] != parse_qs(urlsplit(second).query)["ott"]
+        assert site_menta.stats()["GET /v1/auth/oneTimeToken"] == 2
+
+    def test_tampered(self, alice: User, ticket: str) -> None:
+        client = signed_in(alice)
+        link = sell_link(client, ticket)
+
+        response = client.get(link[:-3] + "xyz")
+
+        assert response.status_code == 400
+        assert "This link is not valid." in response.content.decode()
+        assert "ott=" not in response.content.decode()
+
+    def test_someone_elses(self, alice: User, bob: User, ticket: str, site_menta: SandboxControl) -> None:
+        link = sell_link(signed_in(alice), ticket)
+        site_menta.reset_stats()
+
+        as_bob = signed_in(bob).get(link)
+        anonymous = Client().get(link)
+
+        assert as_bob.status_code == 403 and "This link was made for someone else." in as_bob.content.decode()
+        assert anonymous.status_code == 403
+        assert "GET /v1/auth/oneTimeToken" not in site_menta.stats()
+
+    def test_expired(self, alice: User, ticket: str, settings: Any) -> None:
+        client = signed_in(alice)
+        link = sell_link(client, ticket)
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "LINK_MAX_AGE": -1}
+
+        response = client.get(link)
+
+        assert response.status_code == 410 and "This link has expired." in response.content.decode()
+
+    @pytest.mark.parametrize("target", ["https://evil.example/sell", "javascript:alert(1)", "ftp://127.0.0.1/x"])
+    def test_a_target_that_is_not_allowed(self, alice: User, rf: Any, target: str) -> None:
+        request = rf.get("/")
+        request.user = alice
+        link = links.sign(request, target)
+
+        response = signed_in(alice).get(link)
+
+        assert response.status_code == 400 and "This link leads somewhere it may not." in response.content.decode()
+
+    def test_an_anonymous_buyer_gets_no_token(self, site_menta: SandboxControl, world: World) -> None:
+        event_id, (show_id,) = world.event()
+        client = Client()
+        html = BeautifulSoup(
+            client.get("/sal/fragments/buy/", {"event": event_id, "show": show_id}).content, "html.parser"
+        )
+        site_menta.reset_stats()
+
+        response = client.get(html.select_one(".sal-button")["href"])
+
+        assert response.status_code == 302 and "ott=" not in response["Location"]
+        assert "GET /v1/auth/oneTimeToken" not in site_menta.stats()
+
+    def test_menta_down_is_a_clear_503(self, alice: User, ticket: str, site_menta: SandboxControl) -> None:
+        client = signed_in(alice)
+        link = sell_link(client, ticket)
+        site_menta.faults(mode="down")
+
+        response = client.get(link)
+
+        assert response.status_code == 503 and "Resale is unavailable right now" in response.content.decode()
+
+    def test_tokens_are_never_cached_or_rendered(self, alice: User, ticket: str) -> None:
+        client = signed_in(alice)
+        page = client.get("/my-tickets/").content + client.get("/sal/fragments/tickets/", {"id": ticket}).content
+        location = client.get(sell_link(client, ticket))["Location"]
+        token = parse_qs(urlsplit(location).query)["ott"][0]
+
+        assert b"ott=" not in page
+        assert all(token not in repr(cache.get(key)) for key in cache._cache)  # type: ignore[attr-defined]
+
+
+class TestBack:
+    def test_returns_to_the_page_with_fresh_ctas(self, alice: User, ticket: str, site_menta: SandboxControl) -> None:
+        client = signed_in(alice)
+        sell_link(client, ticket)
+        site_menta.reset_stats()
+        sell_link(client, ticket)
+        assert site_menta.stats() == {}
+
+        response = client.get("/sal/back/", {"next": "/my-tickets/"})
+        sell_link(client, ticket)
+
+        assert (response.status_code, response["Location"]) == (302, "/my-tickets/")
+        assert site_menta.stats() == {"POST /v1/wrapper/accesslayer": 1}
+
+    @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+    def test_never_leaves_the_site(self, target: str) -> None:
+        assert Client().get("/sal/back/", {"next": target})["Location"] == "/"
+
+
+class TestPersonFragments:
+    def test_anonymous_gets_nothing(self, site_menta: SandboxControl) -> None:
+        assert Client().get("/sal/fragments/tickets/", {"id": "T1"}).status_code == 204
+
+    def test_alices_ctas_are_never_served_to_bob(self, alice: User, bob: User, ticket: str) -> None:
+        alices = signed_in(alice).get("/sal/fragments/tickets/", {"id": ticket}).content
+        bobs = signed_in(bob).get("/sal/fragments/tickets/", {"id": ticket}).content
+
+        assert b'data-sal-status="SELLABLE"' in alices
+        assert b'data-sal-status="NOT_SELLABLE"' in bobs and b"SELL" not in bobs.replace(b"SELLABLE", b"")
+
+    def test_each_item_fills_its_slot_out_of_band(self, alice: User, world: World) -> None:
+        event_id, (show_id,) = world.event()
+        order_id = world.id("order")
+        tickets = [world.ticket(event_id, show_id, "alice@example.com", order_id=order_id) for _ in range(2)]
+
+        html = BeautifulSoup(
+            signed_in(alice).get("/sal/fragments/tickets/", [("id", t) for t in tickets]).content, "html.parser"
+        )
+        orders = BeautifulSoup(signed_in(alice).get("/sal/fragments/orders/", {"id": order_id}).content, "html.parser")
+
+        assert [slot["hx-swap-oob"] for slot in html.select(".sal-slot")] == ["true", "true"]
+        assert len({slot["id"] for slot in html.select(".sal-slot")}) == 2
+        assert orders.select_one("[data-sal-action]")["data-sal-action"] == "SELL"
+
+    def test_menta_down_renders_the_fallback(self, alice: User, ticket: str, site_menta: SandboxControl) -> None:
+        site_menta.faults(mode="down")
+
+        response = signed_in(alice).get("/sal/fragments/tickets/", {"id": ticket})
+
+        assert response.status_code == 200
+        assert BeautifulSoup(response.content, "html.parser").select_one(".sal-slot").get_text(strip=True) == ""
+
+
+@override_settings(SALWIDGETS={"API_KEY": API_KEY, "EMBED_ORIGINS": ["https://shop.example"]})
+def test_embed_origins_may_fetch_a_shows_components(settings: Any, site_menta: SandboxControl, world: World) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "BASE_URL": site_menta.url}
+    event_id, (show_id,) = world.event()
+    query = {"event": event_id, "show": show_id}
+
+    allowed = Client().get("/sal/fragments/buy/", query, HTTP_ORIGIN="https://shop.example")
+    other = Client().get("/sal/fragments/buy/", query, HTTP_ORIGIN="https://other.example")
+
+    assert allowed["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert "Access-Control-Allow-Origin" not in other
