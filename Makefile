@@ -7,7 +7,7 @@ SANDBOX_PORT ?= 8001
 export SITE_PORT SANDBOX_PORT
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint messages
+.PHONY: install system run test lint messages
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(INSTALLED)
+
+# Debian packages the tests need (Chromium); installs only what is missing.
+system:
+	./scripts/system-packages
 
 # The demo: the sandbox on SANDBOX_PORT, the site on SITE_PORT (demo data seeded on a new database).
 run: install
@@ -27,7 +31,7 @@ lint: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=salwidgets.sandbox.settings $(BIN)/python -m django makemigrations --check --dry-run
 
-test: install lint
+test: install system lint
 	$(BIN)/pytest -n 2
 
 # After changing translatable strings: update the Spanish catalogues, translate, then compile.

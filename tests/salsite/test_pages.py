@@ -57,3 +57,58 @@ class TestMyTickets:
 
         assert response.status_code == 200
         assert "Please enter a correct username and password" in page(response).select_one(".error").get_text()
+
+
+class TestResaleOnPages:
+    def test_every_page_carries_the_csp(self, demo: SandboxControl, client: Client) -> None:
+        for url in ("/", "/events/evt_2024_metallica/show_nyc_20240815/", "/accounts/login/"):
+            policy = client.get(url)["Content-Security-Policy"]
+            assert "script-src 'self'" in policy and "style-src 'self'" in policy
+            assert "unsafe-inline" not in policy
+
+    def test_no_inline_script_or_style(self, demo: SandboxControl, client: Client) -> None:
+        client.login(username="alice@example.com", password="demo12345")
+        for url in ("/", "/events/evt_2024_metallica/show_nyc_20240815/", "/my-tickets/"):
+            html = page(client.get(url))
+            assert all(script.get("src") for script in html.select("script")), url
+            assert not html.select("style") and not html.select("[style]"), url
+
+    def test_listing_buttons_come_from_one_bulk_call(self, demo: SandboxControl, client: Client) -> None:
+        loader = page(client.get("/")).select_one(".sal-loader")
+        demo.reset_stats()
+
+        filled = page(client.get(loader["hx-get"]))
+        warm = page(client.get("/"))
+
+        assert demo.stats() == {"POST /v1/wrapper/accesslayer/bulk": 1}
+        assert len(filled.select(".sal-slot")) == 8
+        assert warm.select_one(".sal-loader") is None
+        metallica = warm.select_one('[data-show="evt_2024_metallica/show_nyc_20240815"] .sal-button')
+        assert metallica.get_text(" ", strip=True) == "Buy resale tickets 4 tickets from $95"
+        assert warm.select_one('[data-show="evt_bluenote_jazz/show_bluenote_1"] .sal-button') is None
+
+    def test_my_tickets_per_order_and_per_ticket(self, demo: SandboxControl, client: Client) -> None:
+        client.login(username="alice@example.com", password="demo12345")
+        cold = page(client.get("/my-tickets/"))
+        for loader in cold.select(".sal-loader"):
+            client.get(loader["hx-get"])
+
+        html = page(client.get("/my-tickets/"))
+
+        def status(selector: str) -> str:
+            return html.select_one(f"{selector} .sal-item")["data-sal-status"]
+
+        assert len(cold.select(".sal-loader")) == 2
+        assert status('[data-ticket="TKT-ALICE-001"]') == "SELLABLE"
+        assert status('[data-ticket="TKT-ALICE-005"]') == "NOT_SELLABLE"
+        assert html.select_one('[data-ticket="TKT-ALICE-005"] [data-sal-action]')["data-sal-action"] == "P2P"
+        assert html.select_one('[data-ticket="TKT-ALICE-004"] .sal-item') is None  # refunded: not offered
+        assert status('[data-order="ORD-ALICE-1"] .order-sal') == "SELLABLE"
+
+    def test_spanish(self, demo: SandboxControl, client: Client) -> None:
+        client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+
+        html = page(client.get("/"))
+
+        assert html.html["lang"] == "es"
+        assert html.h1.get_text() == "Próximas funciones"

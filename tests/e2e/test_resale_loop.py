@@ -1,0 +1,80 @@
+"""The whole resale loop as people click it: browse, sell from My tickets, buy, see it sold."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import SandboxControl
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SEED_SHOW = "/events/evt_2024_metallica/show_nyc_20240815/"
+
+
+def test_a_visitor_sees_buy_components(visitor: Any) -> None:
+    window = visitor()
+    page = window.page
+
+    response = page.goto("/")
+    card = page.locator('[data-show="evt_2024_metallica/show_nyc_20240815"]')
+    expect(card.locator(".sal-button")).to_have_text(re.compile(r"Buy resale tickets\s+4 tickets from \$95"))
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    window.screenshot("listing")
+
+    page.goto(SEED_SHOW)
+    for kind in ("button", "banner", "modal", "list", "map"):
+        expect(page.locator(f'[data-sal-component="{kind}"]')).to_be_visible()
+    trigger = page.get_by_role("button", name="How resale works")
+    trigger.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Safe resale with menta")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    window.screenshot("show")
+
+    assert window.csp_violations() == []
+
+
+def test_sell_buy_and_see_it_sold(visitor: Any, e2e_sandbox: SandboxControl) -> None:
+    alice = visitor()
+    alice.sign_in("alice@example.com")
+    ticket = alice.page.locator('[data-ticket="TKT-ALICE-001"]')
+    expect(ticket.locator(".sal-item")).to_have_attribute("data-sal-status", "SELLABLE")
+    alice.screenshot("my-tickets")
+
+    ticket.get_by_role("link", name="Sell").click()
+    alice.page.wait_for_url(f"{e2e_sandbox.url}/sell/tickets/TKT-ALICE-001/**")
+    expect(alice.page.get_by_text("Signed in as alice@example.com")).to_be_visible()
+    assert "ott=" not in alice.page.url
+    alice.page.get_by_label("Price (USD)").fill("101.50")
+    alice.page.get_by_role("button", name="List for sale").click()
+    expect(alice.page.get_by_role("status")).to_have_text("Your ticket is listed for sale.")
+    alice.page.get_by_role("link", name="Back to your ticketing site").click()
+
+    alice.page.wait_for_url("**/my-tickets/")
+    expect(ticket.locator(".sal-item")).to_have_attribute("data-sal-status", "FOR_SALE")
+    expect(ticket.locator("[data-sal-action]")).to_have_text(["Edit listing", "Details"])
+    assert alice.csp_violations() == []
+
+    bob = visitor()
+    bob.sign_in("bob@example.com")
+    bob.page.goto(SEED_SHOW)
+    bob.page.locator('[data-sal-component="button"]').click()
+    bob.page.wait_for_url(f"{e2e_sandbox.url}/buy/evt_2024_metallica/show_nyc_20240815/**")
+    expect(bob.page.get_by_text("Signed in as bob@example.com")).to_be_visible()
+    bob.page.get_by_role("row").filter(has_text="$101.50").get_by_role("button", name=re.compile("^Buy")).click()
+    expect(bob.page.get_by_role("heading", name="Purchase complete")).to_be_visible()
+    assert bob.csp_violations() == []
+
+    again = visitor()
+    again.sign_in("alice@example.com")
+    sold = again.page.locator('[data-ticket="TKT-ALICE-001"]')
+    expect(sold.locator(".sal-item")).to_have_attribute("data-sal-status", "SOLD")
+    expect(sold.locator("[data-sal-action]")).to_have_text(["Details", "Add payout details"])
+    again.screenshot("my-tickets-sold")
+    assert again.csp_violations() == []
