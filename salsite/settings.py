@@ -20,9 +20,13 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
 
 
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 DEBUG = _env_flag("DJANGO_DEBUG")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "demo-only-insecure-secret-key-set-DJANGO_SECRET_KEY")
-ALLOWED_HOSTS = [host for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if host]
+ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS") or ["127.0.0.1", "localhost"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -105,10 +109,6 @@ MENTA_SANDBOX = not os.environ.get("MENTA_BASE_URL")
 MENTA_BASE_URL = os.environ.get("MENTA_BASE_URL") or f"http://127.0.0.1:{SANDBOX_PORT}"
 MENTA_API_KEY = os.environ.get("MENTA_API_KEY") or ("sandbox-demo-key" if MENTA_SANDBOX else "")
 
-SALWIDGETS = {
-    "BASE_URL": MENTA_BASE_URL,
-    "API_KEY": MENTA_API_KEY,
-}
 # No inline scripts or styles anywhere: salwidgets works under script-src 'self'.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -128,10 +128,19 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
-SAL_VERIFY_SECRET = os.environ.get("SAL_VERIFY_SECRET", "")
-SAL_VERIFY_ALLOWED_IPS = [
-    cidr.strip() for cidr in os.environ.get("SAL_VERIFY_ALLOWED_IPS", "").split(",") if cidr.strip()
-]
+# The ownership endpoint (/menta/tickets). The demo with the sandbox has a secret of its own.
+SAL_VERIFY_SECRET = os.environ.get("SAL_VERIFY_SECRET") or ("sandbox-verify-secret" if DEBUG and MENTA_SANDBOX else "")
+SAL_VERIFY_ALLOWED_IPS = _env_list("SAL_VERIFY_ALLOWED_IPS")
+SAL_VERIFY_TRUSTED_PROXIES = _env_list("SAL_VERIFY_TRUSTED_PROXIES")
+
+SALWIDGETS = {
+    "BASE_URL": MENTA_BASE_URL,
+    "API_KEY": MENTA_API_KEY,
+    "VERIFY_SECRET": SAL_VERIFY_SECRET,
+    "VERIFY_ALLOWED_IPS": SAL_VERIFY_ALLOWED_IPS,
+    "VERIFY_TRUSTED_PROXIES": SAL_VERIFY_TRUSTED_PROXIES,
+    "OWNED_TICKETS": "salsite.ownership.owned_tickets",
+}
 
 LOGGING = {
     "version": 1,

@@ -52,6 +52,13 @@ DEFAULTS: dict[str, Any] = {
     "USER_SECONDS": 30,
     # Origins allowed to embed a show's components with the <script> snippet (CORS), e.g. https://shop.example.
     "EMBED_ORIGINS": [],
+    # The ownership endpoint menta calls (contract 7): the shared secret of header X-Menta-Secret
+    # (unset: every call is refused), the CIDRs menta calls from (empty: any), the CIDRs of proxies
+    # whose X-Forwarded-For is believed, and the dotted path of ``f(email) -> Iterable[OwnedTicket]``.
+    "VERIFY_SECRET": "",
+    "VERIFY_ALLOWED_IPS": [],
+    "VERIFY_TRUSTED_PROXIES": [],
+    "OWNED_TICKETS": "",
 }
 MENTA_DOMAIN = ".mentatech.io"
 

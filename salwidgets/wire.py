@@ -651,3 +651,39 @@ def ticket_payload(
 
 def admission_body(admissions: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
     return [{"ticketId": ticket_id, "entryDate": entry_date} for ticket_id, entry_date in admissions]
+
+
+# --- the platform's ownership endpoint (contract 7) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnedTicket:
+    """A ticket the person owns now and may resell, as the platform reports it to menta."""
+
+    ticket_id: str
+    event_id: str
+    show_id: str
+    ticket_option_id: str
+    price: Decimal
+    currency: str
+    tags: tuple[str, ...] = ()
+    status: str = "VALID"
+
+
+def owned_tickets_body(email: str, tickets: Iterable[OwnedTicket]) -> dict[str, Any]:
+    return {
+        "userEmail": email,
+        "tickets": [
+            {
+                "ticketId": ticket.ticket_id,
+                "externalReferenceEventId": ticket.event_id,
+                "showId": ticket.show_id,
+                "ticketOptionId": ticket.ticket_option_id,
+                "price": float(ticket.price),
+                "currency": ticket.currency,
+                "status": ticket.status,
+                "tags": list(ticket.tags),
+            }
+            for ticket in tickets
+        ],
+    }

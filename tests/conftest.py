@@ -177,7 +177,7 @@ def person(menta: MentaClient) -> Any:
 @pytest.fixture
 def site_menta(settings: Any, sandbox: SandboxControl) -> SandboxControl:
     """Point the site's salwidgets at the test sandbox."""
-    settings.SALWIDGETS = {"BASE_URL": sandbox.url, "API_KEY": API_KEY}
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "BASE_URL": sandbox.url, "API_KEY": API_KEY}
     settings.MENTA_SANDBOX = True
     return sandbox
 

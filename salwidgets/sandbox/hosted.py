@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from salwidgets.sandbox import market, wire
+from salwidgets.sandbox import market, verify, wire
 from salwidgets.sandbox.models import Event, Listing, Show, Ticket
 from salwidgets.sandbox.texts import language
 
@@ -114,6 +114,11 @@ def buy_listing(request: HttpRequest, listing_id: int) -> HttpResponse:
                 error="Enter a valid email address to buy.",
                 status=400,
             )
+    reason = verify.refusal(ticket, listing.seller_email) if listing.status == Listing.ACTIVE else None
+    if reason:
+        return buy_show(
+            request, ticket.event.external_id, ticket.show_id, error="This ticket is no longer available.", status=409
+        )
     try:
         sold = market.buy(listing.pk, buyer)
     except market.MarketError as exc:
@@ -172,9 +177,15 @@ def sell_ticket(request: HttpRequest, ticket_id: str) -> HttpResponse:
     context = _seller_context(ticket, user)
     if not market.owns(ticket, user) and context["sold"] is None:
         return _message(request, "Not your ticket", "This ticket is not in your account.", 403)
-    if request.method == "GET":
+    action = request.POST.get("action") if request.method == "POST" else None
+    if context["sold"] is None and action in (None, "list"):
+        reason = verify.refusal(ticket, user)
+        if reason:
+            ticket = Ticket.objects.select_related("event").prefetch_related("listings").get(pk=ticket.pk)
+            context = _seller_context(ticket, user)
+            return _page(request, "sell_ticket.html", {**context, "error": reason, "refused": True}, status=409)
+    if action is None:
         return _page(request, "sell_ticket.html", {**context, "done": request.GET.get("done", "")})
-    action = request.POST.get("action")
     try:
         if action == "list":
             market.list_ticket(ticket, user, request.POST.get("price", ""))

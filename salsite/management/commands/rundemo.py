@@ -1,7 +1,15 @@
-"""``make run``: the sandbox, the site's database and demo data, and the site, on 127.0.0.1."""
+"""``make run``: the sandbox and the site on 127.0.0.1, with the demo data on a new database.
+
+The site starts before the demo data is seeded: listing the demo seller's tickets goes through
+the sandbox's sell page, which asks the site's ownership endpoint first, as menta does.
+"""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +18,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from salwidgets.sandbox import process
+
+
+def _wait_for_port(port: int, child: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise CommandError(f"the site stopped at start-up (exit code {child.returncode})")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise CommandError(f"the site did not start listening on port {port}")
 
 
 class Command(BaseCommand):
@@ -21,20 +42,35 @@ class Command(BaseCommand):
         var = settings.BASE_DIR / "var"
         var.mkdir(exist_ok=True)
         sandbox_db = var / "sandbox.sqlite3"
-        new_sandbox = not sandbox_db.exists()
-        new_site = not connection.introspection.table_names()
+        new_data = not connection.introspection.table_names() or (settings.MENTA_SANDBOX and not sandbox_db.exists())
+        call_command("migrate", verbosity=0, interactive=False)
         sandbox = None
-        if settings.MENTA_SANDBOX:
-            sandbox = process.start(db=sandbox_db, port=settings.SANDBOX_PORT, quiet=False)
-            self.stdout.write(f"menta sandbox: {sandbox.url}/")
+        site = None
         try:
-            call_command("migrate", verbosity=0, interactive=False)
-            if new_site or (sandbox is not None and new_sandbox):
+            if settings.MENTA_SANDBOX:
+                verify = {
+                    "SANDBOX_VERIFY_URL": f"http://127.0.0.1:{settings.SITE_PORT}/menta/tickets",
+                    "SAL_VERIFY_SECRET": settings.SAL_VERIFY_SECRET,
+                    "MENTA_API_KEY": settings.MENTA_API_KEY,
+                }
+                sandbox = process.start(db=sandbox_db, port=settings.SANDBOX_PORT, quiet=False, env=verify)
+            site = subprocess.Popen(
+                [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{settings.SITE_PORT}"],
+                cwd=settings.BASE_DIR,
+            )
+            _wait_for_port(settings.SITE_PORT, site)
+            if new_data:
                 call_command("seed_demo")
-            self.stdout.write(self.style.SUCCESS(f"Site: http://127.0.0.1:{settings.SITE_PORT}/"))
+            self.stdout.write(self.style.SUCCESS(f"Site:    http://127.0.0.1:{settings.SITE_PORT}/"))
             if sandbox is not None:
-                self.stdout.write(f"Sandbox: {sandbox.url}/  (control API: {sandbox.url}/__sandbox/stats)")
-            call_command("runserver", f"127.0.0.1:{settings.SITE_PORT}", use_reloader=False)
+                self.stdout.write(f"Sandbox: {sandbox.url}/  (control API: {sandbox.url}/__sandbox/faults)")
+            self.stdout.write("Sign in as alice@example.com / demo12345. Stop with Ctrl-C.")
+            site.wait()
+        except KeyboardInterrupt:
+            pass
         finally:
+            if site is not None and site.poll() is None:
+                site.terminate()
+                site.wait()
             if sandbox is not None:
                 sandbox.stop()
