@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "cachalot",
     "salwidgets",
     "salsite",
 ]
@@ -81,6 +82,13 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# django-cachalot caches the site's catalogue and ticket queries on the same cache, and drops them
+# on any write to their tables (so with several processes, set REDIS_URL). auth_user is listed
+# because queries filtered by a user count it among their tables.
+CACHALOT_ONLY_CACHABLE_TABLES = frozenset(
+    {"salsite_event", "salsite_show", "salsite_ticketoption", "salsite_order", "salsite_ticket", "auth_user"}
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -134,12 +142,14 @@ SAL_VERIFY_ALLOWED_IPS = _env_list("SAL_VERIFY_ALLOWED_IPS")
 SAL_VERIFY_TRUSTED_PROXIES = _env_list("SAL_VERIFY_TRUSTED_PROXIES")
 
 SALWIDGETS = {
+    "ENABLED": os.environ.get("SAL_ENABLED", "1") != "0",
     "BASE_URL": MENTA_BASE_URL,
     "API_KEY": MENTA_API_KEY,
     "VERIFY_SECRET": SAL_VERIFY_SECRET,
     "VERIFY_ALLOWED_IPS": SAL_VERIFY_ALLOWED_IPS,
     "VERIFY_TRUSTED_PROXIES": SAL_VERIFY_TRUSTED_PROXIES,
     "OWNED_TICKETS": "salsite.ownership.owned_tickets",
+    "UPCOMING_SHOWS": "salsite.catalog.upcoming_shows",
 }
 
 LOGGING = {

@@ -6,10 +6,14 @@ from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from salsite.models import Order, Show, Ticket
+
+# Refunded, cancelled and deleted tickets are gone from My tickets; a transferred one stays, marked.
+SHOWN_STATUSES = (Ticket.Status.VALID, Ticket.Status.TRANSFERRED)
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -39,11 +43,14 @@ def show_detail(request: HttpRequest, event_id: str, show_id: str) -> HttpRespon
 
 @login_required
 def my_tickets(request: AuthenticatedRequest) -> HttpResponse:
-    orders = list(
-        Order.objects.filter(user=request.user)
-        .prefetch_related("tickets__show__event", "tickets__option")
-        .order_by("-created_at")
-    )
+    shown = Ticket.objects.filter(status__in=SHOWN_STATUSES).select_related("show__event", "option")
+    orders = [
+        order
+        for order in Order.objects.filter(user=request.user)
+        .prefetch_related(Prefetch("tickets", queryset=shown))
+        .order_by("-created_at", "-id")
+        if order.tickets.all()
+    ]
     valid = [
         ticket.external_id for order in orders for ticket in order.tickets.all() if ticket.status == Ticket.Status.VALID
     ]

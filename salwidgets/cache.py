@@ -42,12 +42,12 @@ def backend() -> BaseCache:
     return caches[get_config()["CACHE_ALIAS"]]
 
 
-def _digest(*parts: Any) -> str:
+def digest(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
 def show_key(type: str, event_id: str | None, show_id: str | None, lang: str) -> str:
-    return f"{PREFIX}:show:{type}:{lang}:{_digest(event_id, show_id)}"
+    return f"{PREFIX}:show:{type}:{lang}:{digest(event_id, show_id)}"
 
 
 def get_show(key: str) -> Entry[Any] | None:
@@ -76,12 +76,12 @@ def drop(key: str) -> None:
 
 
 def _generation(person: str) -> int:
-    return int(backend().get(f"{PREFIX}:gen:{_digest(person)}") or 0)
+    return int(backend().get(f"{PREFIX}:gen:{digest(person)}") or 0)
 
 
 def person_key(person: str, kind: str, ids: list[str], lang: str) -> str:
     """A key for ``person``'s answer about ``ids``; it changes when ``forget_person`` is called."""
-    return f"{PREFIX}:{kind}:{_digest(person)}:{_generation(person)}:{lang}:{_digest(sorted(ids))}"
+    return f"{PREFIX}:{kind}:{digest(person)}:{_generation(person)}:{lang}:{digest(sorted(ids))}"
 
 
 def get_person(key: str) -> Any:
@@ -92,12 +92,17 @@ def put_person(key: str, value: Any) -> None:
     backend().set(key, value, timeout=get_config()["USER_SECONDS"])
 
 
-def forget_person(person: str) -> None:
-    """Make every cached answer about ``person`` unreachable (they expire on their own)."""
-    key = f"{PREFIX}:gen:{_digest(person)}"
+def increment(key: str) -> int:
+    """Add one to a counter that never expires, creating it at need; answers the new value."""
     cache = backend()
     cache.add(key, 0, timeout=None)
     try:
-        cache.incr(key)
+        return int(cache.incr(key))
     except ValueError:  # evicted between add and incr
         cache.set(key, 1, timeout=None)
+        return 1
+
+
+def forget_person(person: str) -> None:
+    """Make every cached answer about ``person`` unreachable (they expire on their own)."""
+    increment(f"{PREFIX}:gen:{digest(person)}")

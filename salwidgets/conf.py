@@ -14,6 +14,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 DEFAULTS: dict[str, Any] = {
+    # Off: every tag renders nothing and nothing calls menta (a kill switch).
+    "ENABLED": True,
     # Where menta lives and the key it knows us by. The key never leaves the server.
     "BASE_URL": "https://api.mentatech.io",
     "API_KEY": "",
@@ -50,6 +52,11 @@ DEFAULTS: dict[str, Any] = {
     "NOT_FOUND_SECONDS": 30,
     # How long a person's ticket and order CTAs are cached (under that person's key).
     "USER_SECONDS": 30,
+    # Circuit breaker: failures in a row that open it, and seconds it stays open before one probe.
+    "BREAKER_FAILURES": 5,
+    "BREAKER_COOLDOWN": 30,
+    # Dotted path of ``f(days) -> Iterable[(event id, show id)]``: the shows ``sal_warm`` loads.
+    "UPCOMING_SHOWS": "",
     # Origins allowed to embed a show's components with the <script> snippet (CORS), e.g. https://shop.example.
     "EMBED_ORIGINS": [],
     # The ownership endpoint menta calls (contract 7): the shared secret of header X-Menta-Secret

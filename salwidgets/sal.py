@@ -1,26 +1,32 @@
 """What a page asks for: a show's components, a person's ticket and order CTAs.
 
 Each function answers from the cache when it can and calls menta only when the caller may
-wait (``wait=True``); a stale answer is served while one background refresh runs. Failures
-never escape: they come back as ``failed`` results for the caller's fallback.
+wait (``wait=True``). Calls are single-flight across processes: whoever takes an entry's lock
+fetches, the others wait for the entry (bounded by the client's timeouts). A stale entry is
+served while one background refresh runs. The circuit breaker short-cuts calls while menta is
+failing. Failures never escape: they come back as ``failed`` results for the caller's fallback.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from salwidgets import cache, wire
+from salwidgets import breaker, cache, wire
 from salwidgets.client import get_client
 from salwidgets.conf import get_config
-from salwidgets.errors import MentaError, NotFound
+from salwidgets.errors import MentaError, NotFound, ValidationFailed
 
 logger = logging.getLogger("salwidgets")
 
-State = Literal["ready", "missing", "failed", "not_found"]
+State = Literal["ready", "missing", "failed", "not_found", "off"]
+T = TypeVar("T")
+Pair = tuple[str, str]
+WAIT_STEP = 0.05
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,55 @@ class PersonResult:
     items: dict[str, Any] = field(default_factory=dict)
 
 
+class _Skipped(Exception):
+    """The breaker is open: menta was not called."""
+
+
+def enabled() -> bool:
+    return bool(get_config()["ENABLED"])
+
+
+def _lock_seconds() -> float:
+    config = get_config()
+    return float(config["CONNECT_TIMEOUT"] + config["READ_TIMEOUT"]) + 1
+
+
+def _guarded(call: Callable[[], T]) -> T:
+    """Call menta through the breaker; outages count against it, refusals and 404s do not."""
+    if not breaker.allow():
+        raise _Skipped
+    try:
+        result = call()
+    except (NotFound, ValidationFailed):  # menta answered: it is up
+        breaker.record_success()
+        raise
+    except MentaError:
+        breaker.record_failure()
+        raise
+    breaker.record_success()
+    return result
+
+
+def _single_flight(lock: str, fetch: Callable[[], T], ready: Callable[[], T | None], failed: T) -> T:
+    """Run ``fetch`` if this caller takes ``lock``; otherwise wait for ``ready()`` to answer."""
+    backend = cache.backend()
+    seconds = _lock_seconds()
+    if backend.add(lock, 1, timeout=int(seconds) + 1):
+        try:
+            return fetch()
+        finally:
+            backend.delete(lock)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_STEP)
+        answer = ready()
+        if answer is not None:
+            return answer
+        if backend.get(lock) is None:  # the fetch ended without an answer
+            break
+    return failed
+
+
 # --- shows ----------------------------------------------------------------------------------
 
 
@@ -48,32 +103,45 @@ def _from_entry(entry: cache.Entry[Any]) -> ShowResult:
     return ShowResult("ready", entry.value.components, entry.value.dropped, entry)
 
 
-def _refresh_in_background(key: str, fetch: Callable[[], object]) -> None:
-    """Start one refresh of a stale entry: the first process to take the lock runs it."""
-    config = get_config()
-    lock_seconds = int(config["CONNECT_TIMEOUT"] + config["READ_TIMEOUT"]) + 2
-    if not cache.backend().add(f"{key}:refreshing", 1, timeout=lock_seconds):
-        return
-    threading.Thread(target=fetch, name="salwidgets-refresh", daemon=True).start()
-
-
 def fetch_show(type: str, event_id: str | None, show_id: str | None, lang: str) -> ShowResult:
     """Ask menta now and cache what it says (a 404 is cached briefly)."""
     key = cache.show_key(type, event_id, show_id, lang)
     try:
-        layer = get_client().access_layer(type, event_id=event_id, show_id=show_id, lang=lang)
+        layer = _guarded(lambda: get_client().access_layer(type, event_id=event_id, show_id=show_id, lang=lang))
     except NotFound:
         return _from_entry(cache.put_show(key, None, max_age=None))
+    except _Skipped:
+        return ShowResult("failed")
     except MentaError as exc:
         logger.warning("SAL %s components for %s/%s unavailable: %s", type, event_id, show_id, exc)
         return ShowResult("failed")
-    finally:
-        cache.drop(f"{key}:refreshing")
     return _from_entry(cache.put_show(key, layer, max_age=layer.max_age))
 
 
+def _refresh_in_background(key: str, fetch: Callable[[], object]) -> None:
+    """Start one refresh of an entry: the first process to take the lock runs it, in a thread."""
+    backend = cache.backend()
+    lock = f"{key}:lock"
+    if not backend.add(lock, 1, timeout=int(_lock_seconds()) + 1):
+        return
+
+    def run() -> None:
+        try:
+            fetch()
+        finally:
+            backend.delete(lock)
+
+    threading.Thread(target=run, name="salwidgets-refresh", daemon=True).start()
+
+
 def show(type: str, event_id: str | None, show_id: str | None, lang: str, *, wait: bool) -> ShowResult:
-    """A show's components: cached (fresh or stale), fetched if ``wait``, else ``missing``."""
+    """A show's components: cached (fresh or stale), fetched if ``wait``, else ``missing``.
+
+    An entry filled by a bulk call lacks lists and maps: it counts as missing here, and is what
+    the page shows if the full fetch fails.
+    """
+    if not enabled():
+        return ShowResult("off")
     key = cache.show_key(type, event_id, show_id, lang)
     entry = cache.get_show(key)
     if entry is not None and not entry.partial:
@@ -82,36 +150,68 @@ def show(type: str, event_id: str | None, show_id: str | None, lang: str, *, wai
         return _from_entry(entry)
     if not wait:
         return ShowResult("missing")
-    return fetch_show(type, event_id, show_id, lang)
+
+    def ready() -> ShowResult | None:
+        found = cache.get_show(key)
+        return _from_entry(found) if found is not None and not found.partial else None
+
+    fallback = _from_entry(entry) if entry is not None else ShowResult("failed")
+    result = _single_flight(f"{key}:lock", lambda: fetch_show(type, event_id, show_id, lang), ready, fallback)
+    return fallback if result.state == "failed" else result
 
 
-def shows(type: str, pairs: Iterable[tuple[str, str]], lang: str, *, wait: bool) -> dict[tuple[str, str], ShowResult]:
-    """Components of many shows (buttons, modals, banners suffice): one bulk call for the missing ones."""
-    order = list(dict.fromkeys(pairs))
-    results: dict[tuple[str, str], ShowResult] = {}
-    missing: list[tuple[str, str]] = []
-    for pair in order:
-        entry = cache.get_show(cache.show_key(type, *pair, lang))
-        if entry is None:
-            missing.append(pair)
-        else:
-            results[pair] = _from_entry(entry)
-    if not missing or not wait:
-        return {pair: results.get(pair, ShowResult("missing")) for pair in order}
+def fetch_shows(type: str, pairs: list[Pair], lang: str, *, keep_full: bool = True) -> dict[Pair, ShowResult]:
+    """One bulk call (split by the client at 50) that fills each show's entry.
+
+    A bulk answer carries buttons, modals and banners only: with ``keep_full`` a show's full,
+    fresh entry is kept rather than replaced by the partial one.
+    """
     try:
-        answers = get_client().access_layer_bulk(type, missing, lang=lang)
+        answers = _guarded(lambda: get_client().access_layer_bulk(type, pairs, lang=lang))
+    except _Skipped:
+        return {pair: ShowResult("failed") for pair in pairs}
     except MentaError as exc:
-        logger.warning("SAL bulk %s components for %d shows unavailable: %s", type, len(missing), exc)
-        return {pair: results.get(pair, ShowResult("failed")) for pair in order}
+        logger.warning("SAL bulk %s components for %d shows unavailable: %s", type, len(pairs), exc)
+        return {pair: ShowResult("failed") for pair in pairs}
+    results: dict[Pair, ShowResult] = {}
     for answer in answers:
         pair = (answer.event_id, answer.show_id)
         key = cache.show_key(type, *pair, lang)
-        if answer.error:
+        current = cache.get_show(key) if keep_full else None
+        if current is not None and not current.partial and current.is_fresh():
+            results[pair] = _from_entry(current)
+        elif answer.error:
             results[pair] = _from_entry(cache.put_show(key, None, max_age=None))
-            continue
-        layer = wire.AccessLayer(type, *pair, lang, None, answer.components, answer.dropped)
-        results[pair] = _from_entry(cache.put_show(key, layer, max_age=None, partial=True))
-    return {pair: results.get(pair, ShowResult("failed")) for pair in order}
+        else:
+            layer = wire.AccessLayer(type, *pair, lang, None, answer.components, answer.dropped)
+            results[pair] = _from_entry(cache.put_show(key, layer, max_age=None, partial=True))
+    return {pair: results.get(pair, ShowResult("failed")) for pair in pairs}
+
+
+def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pair, ShowResult]:
+    """Components of many shows (buttons, modals, banners suffice): one bulk call for the missing ones."""
+    order = list(dict.fromkeys(pairs))
+    if not enabled():
+        return {pair: ShowResult("off") for pair in order}
+    entries = cache.backend().get_many([cache.show_key(type, *pair, lang) for pair in order])
+    results: dict[Pair, ShowResult] = {}
+    for pair in order:
+        entry = entries.get(cache.show_key(type, *pair, lang))
+        if isinstance(entry, cache.Entry):
+            results[pair] = _from_entry(entry)
+    missing = [pair for pair in order if pair not in results]
+    if missing and wait:
+
+        def ready() -> dict[Pair, ShowResult] | None:
+            found = cache.backend().get_many([cache.show_key(type, *pair, lang) for pair in missing])
+            if len(found) < len(missing):
+                return None
+            return {pair: _from_entry(found[cache.show_key(type, *pair, lang)]) for pair in missing}
+
+        lock = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(missing))}:lock"
+        failed = {pair: ShowResult("failed") for pair in missing}
+        results.update(_single_flight(lock, lambda: fetch_shows(type, missing, lang), ready, failed))
+    return {pair: results.get(pair, ShowResult("missing")) for pair in order}
 
 
 # --- a person's tickets and orders ----------------------------------------------------------
@@ -120,6 +220,8 @@ def shows(type: str, pairs: Iterable[tuple[str, str]], lang: str, *, wait: bool)
 def _person(
     kind: str, person: str, ids: list[str], lang: str, wait: bool, fetch: Callable[[], list[Any]], id_of: str
 ) -> PersonResult:
+    if not enabled():
+        return PersonResult("off")
     if not ids:
         return PersonResult("ready")
     key = cache.person_key(person, kind, ids, lang)
@@ -129,7 +231,9 @@ def _person(
     if not wait:
         return PersonResult("missing")
     try:
-        items = {getattr(item, id_of): item for item in fetch()}
+        items = {getattr(item, id_of): item for item in _guarded(fetch)}
+    except _Skipped:
+        return PersonResult("failed")
     except MentaError as exc:
         logger.warning("SAL %s CTAs unavailable: %s", kind, exc)
         return PersonResult("failed")
@@ -149,3 +253,14 @@ def orders(person: str, order_ids: Iterable[str], lang: str, *, wait: bool) -> P
     return _person(
         "orders", person, ids, lang, wait, lambda: get_client().order_access(person, ids, lang=lang), "order_id"
     )
+
+
+def one_time_token(person: str) -> wire.OneTimeToken | None:
+    """A fresh token for ``person`` (never cached), or None when menta cannot give one now."""
+    try:
+        return _guarded(lambda: get_client().one_time_token(person))
+    except _Skipped:
+        return None
+    except MentaError as exc:
+        logger.warning("No one-time token for a resale link: %s", exc)
+        return None

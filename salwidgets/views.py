@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
@@ -14,11 +12,7 @@ from django.views.decorators.http import require_GET
 
 from salwidgets import cache, links, sal, slots, users
 from salwidgets import render as renderers
-from salwidgets.client import get_client
 from salwidgets.conf import get_config
-from salwidgets.errors import MentaError
-
-logger = logging.getLogger("salwidgets")
 
 
 def _problem(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
@@ -45,10 +39,8 @@ def go(request: HttpRequest) -> HttpResponse:
     if return_to:
         params[links.RETURN_TO] = return_to
     if request.user.is_authenticated:
-        try:
-            token = get_client().one_time_token(users.identifier(request.user))
-        except MentaError as exc:
-            logger.warning("No one-time token for a resale link: %s", exc)
+        token = sal.one_time_token(users.identifier(request.user))
+        if token is None:
             return _problem(request, 503, _("Resale is unavailable right now"), _("Please try again in a few minutes."))
         params[get_config()["OTT_PARAM"]] = token.token
     response = HttpResponseRedirect(links.with_params(target, **params))

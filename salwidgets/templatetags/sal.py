@@ -61,6 +61,9 @@ def sal_sell(
 def sal_shows(context: template.Context, pairs: Iterable[tuple[Any, Any]], lazy: bool | None = None) -> SafeString:
     """Load the buy buttons of many shows at once (one bulk call); ``sal_show_button`` places each."""
     request = _request(context)
+    if not sal.enabled():
+        slots.remember(request, slots.Batch("show", lambda key: SafeString("")))
+        return SafeString("")
     wanted = [(str(event_id), str(show_id)) for event_id, show_id in pairs]
     keys = [f"{event_id}/{show_id}" for event_id, show_id in wanted]
     found = {} if lazy is True else sal.shows("buy", wanted, get_language(), wait=lazy is False)
@@ -86,7 +89,7 @@ def sal_show_button(context: template.Context, event_id: Any, show_id: Any) -> S
 def _person_batch(context: template.Context, kind: str, ids: Iterable[Any], lazy: bool | None) -> SafeString:
     request = _request(context)
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not sal.enabled():
         slots.remember(request, slots.Batch(kind, lambda item_id: SafeString("")))
         return SafeString("")
     item_ids = [str(item_id) for item_id in ids]

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
+import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth.models import User
 from django.test import Client
 
+from salsite.models import Event, Order, Show, Ticket, TicketOption
 from tests.conftest import SandboxControl
 
 
@@ -49,7 +55,8 @@ class TestMyTickets:
             order["data-order"]: [t["data-ticket"] for t in order.select(".ticket")] for order in html.select(".order")
         }
         assert orders["ORD-ALICE-1"] == ["TKT-ALICE-001", "TKT-ALICE-002"]
-        assert html.select_one('[data-ticket="TKT-ALICE-004"] .ticket-status').get_text() == "Refunded"
+        assert html.select_one('[data-ticket="TKT-ALICE-007"] .ticket-status').get_text() == "Transferred"
+        assert html.select_one('[data-ticket="TKT-ALICE-004"]') is None  # refunded: gone
         assert not any(ticket.startswith("TKT-BOB") for tickets in orders.values() for ticket in tickets)
 
     def test_wrong_password_is_a_clear_error(self, demo: SandboxControl, client: Client) -> None:
@@ -102,7 +109,7 @@ class TestResaleOnPages:
         assert status('[data-ticket="TKT-ALICE-001"]') == "SELLABLE"
         assert status('[data-ticket="TKT-ALICE-005"]') == "NOT_SELLABLE"
         assert html.select_one('[data-ticket="TKT-ALICE-005"] [data-sal-action]')["data-sal-action"] == "P2P"
-        assert html.select_one('[data-ticket="TKT-ALICE-004"] .sal-item') is None  # refunded: not offered
+        assert html.select_one('[data-ticket="TKT-ALICE-007"] .sal-item') is None  # transferred: no CTAs
         assert status('[data-order="ORD-ALICE-1"] .order-sal') == "SELLABLE"
 
     def test_spanish(self, demo: SandboxControl, client: Client) -> None:
@@ -112,3 +119,29 @@ class TestResaleOnPages:
 
         assert html.html["lang"] == "es"
         assert html.h1.get_text() == "Próximas funciones"
+
+
+@pytest.mark.django_db(transaction=True)
+class TestFreshData:
+    """django-cachalot serves the catalogue from the cache, and a write invalidates it at once."""
+
+    def test_a_refunded_ticket_disappears_at_once(
+        self, site_menta: SandboxControl, client: Client, django_assert_num_queries: Any
+    ) -> None:
+        alice = User.objects.create_user("alice@example.com", "alice@example.com", "pw")
+        event = Event.objects.create(external_id="e", title="Show", description="", venue="V", city="C")
+        show = Show.objects.create(event=event, external_id="s", starts_at="2030-01-01T20:00:00Z")
+        option = TicketOption.objects.create(event=event, external_id="GA", name="GA", price=Decimal("10"))
+        order = Order.objects.create(reference="O-1", user=alice)
+        for n in (1, 2):
+            Ticket.objects.create(external_id=f"T-{n}", order=order, holder=alice, show=show, option=option)
+        client.force_login(alice)
+        client.get("/my-tickets/")
+        with django_assert_num_queries(1):  # the session; the user and the tickets come from cachalot
+            client.get("/my-tickets/")
+
+        Ticket.objects.filter(external_id="T-2").update(status=Ticket.Status.REFUNDED)
+        html = page(client.get("/my-tickets/"))
+
+        assert html.select_one('[data-ticket="T-2"]') is None
+        assert html.select_one('[data-ticket="T-1"]') is not None
