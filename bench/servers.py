@@ -1,0 +1,142 @@
+"""Real servers on this machine for the multi-process tests and the benchmark: Redis, the site
+under gunicorn, and (from ``salwidgets.sandbox.process``) the sandbox. Each waits for the line
+its server prints when ready, and binds to 127.0.0.1 or a unix socket only."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _wait_for_line(
+    stream: object, pattern: re.Pattern[str], process: subprocess.Popen[str], timeout: float
+) -> re.Match[str]:
+    seen = []
+    while True:
+        ready, _, _ = select.select([stream], [], [], timeout)
+        line = stream.readline() if ready else ""  # type: ignore[attr-defined]
+        if not line:
+            process.kill()
+            raise RuntimeError(f"{process.args[0]} did not start: {''.join(seen[-5:])}")
+        seen.append(line)
+        match = pattern.search(line)
+        if match:
+            return match
+
+
+def _drain(stream: object) -> None:
+    """Keep reading a child's output so that it never blocks on a full pipe."""
+    threading.Thread(target=lambda: [None for _ in stream], daemon=True).start()  # type: ignore[attr-defined]
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Redis:
+    url: str
+    socket: Path
+    process: subprocess.Popen[str] = field(repr=False)
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+def start_redis(directory: Path) -> Redis:
+    """redis-server on a unix socket in ``directory`` (no TCP port, no persistence)."""
+    socket = directory / "redis.sock"
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    _wait_for_line(process.stdout, re.compile(r"ready to accept connections", re.IGNORECASE), process, 30)
+    _drain(process.stdout)
+    return Redis(f"unix://{socket}", socket, process)
+
+
+@dataclass
+class Site:
+    url: str
+    process: subprocess.Popen[str] = field(repr=False)
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+def site_env(*, db: Path, redis: Redis, sandbox_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a site process that uses ``redis`` and the sandbox at ``sandbox_url``."""
+    env = {key: value for key, value in os.environ.items() if key not in ("MENTA_BASE_URL", "MENTA_API_KEY")}
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "salsite.settings",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "REDIS_URL": redis.url,
+        "SANDBOX_PORT": sandbox_url.rsplit(":", 1)[1],
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **extra,
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def start_site(env: dict[str, str], *, workers: int = 1, threads: int = 16) -> Site:
+    """The site under gunicorn on a free port of 127.0.0.1."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "salsite.wsgi:application",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    match = _wait_for_line(process.stderr, re.compile(r"Listening at: (http://127\.0\.0\.1:\d+)"), process, 60)
+    _drain(process.stderr)
+    return Site(match.group(1), process)

@@ -1,0 +1,109 @@
+"""The cache policy and the breaker, in one process against the sandbox."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from salwidgets import breaker, cache, sal
+from tests.conftest import SandboxControl, World
+
+SAL = "GET /v1/wrapper/accesslayer"
+
+
+@pytest.fixture
+def show(site_menta: SandboxControl, world: World) -> tuple[str, str]:
+    event_id, (show_id,) = world.event()
+    return event_id, show_id
+
+
+def test_fresh_for_max_age_capped_by_the_setting(show: tuple[str, str], settings: Any) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 5}
+
+    result = sal.show("buy", *show, "en", wait=True)
+
+    assert result.entry is not None
+    assert round(result.entry.fresh_until - result.entry.fetched_at) == 5  # the sandbox asks for 60
+
+
+def test_stale_is_served_while_one_refresh_runs(
+    show: tuple[str, str], site_menta: SandboxControl, settings: Any
+) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 0}
+    first = sal.show("buy", *show, "en", wait=True)
+    site_menta.faults(mode="down")
+    site_menta.reset_stats()
+
+    again = sal.show("buy", *show, "en", wait=False)
+
+    assert again.state == "ready" and again.components == first.components
+    for thread in [t for t in threading.enumerate() if t.name == "salwidgets-refresh"]:
+        thread.join(timeout=10)
+    assert site_menta.stats()[SAL] >= 1
+    assert cache.get_show(cache.show_key("buy", *show, "en")) is not None  # kept: a failed refresh loses nothing
+
+
+def test_a_404_is_remembered_briefly(site_menta: SandboxControl, settings: Any) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "NOT_FOUND_SECONDS": 30}
+    site_menta.reset_stats()
+
+    first = sal.show("buy", "evt_unknown", "show", "en", wait=True)
+    second = sal.show("buy", "evt_unknown", "show", "en", wait=True)
+
+    assert (first.state, second.state) == ("not_found", "not_found")
+    assert site_menta.stats() == {SAL: 1}
+
+
+def test_the_kill_switch(show: tuple[str, str], site_menta: SandboxControl, settings: Any) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "ENABLED": False}
+    site_menta.reset_stats()
+
+    assert sal.show("buy", *show, "en", wait=True).state == "off"
+    assert sal.tickets("a@example.com", ["T"], "en", wait=True).state == "off"
+    assert site_menta.stats() == {}
+
+
+class TestBreaker:
+    def test_opens_after_failures_in_a_row_and_stops_calling(
+        self, site_menta: SandboxControl, world: World, settings: Any
+    ) -> None:
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "BREAKER_FAILURES": 3, "BREAKER_COOLDOWN": 600, "MAX_RETRIES": 0}
+        event_id, show_ids = world.event(shows=4)
+        site_menta.faults(mode="down")
+        site_menta.reset_stats()
+
+        results = [sal.show("buy", event_id, show_id, "en", wait=True).state for show_id in show_ids]
+
+        assert results == ["failed"] * 4
+        assert site_menta.stats() == {SAL: 3}
+        assert breaker.state().name == "open"
+
+    def test_one_probe_after_the_cooldown_closes_it(
+        self, site_menta: SandboxControl, world: World, settings: Any
+    ) -> None:
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "BREAKER_FAILURES": 1, "BREAKER_COOLDOWN": 0, "MAX_RETRIES": 0}
+        event_id, show_ids = world.event(shows=2)
+        site_menta.faults(mode="down")
+        sal.show("buy", event_id, show_ids[0], "en", wait=True)
+        assert breaker.state().name == "half-open"
+        site_menta.restore()
+
+        probe = sal.show("buy", event_id, show_ids[1], "en", wait=True)
+
+        assert probe.state == "ready"
+        assert breaker.state().name == "closed"
+
+    def test_only_one_probe_at_a_time(self, settings: Any) -> None:
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "BREAKER_FAILURES": 1, "BREAKER_COOLDOWN": 0}
+        breaker.record_failure()
+
+        assert [breaker.allow() for _ in range(3)] == [True, False, False]
+
+    def test_refusals_do_not_count_against_menta(self, site_menta: SandboxControl, settings: Any) -> None:
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "BREAKER_FAILURES": 1}
+
+        sal.show("buy", "evt_unknown", "show", "en", wait=True)
+
+        assert breaker.state().name == "closed"
