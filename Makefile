@@ -7,7 +7,7 @@ SANDBOX_PORT ?= 8001
 export SITE_PORT SANDBOX_PORT
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install system run test lint messages
+.PHONY: install system run test lint messages bench
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: install
 
 test: install system lint
 	$(BIN)/pytest -n 2
+
+# Latency and throughput of the three pages: SAL off, warm, cold, menta down, menta hanging.
+bench: install system
+	$(BIN)/python -m bench.run
 
 # After changing translatable strings: update the Spanish catalogues, translate, then compile.
 messages: install

@@ -35,6 +35,11 @@ def state() -> State:
     return State("open" if time.time() < open_until else "half-open", failures, float(open_until))
 
 
+def is_open() -> bool:
+    """Open and cooling down: callers should not even try (a half-open breaker is not open)."""
+    return state().name == "open"
+
+
 def allow() -> bool:
     """Whether a call to menta may go now (in half-open state, only the one probe)."""
     current = state()

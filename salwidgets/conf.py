@@ -84,6 +84,7 @@ def get_config() -> dict[str, Any]:
 def _reset(*, setting: str, **kwargs: Any) -> None:
     if setting == "SALWIDGETS":
         get_config.cache_clear()
-        from salwidgets import client
+        from salwidgets import client, render
 
         client.get_client.cache_clear()
+        render.forget_rendered()

@@ -66,10 +66,15 @@ def is_allowed(url: str) -> bool:
 
 def person_of(request: HttpRequest) -> str:
     """A fingerprint of the signed-in person ('' when anonymous), not their id in clear."""
+    known = getattr(request, "_salwidgets_person", None)
+    if known is not None:
+        return str(known)
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return ""
-    return salted_hmac(SALT, f"{user.pk}:{user.get_session_auth_hash()}").hexdigest()[:24]
+    person = ""
+    if user is not None and user.is_authenticated:
+        person = salted_hmac(SALT, f"{user.pk}:{user.get_session_auth_hash()}").hexdigest()[:24]
+    request._salwidgets_person = person  # type: ignore[attr-defined]
+    return person
 
 
 def sign(request: HttpRequest, url: str, *, return_to: str | None = None) -> str:

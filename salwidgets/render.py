@@ -7,7 +7,10 @@ replaced by a signed link to the site's redirect view before a template sees it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import fields, is_dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -17,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from salwidgets import links, wire
@@ -70,15 +74,57 @@ def _secure(value: Any, sign: Callable[[str], str]) -> Any:
     return replace(value, **changes)
 
 
+class _Recent:
+    """Recently rendered HTML in this process, so a busy page renders each show's components once
+    a minute rather than once a view. Keys include the person, so links stay theirs."""
+
+    def __init__(self, size: int = 4096, seconds: float = 60.0) -> None:
+        self.size, self.seconds = size, seconds
+        self._items: OrderedDict[Hashable, tuple[float, SafeString]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> SafeString | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or found[0] < time.monotonic():
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def put(self, key: Hashable, html: SafeString) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + self.seconds, html)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_recent = _Recent()
+
+
+def forget_rendered() -> None:
+    """Drop this process's recently rendered HTML (when settings change)."""
+    _recent.clear()
+
+
 def return_address(request: HttpRequest) -> str:
     """Where menta sends the person back to: the page they are on, through ``salwidgets:back``."""
+    known = getattr(request, "_salwidgets_return", None)
+    if known is not None:
+        return str(known)
     page = request.get_full_path()
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.current_url_abs_path:
         page = htmx.current_url_abs_path
     if not url_has_allowed_host_and_scheme(page, allowed_hosts=None):
         page = "/"
-    return request.build_absolute_uri(f"{reverse('salwidgets:back')}?{urlencode({'next': page})}")
+    address = request.build_absolute_uri(f"{reverse('salwidgets:back')}?{urlencode({'next': page})}")
+    request._salwidgets_return = address  # type: ignore[attr-defined]
+    return address
 
 
 def secure_components(
@@ -102,7 +148,13 @@ def secure_components(
 
 
 def fallback(request: HttpRequest, surface: str) -> SafeString:
-    return mark_safe(render_to_string(f"salwidgets/fallback/{surface}.html", {"surface": surface}, request))
+    """The site's fallback for ``surface`` (``buy``, ``sell``, ``ticket``, ``order``) when menta fails."""
+    key = ("fallback", surface, get_language())
+    html = _recent.get(key)
+    if html is None:
+        html = mark_safe(render_to_string(f"salwidgets/fallback/{surface}.html", {"surface": surface}, request))
+        _recent.put(key, html)
+    return html
 
 
 def components(
@@ -111,13 +163,19 @@ def components(
     """A show's components as HTML: the fallback when menta failed, nothing when it knows no such show."""
     if result.state == "failed":
         return fallback(request, surface)
-    wanted = set(kinds) if kinds is not None else None
-    kept, _dropped = secure_components(request, (c for c in result.components if wanted is None or c.kind in wanted))
-    if not kept:
-        return SafeString("")
-    items = [(f"salwidgets/components/{component.kind}.html", component) for component in kept]
-    html = render_to_string("salwidgets/components.html", {"items": items, "surface": surface}, request)
-    return mark_safe(html)
+    wanted = tuple(kinds) if kinds is not None else None
+    key = (surface, wanted, result.components, links.person_of(request), return_address(request), get_language())
+    html = _recent.get(key)
+    if html is None:
+        kept, _dropped = secure_components(
+            request, (c for c in result.components if wanted is None or c.kind in wanted)
+        )
+        items = [(f"salwidgets/components/{component.kind}.html", component) for component in kept]
+        rendered = render_to_string("salwidgets/components.html", {"items": items, "surface": surface}, request)
+        # Rendered by templates, which escaped the upstream text.
+        html = mark_safe(rendered if kept else "")
+        _recent.put(key, html)
+    return html
 
 
 def lazy(request: HttpRequest, url: str, *, surface: str) -> SafeString:
@@ -143,10 +201,15 @@ def person_item(request: HttpRequest, kind: str, item_id: str, result: PersonRes
     access = result.items.get(item_id)
     if access is None:
         return SafeString("")
-    context = {
-        "item_id": item_id,
-        "access": access,
-        "status_label": STATUS_LABELS.get(access.status, access.status),
-        "ctas": _secure_ctas(request, access.ctas),
-    }
-    return mark_safe(render_to_string(f"salwidgets/{kind}.html", context, request))
+    key = (kind, access, links.person_of(request), return_address(request), get_language())
+    html = _recent.get(key)
+    if html is None:
+        context = {
+            "item_id": item_id,
+            "access": access,
+            "status_label": STATUS_LABELS.get(access.status, access.status),
+            "ctas": _secure_ctas(request, access.ctas),
+        }
+        html = mark_safe(render_to_string(f"salwidgets/{kind}.html", context, request))
+        _recent.put(key, html)
+    return html

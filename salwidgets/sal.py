@@ -74,6 +74,12 @@ def _guarded(call: Callable[[], T]) -> T:
     return result
 
 
+def _unanswered() -> State:
+    """What a caller that may not wait gets for an answer not at hand: while the breaker is open,
+    the fallback at once (a lazy fragment would only fail later); otherwise a lazy fragment."""
+    return "failed" if breaker.is_open() else "missing"
+
+
 def _single_flight(lock: str, fetch: Callable[[], T], ready: Callable[[], T | None], failed: T) -> T:
     """Run ``fetch`` if this caller takes ``lock``; otherwise wait for ``ready()`` to answer."""
     backend = cache.backend()
@@ -149,7 +155,7 @@ def show(type: str, event_id: str | None, show_id: str | None, lang: str, *, wai
             _refresh_in_background(key, lambda: fetch_show(type, event_id, show_id, lang))
         return _from_entry(entry)
     if not wait:
-        return ShowResult("missing")
+        return ShowResult(_unanswered())
 
     def ready() -> ShowResult | None:
         found = cache.get_show(key)
@@ -200,7 +206,10 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
         if isinstance(entry, cache.Entry):
             results[pair] = _from_entry(entry)
     missing = [pair for pair in order if pair not in results]
-    if missing and wait:
+    if missing and not wait:
+        unanswered = ShowResult(_unanswered())
+        return {pair: results.get(pair, unanswered) for pair in order}
+    if missing:
 
         def ready() -> dict[Pair, ShowResult] | None:
             found = cache.backend().get_many([cache.show_key(type, *pair, lang) for pair in missing])
@@ -211,7 +220,7 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
         lock = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(missing))}:lock"
         failed = {pair: ShowResult("failed") for pair in missing}
         results.update(_single_flight(lock, lambda: fetch_shows(type, missing, lang), ready, failed))
-    return {pair: results.get(pair, ShowResult("missing")) for pair in order}
+    return {pair: results.get(pair, ShowResult("failed")) for pair in order}
 
 
 # --- a person's tickets and orders ----------------------------------------------------------
@@ -229,7 +238,7 @@ def _person(
     if isinstance(cached, dict):
         return PersonResult("ready", cached)
     if not wait:
-        return PersonResult("missing")
+        return PersonResult(_unanswered())
     try:
         items = {getattr(item, id_of): item for item in _guarded(fetch)}
     except _Skipped:
