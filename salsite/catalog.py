@@ -6,10 +6,17 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from salsite.models import Show
+from salsite.models import Order, Show, Ticket
 
 
 def upcoming_shows(days: int) -> list[tuple[str, str]]:
     """(event id, show id) of every show starting in the next ``days`` days."""
     shows = Show.objects.upcoming().filter(starts_at__lte=timezone.now() + timedelta(days=days))
     return [(show.event.external_id, show.external_id) for show in shows]
+
+
+def person_items(email: str) -> tuple[list[str], list[str]]:
+    """(ticket ids, order ids) of a person's valid tickets, as My tickets asks menta about them."""
+    tickets = Ticket.objects.filter(holder__email__iexact=email, status=Ticket.Status.VALID).order_by("external_id")
+    orders = Order.objects.filter(user__email__iexact=email).order_by("-created_at", "-id")
+    return list(tickets.values_list("external_id", flat=True)), list(orders.values_list("reference", flat=True))

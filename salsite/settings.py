@@ -150,6 +150,7 @@ SALWIDGETS = {
     "VERIFY_TRUSTED_PROXIES": SAL_VERIFY_TRUSTED_PROXIES,
     "OWNED_TICKETS": "salsite.ownership.owned_tickets",
     "UPCOMING_SHOWS": "salsite.catalog.upcoming_shows",
+    "PERSON_ITEMS": "salsite.catalog.person_items",
 }
 
 LOGGING = {

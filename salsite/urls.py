@@ -15,5 +15,6 @@ urlpatterns = [
     path("sal/", include("salwidgets.urls")),
     path("menta/", include("salwidgets.ownership_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/sal/", include("salwidgets.admin_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -29,6 +29,7 @@ class Entry(Generic[T]):
     fetched_at: float
     fresh_until: float
     partial: bool = False  # filled by a bulk call: buttons, modals and banners only
+    latency_ms: float | None = None  # how long menta took to answer
 
     def is_fresh(self, now: float | None = None) -> bool:
         return (now if now is not None else time.time()) < self.fresh_until
@@ -55,7 +56,9 @@ def get_show(key: str) -> Entry[Any] | None:
     return entry if isinstance(entry, Entry) else None
 
 
-def put_show(key: str, value: Any, *, max_age: int | None, partial: bool = False) -> Entry[Any]:
+def put_show(
+    key: str, value: Any, *, max_age: int | None, partial: bool = False, latency_ms: float | None = None
+) -> Entry[Any]:
     config = get_config()
     now = time.time()
     if value is None:
@@ -63,7 +66,9 @@ def put_show(key: str, value: Any, *, max_age: int | None, partial: bool = False
     else:
         fresh = min(max_age if max_age is not None else config["FRESH_SECONDS"], config["FRESH_SECONDS"])
         keep = max(config["STALE_SECONDS"], fresh)
-    entry: Entry[Any] = Entry(value=value, fetched_at=now, fresh_until=now + fresh, partial=partial)
+    entry: Entry[Any] = Entry(
+        value=value, fetched_at=now, fresh_until=now + fresh, partial=partial, latency_ms=latency_ms
+    )
     backend().set(key, entry, timeout=keep)
     return entry
 
@@ -92,15 +97,15 @@ def put_person(key: str, value: Any) -> None:
     backend().set(key, value, timeout=get_config()["USER_SECONDS"])
 
 
-def increment(key: str) -> int:
-    """Add one to a counter that never expires, creating it at need; answers the new value."""
+def increment(key: str, by: int = 1) -> int:
+    """Add to a counter that never expires, creating it at need; answers the new value."""
     cache = backend()
     cache.add(key, 0, timeout=None)
     try:
-        return int(cache.incr(key))
+        return int(cache.incr(key, by))
     except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=None)
-        return 1
+        cache.set(key, by, timeout=None)
+        return by
 
 
 def forget_person(person: str) -> None:

@@ -1,18 +1,96 @@
-"""System checks: configuration problems reported at start-up, with stable ids and hints."""
+"""System checks: configuration problems reported at start-up, with stable ids and hints.
+
+salwidgets.E001  a CIDR of VERIFY_ALLOWED_IPS or VERIFY_TRUSTED_PROXIES does not parse
+salwidgets.E002  BASE_URL is not an http(s) URL with a host
+salwidgets.E003  a timeout is not a positive number of seconds, or too long to render a page
+salwidgets.E004  an entry of LINK_HOSTS is not a bare host name
+salwidgets.E005  an unknown SALWIDGETS setting
+salwidgets.W001  no VERIFY_SECRET: the ownership endpoint refuses every call
+salwidgets.W002  no API_KEY outside DEBUG
+salwidgets.W003  BASE_URL is plain http to another machine outside DEBUG
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from salwidgets.conf import get_config
+from salwidgets.conf import DEFAULTS, get_config
 from salwidgets.ownership import networks
+
+PAGE_TIMEOUTS = ("CONNECT_TIMEOUT", "READ_TIMEOUT")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MAX_PAGE_TIMEOUT = 10.0
+
+
+def _config() -> tuple[dict[str, Any] | None, list[CheckMessage]]:
+    try:
+        return get_config(), []
+    except ValueError as exc:
+        return None, [Error(str(exc), hint=f"Known settings: {', '.join(DEFAULTS)}.", id="salwidgets.E005")]
+
+
+@register(Tags.compatibility)
+def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    config, messages = _config()
+    if config is None:
+        return messages
+    base = urlsplit(str(config["BASE_URL"]))
+    if base.scheme not in ("http", "https") or not base.hostname:
+        messages.append(
+            Error(
+                f"SALWIDGETS['BASE_URL'] {config['BASE_URL']!r} is not an http(s) URL with a host.",
+                hint="For menta: https://api.mentatech.io",
+                id="salwidgets.E002",
+            )
+        )
+    elif base.scheme == "http" and not settings.DEBUG and base.hostname not in LOOPBACK:
+        messages.append(
+            Warning(
+                "SALWIDGETS['BASE_URL'] is plain http: the API key would cross the network in clear.",
+                hint="Use https outside the local sandbox.",
+                id="salwidgets.W003",
+            )
+        )
+    if not config["API_KEY"] and not settings.DEBUG:
+        messages.append(
+            Warning(
+                "SALWIDGETS['API_KEY'] is empty: menta will refuse every call.",
+                hint="Set MENTA_API_KEY to the key menta tech gave you.",
+                id="salwidgets.W002",
+            )
+        )
+    for name in (*PAGE_TIMEOUTS, "PUSH_READ_TIMEOUT", "RETRY_BUDGET"):
+        value = config[name]
+        limit = MAX_PAGE_TIMEOUT if name in PAGE_TIMEOUTS else 120.0
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= limit:
+            messages.append(
+                Error(
+                    f"SALWIDGETS['{name}'] is {value!r}: it must be a number of seconds above 0 and at most {limit:g}.",
+                    hint="The defaults suit page rendering: 1 s to connect, 2 s to read.",
+                    id="salwidgets.E003",
+                )
+            )
+    for host in config["LINK_HOSTS"]:
+        if not isinstance(host, str) or not host or any(char in host for char in "/:@ "):
+            messages.append(
+                Error(
+                    f"SALWIDGETS['LINK_HOSTS'] entry {host!r} is not a host name.",
+                    hint="Write hosts like 'menta.example' or '.mentatech.io' (any subdomain).",
+                    id="salwidgets.E004",
+                )
+            )
+    return messages
 
 
 @register()
 def check_ownership_endpoint(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    config = get_config()
+    config, _ = _config()
+    if config is None:
+        return []
     messages: list[CheckMessage] = []
     if not config["VERIFY_SECRET"]:
         messages.append(

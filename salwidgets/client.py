@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -39,6 +40,15 @@ LEAD_PATHS = {
     "ticket-leads": ("/v1/marketdata/ticket-leads", "/v1/marketdata/ticket-leads/bulk"),
     "users": ("/v1/marketdata/users", "/v1/marketdata/users/bulk"),
 }
+
+
+@dataclass(frozen=True)
+class Exchange(Generic[T]):
+    """A parsed answer with the ``data`` menta sent and the time the call took."""
+
+    value: T
+    raw: Any
+    elapsed_ms: float
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -109,6 +119,19 @@ class MentaClient:
         retry: bool,
         push: bool = False,
     ) -> T:
+        return self._exchange(method, path, parse, params=params, body=body, retry=retry, push=push).value
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        retry: bool,
+        push: bool = False,
+    ) -> Exchange[T]:
         clean_params = {key: value for key, value in (params or {}).items() if value is not None}
         response = self.transport.request(
             method,
@@ -122,7 +145,7 @@ class MentaClient:
         if response.status >= 400 or envelope.error_message is not None:
             raise self._error(response, envelope)
         try:
-            return parse(envelope.data)
+            return Exchange(parse(envelope.data), envelope.data, response.elapsed_ms)
         except wire.WireError as exc:
             raise MalformedResponse(
                 f"menta answer to {method} {path} has an unexpected shape: {exc}",
@@ -179,6 +202,18 @@ class MentaClient:
     ) -> wire.AccessLayer:
         params = {"type": type, "eventId": event_id, "showId": show_id, "lang": lang}
         return self._call("GET", "/v1/wrapper/accesslayer", wire.parse_access_layer, params=params, retry=True)
+
+    def access_layer_exchange(
+        self,
+        type: str,
+        *,
+        event_id: str | None = None,
+        show_id: str | None = None,
+        lang: str | None = None,
+    ) -> Exchange[wire.AccessLayer]:
+        """``access_layer`` with menta's answer as it came and how long it took (for previews)."""
+        params = {"type": type, "eventId": event_id, "showId": show_id, "lang": lang}
+        return self._exchange("GET", "/v1/wrapper/accesslayer", wire.parse_access_layer, params=params, retry=True)
 
     def ticket_access(
         self, user: str, ticket_ids: Iterable[str], *, lang: str | None = None

@@ -55,8 +55,11 @@ DEFAULTS: dict[str, Any] = {
     # Circuit breaker: failures in a row that open it, and seconds it stays open before one probe.
     "BREAKER_FAILURES": 5,
     "BREAKER_COOLDOWN": 30,
-    # Dotted path of ``f(days) -> Iterable[(event id, show id)]``: the shows ``sal_warm`` loads.
+    # Dotted path of ``f(days) -> Iterable[(event id, show id)]``: the shows ``sal_warm`` loads
+    # (and the admin preview offers).
     "UPCOMING_SHOWS": "",
+    # Dotted path of ``f(email) -> (ticket ids, order ids)``: a person's items, for the admin preview.
+    "PERSON_ITEMS": "",
     # Origins allowed to embed a show's components with the <script> snippet (CORS), e.g. https://shop.example.
     "EMBED_ORIGINS": [],
     # The ownership endpoint menta calls (contract 7): the shared secret of header X-Menta-Secret

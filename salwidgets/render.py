@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from salwidgets import links, wire
+from salwidgets import links, metrics, wire
 from salwidgets.sal import PersonResult, ShowResult
 
 logger = logging.getLogger("salwidgets")
@@ -144,11 +144,13 @@ def secure_components(
         except _NotAllowed as exc:
             logger.warning("Dropped SAL %s %r: URL to %s not allowed", component.kind, component.id, exc)
             dropped.append(wire.Dropped(index=index, type=component.kind, reason=f"URL not allowed: {exc}"))
+    metrics.count("dropped", len(dropped))
     return kept, dropped
 
 
 def fallback(request: HttpRequest, surface: str) -> SafeString:
     """The site's fallback for ``surface`` (``buy``, ``sell``, ``ticket``, ``order``) when menta fails."""
+    metrics.count("fallbacks")
     key = ("fallback", surface, get_language())
     html = _recent.get(key)
     if html is None:

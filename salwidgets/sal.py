@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from salwidgets import breaker, cache, wire
+from salwidgets import breaker, cache, metrics, wire
 from salwidgets.client import get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, NotFound, ValidationFailed
@@ -62,6 +62,7 @@ def _guarded(call: Callable[[], T]) -> T:
     """Call menta through the breaker; outages count against it, refusals and 404s do not."""
     if not breaker.allow():
         raise _Skipped
+    metrics.count("calls")
     try:
         result = call()
     except (NotFound, ValidationFailed):  # menta answered: it is up
@@ -113,7 +114,9 @@ def fetch_show(type: str, event_id: str | None, show_id: str | None, lang: str) 
     """Ask menta now and cache what it says (a 404 is cached briefly)."""
     key = cache.show_key(type, event_id, show_id, lang)
     try:
-        layer = _guarded(lambda: get_client().access_layer(type, event_id=event_id, show_id=show_id, lang=lang))
+        answer = _guarded(
+            lambda: get_client().access_layer_exchange(type, event_id=event_id, show_id=show_id, lang=lang)
+        )
     except NotFound:
         return _from_entry(cache.put_show(key, None, max_age=None))
     except _Skipped:
@@ -121,7 +124,9 @@ def fetch_show(type: str, event_id: str | None, show_id: str | None, lang: str) 
     except MentaError as exc:
         logger.warning("SAL %s components for %s/%s unavailable: %s", type, event_id, show_id, exc)
         return ShowResult("failed")
-    return _from_entry(cache.put_show(key, layer, max_age=layer.max_age))
+    layer = answer.value
+    metrics.count("dropped", len(layer.dropped))
+    return _from_entry(cache.put_show(key, layer, max_age=layer.max_age, latency_ms=answer.elapsed_ms))
 
 
 def _refresh_in_background(key: str, fetch: Callable[[], object]) -> None:
@@ -151,7 +156,10 @@ def show(type: str, event_id: str | None, show_id: str | None, lang: str, *, wai
     key = cache.show_key(type, event_id, show_id, lang)
     entry = cache.get_show(key)
     if entry is not None and not entry.partial:
-        if not entry.is_fresh():
+        if entry.is_fresh():
+            metrics.count("hits")
+        else:
+            metrics.count("stale")
             _refresh_in_background(key, lambda: fetch_show(type, event_id, show_id, lang))
         return _from_entry(entry)
     if not wait:
@@ -206,6 +214,7 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
         if isinstance(entry, cache.Entry):
             results[pair] = _from_entry(entry)
     missing = [pair for pair in order if pair not in results]
+    metrics.count("hits", len(results))
     if missing and not wait:
         unanswered = ShowResult(_unanswered())
         return {pair: results.get(pair, unanswered) for pair in order}
@@ -236,6 +245,7 @@ def _person(
     key = cache.person_key(person, kind, ids, lang)
     cached = cache.get_person(key)
     if isinstance(cached, dict):
+        metrics.count("hits")
         return PersonResult("ready", cached)
     if not wait:
         return PersonResult(_unanswered())

@@ -83,7 +83,7 @@ def e2e_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxCon
 @pytest.fixture
 def site(live_server: Any, settings: Any, e2e_sandbox: SandboxControl) -> Any:
     """The site on a live server, pointed at the sandbox, with the demo data."""
-    settings.SALWIDGETS = {"BASE_URL": e2e_sandbox.url, "API_KEY": API_KEY}
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "BASE_URL": e2e_sandbox.url, "API_KEY": API_KEY}
     settings.MENTA_SANDBOX = True
     settings.DEBUG = True
     call_command("seed_demo", stdout=io.StringIO())

@@ -1,0 +1,37 @@
+"""Staff walk the SAL preview in a real browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_staff_preview_a_show_and_a_persons_ctas(visitor: Any) -> None:
+    staff = visitor()
+    page = staff.page
+    page.goto("/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill("admin@example.com")
+    page.get_by_label("Password").fill("admin12345")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Smart Access Layer preview").click()
+
+    page.get_by_label("Show", exact=True).select_option("evt_2024_metallica/show_nyc_20240815")
+    page.get_by_role("button", name="Preview", exact=True).click()
+    expect(page.locator("[data-sal-cache-state]")).to_have_text("missing")
+    page.get_by_role("button", name="Refresh from menta now").click()
+    expect(page.get_by_role("status")).to_have_text("Fetched from menta just now.")
+    expect(page.locator(".sal-preview-page [data-sal-component]")).to_have_count(5)
+    expect(page.locator(".sal-raw")).to_contain_text('"showId": "show_nyc_20240815"')
+    staff.screenshot("admin-preview")
+    page.get_by_role("button", name="Purge the cache entry").click()
+    expect(page.locator("[data-sal-cache-state]")).to_have_text("missing")
+
+    page.get_by_role("link", name="A person's CTAs").click()
+    page.get_by_label("Person's email").fill("alice@example.com")
+    page.get_by_role("button", name="Show their CTAs").click()
+    expect(page.locator('[data-sal-item="TKT-ALICE-001"] [data-sal-status]')).to_have_text("SELLABLE")
+    assert staff.csp_violations() == []
