@@ -108,18 +108,9 @@ class MentaClient:
 
     # --- the one place answers are read -----------------------------------------------------
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        parse: Callable[[Any], T],
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Any = None,
-        retry: bool,
-        push: bool = False,
-    ) -> T:
-        return self._exchange(method, path, parse, params=params, body=body, retry=retry, push=push).value
+    def _call(self, method: str, path: str, parse: Callable[[Any], T], **options: Any) -> T:
+        """``_exchange``, for callers that want the parsed answer only."""
+        return self._exchange(method, path, parse, **options).value
 
     def _exchange(
         self,
