@@ -159,6 +159,15 @@ def fallback(request: HttpRequest, surface: str) -> SafeString:
     return html
 
 
+def _identity(result: ShowResult) -> Hashable:
+    """What makes an answer this answer: where and when it was fetched (cheaper than its content)."""
+    entry = result.entry
+    if entry is None or entry.value is None:
+        return result.components
+    layer = entry.value
+    return (layer.type, layer.event_id, layer.show_id, layer.lang, entry.fetched_at, entry.partial)
+
+
 def components(
     request: HttpRequest, result: ShowResult, *, surface: str, kinds: Iterable[str] | None = None
 ) -> SafeString:
@@ -166,7 +175,7 @@ def components(
     if result.state == "failed":
         return fallback(request, surface)
     wanted = tuple(kinds) if kinds is not None else None
-    key = (surface, wanted, result.components, links.person_of(request), return_address(request), get_language())
+    key = (surface, wanted, _identity(result), links.person_of(request), return_address(request), get_language())
     html = _recent.get(key)
     if html is None:
         kept, _dropped = secure_components(
