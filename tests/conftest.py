@@ -27,18 +27,18 @@ class SandboxControl:
         self.db = db
 
     def faults(self, **faults: Any) -> dict[str, Any]:
-        answer = requests.put(f"{self.url}/__sandbox/faults", json=faults, timeout=5)
+        answer = requests.put(f"{self.url}/__sandbox/faults", json=faults, timeout=30)
         answer.raise_for_status()
         return dict(answer.json())
 
     def restore(self) -> None:
-        requests.delete(f"{self.url}/__sandbox/faults", timeout=5).raise_for_status()
+        requests.delete(f"{self.url}/__sandbox/faults", timeout=30).raise_for_status()
 
     def stats(self) -> dict[str, int]:
-        return dict(requests.get(f"{self.url}/__sandbox/stats", timeout=5).json()["requests"])
+        return dict(requests.get(f"{self.url}/__sandbox/stats", timeout=30).json()["requests"])
 
     def reset_stats(self) -> None:
-        requests.delete(f"{self.url}/__sandbox/stats", timeout=5).raise_for_status()
+        requests.delete(f"{self.url}/__sandbox/stats", timeout=30).raise_for_status()
 
     def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
         """A contract call with the demo key, straight over HTTP: (status, envelope)."""
