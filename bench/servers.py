@@ -5,36 +5,46 @@ its server prints when ready, and binds to 127.0.0.1 or a unix socket only."""
 from __future__ import annotations
 
 import os
+import queue
 import re
-import select
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _wait_for_line(
-    stream: object, pattern: re.Pattern[str], process: subprocess.Popen[str], timeout: float
+    stream: Any, pattern: re.Pattern[str], process: subprocess.Popen[str], timeout: float
 ) -> re.Match[str]:
-    seen = []
+    """Read ``stream`` in a thread of its own (which keeps draining it, so that the child never
+    blocks on a full pipe) until a line matches ``pattern``."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    seen: list[str] = []
     while True:
-        ready, _, _ = select.select([stream], [], [], timeout)
-        line = stream.readline() if ready else ""  # type: ignore[attr-defined]
-        if not line:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            line = None
+        if line is None:
             process.kill()
             raise RuntimeError(f"{process.args[0]} did not start: {''.join(seen[-5:])}")
         seen.append(line)
         match = pattern.search(line)
         if match:
             return match
-
-
-def _drain(stream: object) -> None:
-    """Keep reading a child's output so that it never blocks on a full pipe."""
-    threading.Thread(target=lambda: [None for _ in stream], daemon=True).start()  # type: ignore[attr-defined]
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
@@ -81,7 +91,6 @@ def start_redis(directory: Path) -> Redis:
         text=True,
     )
     _wait_for_line(process.stdout, re.compile(r"ready to accept connections", re.IGNORECASE), process, 30)
-    _drain(process.stdout)
     return Redis(f"unix://{socket}", socket, process)
 
 
@@ -138,5 +147,4 @@ def start_site(env: dict[str, str], *, workers: int = 1, threads: int = 16) -> S
         text=True,
     )
     match = _wait_for_line(process.stderr, re.compile(r"Listening at: (http://127\.0\.0\.1:\d+)"), process, 60)
-    _drain(process.stderr)
     return Site(match.group(1), process)
