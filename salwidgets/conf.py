@@ -87,7 +87,8 @@ def get_config() -> dict[str, Any]:
 def _reset(*, setting: str, **kwargs: Any) -> None:
     if setting == "SALWIDGETS":
         get_config.cache_clear()
-        from salwidgets import client, render
+        from salwidgets import client, render, sal
 
         client.get_client.cache_clear()
         render.forget_rendered()
+        sal.forget_batches()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -202,11 +202,50 @@ def fetch_shows(type: str, pairs: list[Pair], lang: str, *, keep_full: bool = Tr
     return {pair: results.get(pair, ShowResult("failed")) for pair in pairs}
 
 
+class _Batches:
+    """Complete answers for a page's set of shows, kept in this process for a second: a busy
+    listing then reads its entries from the shared cache about once a second, not once a view."""
+
+    SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._items: dict[Hashable, tuple[float, dict[Pair, ShowResult]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> dict[Pair, ShowResult] | None:
+        with self._lock:
+            found = self._items.get(key)
+        return found[1] if found is not None and found[0] > time.monotonic() else None
+
+    def put(self, key: Hashable, results: dict[Pair, ShowResult]) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._items = {k: v for k, v in self._items.items() if v[0] > now}
+            self._items[key] = (now + self.SECONDS, results)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_batches = _Batches()
+
+
+def forget_batches() -> None:
+    """Drop this process's recent batches (when settings change, or a test wants a cold start)."""
+    _batches.clear()
+
+
 def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pair, ShowResult]:
     """Components of many shows (buttons, modals, banners suffice): one bulk call for the missing ones."""
     order = list(dict.fromkeys(pairs))
     if not enabled():
         return {pair: ShowResult("off") for pair in order}
+    batch_key = (type, lang, tuple(order))
+    recent = _batches.get(batch_key)
+    if recent is not None:
+        metrics.count("hits", len(recent))
+        return recent
     entries = cache.backend().get_many([cache.show_key(type, *pair, lang) for pair in order])
     results: dict[Pair, ShowResult] = {}
     for pair in order:
@@ -215,20 +254,22 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
             results[pair] = _from_entry(entry)
     missing = [pair for pair in order if pair not in results]
     metrics.count("hits", len(results))
-    if missing and not wait:
+    if not missing:
+        _batches.put(batch_key, results)
+        return results
+    if not wait:
         unanswered = ShowResult(_unanswered())
         return {pair: results.get(pair, unanswered) for pair in order}
-    if missing:
 
-        def ready() -> dict[Pair, ShowResult] | None:
-            found = cache.backend().get_many([cache.show_key(type, *pair, lang) for pair in missing])
-            if len(found) < len(missing):
-                return None
-            return {pair: _from_entry(found[cache.show_key(type, *pair, lang)]) for pair in missing}
+    def ready() -> dict[Pair, ShowResult] | None:
+        found = cache.backend().get_many([cache.show_key(type, *pair, lang) for pair in missing])
+        if len(found) < len(missing):
+            return None
+        return {pair: _from_entry(found[cache.show_key(type, *pair, lang)]) for pair in missing}
 
-        lock = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(missing))}:lock"
-        failed = {pair: ShowResult("failed") for pair in missing}
-        results.update(_single_flight(lock, lambda: fetch_shows(type, missing, lang), ready, failed))
+    lock = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(missing))}:lock"
+    failed = {pair: ShowResult("failed") for pair in missing}
+    results.update(_single_flight(lock, lambda: fetch_shows(type, missing, lang), ready, failed))
     return {pair: results.get(pair, ShowResult("failed")) for pair in order}
 
 

@@ -203,6 +203,10 @@ def empty_cache() -> Iterator[None]:
     """Each test starts with nothing cached (the local-memory cache outlives a test)."""
     from django.core.cache import caches
 
+    from salwidgets import render, sal
+
     yield
     for alias in caches:
         caches[alias].clear()
+    sal.forget_batches()
+    render.forget_rendered()
