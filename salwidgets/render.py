@@ -7,9 +7,6 @@ replaced by a signed link to the site's redirect view before a template sees it.
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import fields, is_dataclass, replace
 from typing import Any
@@ -24,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from salwidgets import links, metrics, wire
+from salwidgets.recent import Recent
 from salwidgets.sal import PersonResult, ShowResult
 
 logger = logging.getLogger("salwidgets")
@@ -74,36 +72,9 @@ def _secure(value: Any, sign: Callable[[str], str]) -> Any:
     return replace(value, **changes)
 
 
-class _Recent:
-    """Recently rendered HTML in this process, so a busy page renders each show's components once
-    a minute rather than once a view. Keys include the person, so links stay theirs."""
-
-    def __init__(self, size: int = 4096, seconds: float = 60.0) -> None:
-        self.size, self.seconds = size, seconds
-        self._items: OrderedDict[Hashable, tuple[float, SafeString]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> SafeString | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None or found[0] < time.monotonic():
-                return None
-            self._items.move_to_end(key)
-            return found[1]
-
-    def put(self, key: Hashable, html: SafeString) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic() + self.seconds, html)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_recent = _Recent()
+# Rendered HTML, so a busy page renders each show's components once a minute rather than once a
+# view. Keys include the person, so links stay theirs.
+_recent: Recent[SafeString] = Recent(size=4096, seconds=60.0)
 
 
 def forget_rendered() -> None:

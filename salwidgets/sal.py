@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -20,6 +20,7 @@ from salwidgets import breaker, cache, metrics, wire
 from salwidgets.client import get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, NotFound, ValidationFailed
+from salwidgets.recent import Recent
 
 logger = logging.getLogger("salwidgets")
 
@@ -202,33 +203,9 @@ def fetch_shows(type: str, pairs: list[Pair], lang: str, *, keep_full: bool = Tr
     return {pair: results.get(pair, ShowResult("failed")) for pair in pairs}
 
 
-class _Batches:
-    """Complete answers for a page's set of shows, kept in this process for a second: a busy
-    listing then reads its entries from the shared cache about once a second, not once a view."""
-
-    SECONDS = 1.0
-
-    def __init__(self) -> None:
-        self._items: dict[Hashable, tuple[float, dict[Pair, ShowResult]]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> dict[Pair, ShowResult] | None:
-        with self._lock:
-            found = self._items.get(key)
-        return found[1] if found is not None and found[0] > time.monotonic() else None
-
-    def put(self, key: Hashable, results: dict[Pair, ShowResult]) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._items = {k: v for k, v in self._items.items() if v[0] > now}
-            self._items[key] = (now + self.SECONDS, results)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_batches = _Batches()
+# Complete answers for a page's set of shows, kept for a second: a busy listing then reads its
+# entries from the shared cache about once a second, not once a view.
+_batches: Recent[dict[Pair, ShowResult]] = Recent(size=256, seconds=1.0)
 
 
 def forget_batches() -> None:
