@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from salwidgets import cache
-from salwidgets.conf import get_config
+from salwidgets.conf import call_seconds, get_config
 
 FAILURES = f"{cache.PREFIX}:breaker:failures"
 OPEN_UNTIL = f"{cache.PREFIX}:breaker:open-until"
@@ -47,12 +47,12 @@ def allow() -> bool:
         return True
     if current.name == "open":
         return False
-    probe_seconds = int(get_config()["CONNECT_TIMEOUT"] + get_config()["READ_TIMEOUT"]) + 1
-    return bool(cache.backend().add(PROBE, 1, timeout=probe_seconds))
+    return bool(cache.backend().add(PROBE, 1, timeout=int(call_seconds()) + 1))
 
 
 def record_success() -> None:
-    if state().name != "closed" or cache.backend().get(FAILURES):
+    current = state()
+    if current.name != "closed" or current.failures:
         cache.backend().delete_many([FAILURES, OPEN_UNTIL, PROBE])
 
 

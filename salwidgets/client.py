@@ -191,8 +191,7 @@ class MentaClient:
         show_id: str | None = None,
         lang: str | None = None,
     ) -> wire.AccessLayer:
-        params = {"type": type, "eventId": event_id, "showId": show_id, "lang": lang}
-        return self._call("GET", "/v1/wrapper/accesslayer", wire.parse_access_layer, params=params, retry=True)
+        return self.access_layer_exchange(type, event_id=event_id, show_id=show_id, lang=lang).value
 
     def access_layer_exchange(
         self,

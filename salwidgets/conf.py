@@ -83,6 +83,12 @@ def get_config() -> dict[str, Any]:
     return {**DEFAULTS, **user}
 
 
+def call_seconds() -> float:
+    """The longest one call to menta made while a page renders can take (connect plus read)."""
+    config = get_config()
+    return float(config["CONNECT_TIMEOUT"] + config["READ_TIMEOUT"])
+
+
 @receiver(setting_changed)
 def _reset(*, setting: str, **kwargs: Any) -> None:
     if setting == "SALWIDGETS":

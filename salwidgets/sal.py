@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 
 from salwidgets import breaker, cache, metrics, wire
 from salwidgets.client import get_client
-from salwidgets.conf import get_config
+from salwidgets.conf import call_seconds, get_config
 from salwidgets.errors import MentaError, NotFound, ValidationFailed
 from salwidgets.recent import Recent
 
@@ -55,8 +55,7 @@ def enabled() -> bool:
 
 
 def _lock_seconds() -> float:
-    config = get_config()
-    return float(config["CONNECT_TIMEOUT"] + config["READ_TIMEOUT"]) + 1
+    return call_seconds() + 1
 
 
 def _guarded(call: Callable[[], T]) -> T:
@@ -223,10 +222,11 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
     if recent is not None:
         metrics.count("hits", len(recent))
         return recent
-    entries = cache.backend().get_many([cache.show_key(type, *pair, lang) for pair in order])
+    keys = {pair: cache.show_key(type, *pair, lang) for pair in order}
+    entries = cache.backend().get_many(list(keys.values()))
     results: dict[Pair, ShowResult] = {}
-    for pair in order:
-        entry = entries.get(cache.show_key(type, *pair, lang))
+    for pair, key in keys.items():
+        entry = entries.get(key)
         if isinstance(entry, cache.Entry):
             results[pair] = _from_entry(entry)
     missing = [pair for pair in order if pair not in results]
@@ -239,10 +239,10 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
         return {pair: results.get(pair, unanswered) for pair in order}
 
     def ready() -> dict[Pair, ShowResult] | None:
-        found = cache.backend().get_many([cache.show_key(type, *pair, lang) for pair in missing])
+        found = cache.backend().get_many([keys[pair] for pair in missing])
         if len(found) < len(missing):
             return None
-        return {pair: _from_entry(found[cache.show_key(type, *pair, lang)]) for pair in missing}
+        return {pair: _from_entry(found[keys[pair]]) for pair in missing}
 
     lock = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(missing))}:lock"
     failed = {pair: ShowResult("failed") for pair in missing}
@@ -301,3 +301,8 @@ def one_time_token(person: str) -> wire.OneTimeToken | None:
     except MentaError as exc:
         logger.warning("No one-time token for a resale link: %s", exc)
         return None
+
+
+def for_person(kind: str, person: str, ids: Iterable[str], lang: str, *, wait: bool) -> PersonResult:
+    """``tickets`` or ``orders`` by ``kind`` (``ticket`` or ``order``)."""
+    return (tickets if kind == "ticket" else orders)(person, ids, lang, wait=wait)

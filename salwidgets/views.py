@@ -102,8 +102,7 @@ def _person_fragment(request: HttpRequest, kind: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _private(HttpResponse(status=204))
     ids = request.GET.getlist("id")
-    load = sal.tickets if kind == "ticket" else sal.orders
-    result = load(users.identifier(request.user), ids, get_language(), wait=True)
+    result = sal.for_person(kind, users.identifier(request.user), ids, get_language(), wait=True)
     items = {item_id: renderers.person_item(request, kind, item_id, result) for item_id in ids}
     return _private(HttpResponse(slots.out_of_band(request, kind, items)))
 

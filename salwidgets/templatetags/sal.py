@@ -93,8 +93,11 @@ def _person_batch(context: template.Context, kind: str, ids: Iterable[Any], lazy
         slots.remember(request, slots.Batch(kind, lambda item_id: SafeString("")))
         return SafeString("")
     item_ids = [str(item_id) for item_id in ids]
-    load = sal.tickets if kind == "ticket" else sal.orders
-    result = None if lazy is True else load(users.identifier(user), item_ids, get_language(), wait=lazy is False)
+    result = (
+        None
+        if lazy is True
+        else sal.for_person(kind, users.identifier(user), item_ids, get_language(), wait=lazy is False)
+    )
     if result is None or result.state == "missing":
         url = slots.fragment_url(f"salwidgets:{kind}s", "id", item_ids)
         batch = slots.Batch(kind, lambda item_id: SafeString(""), frozenset(item_ids), url)
