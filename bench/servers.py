@@ -5,56 +5,15 @@ its server prints when ready, and binds to 127.0.0.1 or a unix socket only."""
 from __future__ import annotations
 
 import os
-import queue
 import re
 import subprocess
 import sys
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from salwidgets.sandbox.process import stop, wait_for_line
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _wait_for_line(
-    stream: Any, pattern: re.Pattern[str], process: subprocess.Popen[str], timeout: float
-) -> re.Match[str]:
-    """Read ``stream`` in a thread of its own (which keeps draining it, so that the child never
-    blocks on a full pipe) until a line matches ``pattern``."""
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:
-        for line in stream:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + timeout
-    seen: list[str] = []
-    while True:
-        try:
-            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            line = None
-        if line is None:
-            process.kill()
-            raise RuntimeError(f"{process.args[0]} did not start: {''.join(seen[-5:])}")
-        seen.append(line)
-        match = pattern.search(line)
-        if match:
-            return match
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @dataclass
@@ -64,7 +23,7 @@ class Redis:
     process: subprocess.Popen[str] = field(repr=False)
 
     def stop(self) -> None:
-        _stop(self.process)
+        stop(self.process)
 
 
 def start_redis(directory: Path) -> Redis:
@@ -90,7 +49,7 @@ def start_redis(directory: Path) -> Redis:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    _wait_for_line(process.stdout, re.compile(r"ready to accept connections", re.IGNORECASE), process, 30)
+    wait_for_line(process, process.stdout, re.compile(r"ready to accept connections", re.IGNORECASE), 30)
     return Redis(f"unix://{socket}", socket, process)
 
 
@@ -100,7 +59,7 @@ class Site:
     process: subprocess.Popen[str] = field(repr=False)
 
     def stop(self) -> None:
-        _stop(self.process)
+        stop(self.process)
 
 
 def site_env(*, db: Path, redis: Redis, sandbox_url: str, **extra: str) -> dict[str, str]:
@@ -146,5 +105,5 @@ def start_site(env: dict[str, str], *, workers: int = 1, threads: int = 16) -> S
         stdout=subprocess.DEVNULL,
         text=True,
     )
-    match = _wait_for_line(process.stderr, re.compile(r"Listening at: (http://127\.0\.0\.1:\d+)"), process, 60)
+    match = wait_for_line(process, process.stderr, re.compile(r"Listening at: (http://127\.0\.0\.1:\d+)"), 60)
     return Site(match.group(1), process)

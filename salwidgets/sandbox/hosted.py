@@ -149,9 +149,8 @@ def sell_home(request: HttpRequest) -> HttpResponse:
 
 
 def _seller_context(ticket: Ticket, user: str) -> dict[str, Any]:
-    listings = list(ticket.listings.all())
     active = market.active_listing(ticket)
-    sold = next((item for item in listings if item.status == Listing.SOLD and item.seller_email == user.lower()), None)
+    sold = market.sold_by(ticket, user)
     ceiling = market.max_price(ticket)
     show = Show.objects.filter(event=ticket.event, show_id=ticket.show_id).first()
     return {

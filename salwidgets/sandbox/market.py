@@ -78,7 +78,8 @@ def owns(ticket: Ticket, user: str) -> bool:
     return bool(user) and (ticket.holder_email == user.lower() or ticket.holder_id == user)
 
 
-def _sold_by(ticket: Ticket, user: str) -> Listing | None:
+def sold_by(ticket: Ticket, user: str) -> Listing | None:
+    """The ticket's listing that ``user`` sold, if any."""
     return next(
         (item for item in ticket.listings.all() if item.status == Listing.SOLD and item.seller_email == user.lower()),
         None,
@@ -112,7 +113,7 @@ def ticket_access(ticket: Ticket | None, user: str, lang: str, url: UrlBuilder) 
 
     if ticket is None:
         return wire.ticket_access("", "NOT_SELLABLE", [], reason=text(lang, "ticket_not_found"))
-    sold = _sold_by(ticket, user)
+    sold = sold_by(ticket, user)
     if sold is not None:
         ctas = [cta("DETAILS", "sell-ticket")]
         if not sold.payout_details:

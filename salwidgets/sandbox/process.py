@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
-import select
+import queue
+import re
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 READY = "menta sandbox listening on "
 
@@ -18,15 +22,50 @@ class Sandbox:
     process: subprocess.Popen[str] = field(repr=False)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process, timeout=5)
         if self.process.stdout:
             self.process.stdout.close()
+
+
+def stop(process: subprocess.Popen[str], timeout: float = 10) -> None:
+    """Ask a child to end; kill it if it has not within ``timeout`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_for_line(
+    process: subprocess.Popen[str], stream: Any, pattern: re.Pattern[str], timeout: float
+) -> re.Match[str]:
+    """Read a child's ``stream`` in a thread of its own (which keeps draining it, so that the child
+    never blocks on a full pipe) until a line matches ``pattern``; the child is killed if none does."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    seen: list[str] = []
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            line = None
+        if line is None:
+            process.kill()
+            process.wait()
+            raise RuntimeError(f"{process.args!r} did not start (exit code {process.returncode}): {''.join(seen[-5:])}")
+        seen.append(line)
+        match = pattern.search(line)
+        if match:
+            return match
 
 
 def start(
@@ -44,11 +83,5 @@ def start(
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, cwd=Path(__file__).parents[2]
     )
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], timeout)
-    line = process.stdout.readline() if ready else ""
-    if not line.startswith(READY):
-        process.kill()
-        process.wait()
-        raise RuntimeError(f"the sandbox did not start (exit code {process.returncode}): {line.strip()}")
-    return Sandbox(url=line[len(READY) :].strip(), process=process)
+    match = wait_for_line(process, process.stdout, re.compile(rf"^{re.escape(READY)}(\S+)"), timeout)
+    return Sandbox(url=match.group(1), process=process)
