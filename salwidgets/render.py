@@ -119,15 +119,25 @@ def secure_components(
     return kept, dropped
 
 
+def _rendered(key: Hashable, render: Callable[[], str]) -> SafeString:
+    """The HTML for ``key`` rendered recently in this process, or ``render()`` now.
+
+    Every caller renders with templates, which escape the upstream text.
+    """
+    html = _recent.get(key)
+    if html is None:
+        html = mark_safe(render())
+        _recent.put(key, html)
+    return html
+
+
 def fallback(request: HttpRequest, surface: str) -> SafeString:
     """The site's fallback for ``surface`` (``buy``, ``sell``, ``ticket``, ``order``) when menta fails."""
     metrics.count("fallbacks")
-    key = ("fallback", surface, get_language())
-    html = _recent.get(key)
-    if html is None:
-        html = mark_safe(render_to_string(f"salwidgets/fallback/{surface}.html", {"surface": surface}, request))
-        _recent.put(key, html)
-    return html
+    return _rendered(
+        ("fallback", surface, get_language()),
+        lambda: render_to_string(f"salwidgets/fallback/{surface}.html", {"surface": surface}, request),
+    )
 
 
 def _identity(result: ShowResult) -> Hashable:
@@ -146,18 +156,18 @@ def components(
     if result.state == "failed":
         return fallback(request, surface)
     wanted = tuple(kinds) if kinds is not None else None
-    key = (surface, wanted, _identity(result), links.person_of(request), return_address(request), get_language())
-    html = _recent.get(key)
-    if html is None:
+
+    def render() -> str:
         kept, _dropped = secure_components(
             request, (c for c in result.components if wanted is None or c.kind in wanted)
         )
+        if not kept:
+            return ""
         items = [(f"salwidgets/components/{component.kind}.html", component) for component in kept]
-        rendered = render_to_string("salwidgets/components.html", {"items": items, "surface": surface}, request)
-        # Rendered by templates, which escaped the upstream text.
-        html = mark_safe(rendered if kept else "")
-        _recent.put(key, html)
-    return html
+        return render_to_string("salwidgets/components.html", {"items": items, "surface": surface}, request)
+
+    person, back = links.person_of(request), return_address(request)
+    return _rendered((surface, wanted, _identity(result), person, back, get_language()), render)
 
 
 def lazy(request: HttpRequest, url: str, *, surface: str) -> SafeString:
@@ -169,9 +179,9 @@ def _secure_ctas(request: HttpRequest, ctas: Iterable[wire.Cta]) -> list[wire.Ct
     back = return_address(request)
     kept = []
     for cta in ctas:
-        if links.is_allowed(cta.url):
-            kept.append(replace(cta, url=links.sign(request, cta.url, return_to=back)))
-        else:
+        try:
+            kept.append(_secure(cta, lambda url: links.sign(request, url, return_to=back)))
+        except _NotAllowed:
             logger.warning("Dropped SAL %s CTA: URL not allowed", cta.action)
     return kept
 
@@ -183,15 +193,15 @@ def person_item(request: HttpRequest, kind: str, item_id: str, result: PersonRes
     access = result.items.get(item_id)
     if access is None:
         return SafeString("")
-    key = (kind, access, links.person_of(request), return_address(request), get_language())
-    html = _recent.get(key)
-    if html is None:
+
+    def render() -> str:
         context = {
             "item_id": item_id,
             "access": access,
             "status_label": STATUS_LABELS.get(access.status, access.status),
             "ctas": _secure_ctas(request, access.ctas),
         }
-        html = mark_safe(render_to_string(f"salwidgets/{kind}.html", context, request))
-        _recent.put(key, html)
-    return html
+        return render_to_string(f"salwidgets/{kind}.html", context, request)
+
+    person, back = links.person_of(request), return_address(request)
+    return _rendered((kind, access, person, back, get_language()), render)
