@@ -87,7 +87,9 @@ def _single_flight(lock: str, fetch: Callable[[], T], ready: Callable[[], T | No
     seconds = _lock_seconds()
     if backend.add(lock, 1, timeout=int(seconds) + 1):
         try:
-            return fetch()
+            # Another caller may have fetched between our look in the cache and taking the lock.
+            answer = ready()
+            return answer if answer is not None else fetch()
         finally:
             backend.delete(lock)
     deadline = time.monotonic() + seconds
