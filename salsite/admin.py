@@ -1,13 +1,27 @@
+"""The demo's back office: events and shows (pushed to menta when saved), orders, and ticket actions."""
+
 from __future__ import annotations
 
-from django.contrib import admin
+from collections.abc import Callable
+from typing import Any
 
-from salsite.models import Event, Order, Show, Ticket, TicketOption
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from salsite import lifecycle, menta_sync
+from salsite.models import Cart, Event, Order, Show, Ticket, TicketOption
 
 
 class ShowInline(admin.TabularInline[Show, Event]):
     model = Show
     extra = 0
+    fields = ["external_id", "starts_at", "resale_enabled", "status"]
+    readonly_fields = ["status"]
 
 
 class TicketOptionInline(admin.TabularInline[TicketOption, Event]):
@@ -21,11 +35,38 @@ class EventAdmin(admin.ModelAdmin[Event]):
     search_fields = ["title", "external_id"]
     inlines = [ShowInline, TicketOptionInline]
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # After the inlines: menta gets the event with its shows and options as saved.
+        super().save_related(request, form, formsets, change)
+        menta_sync.event_changed(form.instance)
+
+
+@admin.register(Show)
+class ShowAdmin(admin.ModelAdmin[Show]):
+    list_display = ["__str__", "external_id", "status", "resale_enabled"]
+    list_filter = ["status", "event"]
+    actions = ["cancel_shows"]
+
+    def save_model(self, request: HttpRequest, obj: Show, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        menta_sync.event_changed(obj.event)
+
+    @admin.action(description="Cancel the selected shows")
+    def cancel_shows(self, request: HttpRequest, queryset: QuerySet[Show]) -> None:
+        with transaction.atomic():
+            shows = list(queryset.select_related("event").filter(status=Show.Status.LIVE))
+            for show in shows:
+                show.status = Show.Status.CANCELLED
+                show.save(update_fields=["status"])
+                menta_sync.show_cancelled(show)
+        self.message_user(request, f"{len(shows)} show(s) cancelled; menta is told.", messages.SUCCESS)
+
 
 class TicketInline(admin.TabularInline[Ticket, Order]):
     model = Ticket
     extra = 0
-    raw_id_fields = ["holder", "show", "option"]
+    fields = ("external_id", "holder", "show", "option", "section", "row", "seat", "status")
+    readonly_fields = fields
 
 
 @admin.register(Order)
@@ -35,9 +76,73 @@ class OrderAdmin(admin.ModelAdmin[Order]):
     inlines = [TicketInline]
 
 
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin[Cart]):
+    list_display = ["id", "user", "show", "option", "quantity", "status", "expires_at"]
+    list_filter = ["status"]
+    readonly_fields = ["user", "show", "option", "quantity", "created_at", "expires_at", "status", "order"]
+
+
+class TransferForm(forms.Form):
+    email = forms.EmailField(label="New holder's email", help_text="The person must have an account on the site.")
+
+    def clean_email(self) -> Any:
+        email = self.cleaned_data["email"]
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is None:
+            raise forms.ValidationError("No account has this email address.")
+        return user
+
+
+def _each(
+    request: HttpRequest, admin_: admin.ModelAdmin[Ticket], tickets: QuerySet[Ticket], change: Callable[[Ticket], Any]
+) -> None:
+    done, refused = 0, []
+    for ticket in tickets:
+        try:
+            change(ticket)
+            done += 1
+        except lifecycle.TicketError as exc:
+            refused.append(str(exc))
+    if done:
+        admin_.message_user(request, f"{done} ticket(s) changed; menta is told.", messages.SUCCESS)
+    for message in refused:
+        admin_.message_user(request, message, messages.WARNING)
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin[Ticket]):
-    list_display = ["external_id", "holder", "show", "option", "status"]
+    list_display = ["external_id", "holder", "show", "option", "status", "checked_in_at"]
     list_filter = ["status"]
     search_fields = ["external_id", "holder__email"]
-    raw_id_fields = ["order", "holder", "show", "option"]
+    readonly_fields = ["external_id", "order", "holder", "show", "option", "status", "locator", "checked_in_at"]
+    actions = ["refund", "cancel", "check_in", "transfer"]
+
+    @admin.action(description="Refund the selected tickets")
+    def refund(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        _each(request, self, queryset, lambda ticket: lifecycle.end(ticket, Ticket.Status.REFUNDED))
+
+    @admin.action(description="Cancel the selected tickets")
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        _each(request, self, queryset, lambda ticket: lifecycle.end(ticket, Ticket.Status.CANCELLED))
+
+    @admin.action(description="Check in the selected tickets")
+    def check_in(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        _each(request, self, queryset, lifecycle.check_in)
+
+    @admin.action(description="Transfer the selected tickets to another account")
+    def transfer(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> HttpResponse | None:
+        form = TransferForm(request.POST if "email" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            to = form.cleaned_data["email"]
+            _each(request, self, queryset, lambda ticket: lifecycle.transfer(ticket, to))
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Transfer tickets",
+            "form": form,
+            "tickets": queryset,
+            "action": "transfer",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/salsite/ticket/transfer.html", context)

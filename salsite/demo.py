@@ -24,7 +24,8 @@ DEMO_PASSWORD = "demo12345"
 ADMIN_PASSWORD = "admin12345"
 
 # (external id, title, venue, city, description, resale max %, [(show id, days from now, resale on)],
-#  [(option id, name, price, currency)])
+#  [(option id, name, price, currency, places per show)]). Blue Note's one table is sold: it
+#  shows "sold out" and its "notify me".
 EVENTS = [
     (
         "evt_2024_metallica",
@@ -34,7 +35,7 @@ EVENTS = [
         "Two nights, no repeats: the M72 tour in the round.",
         120,
         [("show_nyc_20240815", 21, True), ("show_nyc_20240816", 22, True)],
-        [("GA", "General admission", "99.99", "USD"), ("VIP", "VIP floor", "249.00", "USD")],
+        [("GA", "General admission", "99.99", "USD", 200), ("VIP", "VIP floor", "249.00", "USD", 200)],
     ),
     (
         "evt_rosalia_motomami",
@@ -44,7 +45,7 @@ EVENTS = [
         "Rosalía brings Motomami back to Madrid.",
         100,
         [("show_mad_night1", 35, True), ("show_mad_night2", 36, True)],
-        [("PISTA", "Pista", "65.00", "EUR"), ("GRADA", "Grada", "45.00", "EUR")],
+        [("PISTA", "Pista", "65.00", "EUR", 200), ("GRADA", "Grada", "45.00", "EUR", 200)],
     ),
     (
         "evt_bluenote_jazz",
@@ -54,7 +55,7 @@ EVENTS = [
         "An intimate evening of modern jazz. Tickets are personal: resale is off for this show.",
         100,
         [("show_bluenote_1", 14, False)],
-        [("TABLE", "Table seat", "55.00", "USD")],
+        [("TABLE", "Table seat", "55.00", "USD", 1)],
     ),
     (
         "evt_hamilton",
@@ -64,7 +65,7 @@ EVENTS = [
         "The story of America then, told by America now.",
         110,
         [("show_ham_mat", 10, True), ("show_ham_eve", 10, True), ("show_ham_sun", 12, True)],
-        [("ORCH", "Orchestra", "179.00", "USD"), ("MEZZ", "Mezzanine", "129.00", "USD")],
+        [("ORCH", "Orchestra", "179.00", "USD", 200), ("MEZZ", "Mezzanine", "129.00", "USD", 200)],
     ),
 ]
 
@@ -199,11 +200,16 @@ def create_site_data() -> list[Ticket]:
                 external_id=show_id,
                 defaults={"starts_at": now + timedelta(days=days), "resale_enabled": resale},
             )
-        for option_id, name, price, currency in options:
+        for option_id, name, price, currency, places in options:
             TicketOption.objects.update_or_create(
                 event=event,
                 external_id=option_id,
-                defaults={"name": name, "price": Decimal(price), "currency": currency},
+                defaults={
+                    "name": name,
+                    "price": Decimal(price),
+                    "currency": currency,
+                    "capacity": places,
+                },
             )
     tickets = []
     for item in TICKETS:

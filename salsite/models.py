@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -32,10 +33,15 @@ class ShowQuerySet(models.QuerySet["Show"]):
 
 
 class Show(models.Model):
+    class Status(models.TextChoices):
+        LIVE = "LIVE", "On sale"
+        CANCELLED = "CANCELLED", "Cancelled"
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="shows")
     external_id = models.SlugField(max_length=100, help_text="The id menta knows the show by.")
     starts_at = models.DateTimeField()
     resale_enabled = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.LIVE)
 
     objects = ShowQuerySet.as_manager()
 
@@ -53,6 +59,7 @@ class TicketOption(models.Model):
     name = models.CharField(max_length=100)
     price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(max_length=3, default="USD")
+    capacity = models.PositiveIntegerField(default=200, help_text="Tickets of this option for sale per show.")
 
     class Meta:
         ordering = ["price"]
@@ -74,6 +81,10 @@ class Order(models.Model):
         return self.reference
 
 
+def new_locator() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class Ticket(models.Model):
     class Status(models.TextChoices):
         VALID = "VALID", "Valid"
@@ -91,6 +102,10 @@ class Ticket(models.Model):
     row = models.CharField(max_length=20, blank=True)
     seat = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALID)
+    locator = models.CharField(
+        max_length=64, default=new_locator, unique=True, help_text="What the QR code carries; the gate checks it."
+    )
+    checked_in_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["external_id"]
@@ -106,3 +121,34 @@ class Ticket(models.Model):
             if value
         ]
         return ", ".join(parts)
+
+
+class Cart(models.Model):
+    """Tickets held for a person for a few minutes while they pay."""
+
+    class Status(models.TextChoices):
+        OPEN = "OPEN", "Open"
+        PAID = "PAID", "Paid"
+        EXPIRED = "EXPIRED", "Expired"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="carts")
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="carts")
+    option = models.ForeignKey(TicketOption, on_delete=models.CASCADE, related_name="carts")
+    quantity = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    order = models.OneToOneField(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="cart")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.option.name} for {self.show}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.option.price * self.quantity
+
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN and self.expires_at > timezone.now()

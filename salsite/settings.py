@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "cachalot",
+    "django_tasks",
+    "django_tasks_db",
     "salwidgets",
     "salsite",
 ]
@@ -75,7 +77,19 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'site.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The site, the worker and the tests' processes write to one SQLite file: wait for each other
+    # instead of failing, and let readers read while one writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The worker that sends the outbox to menta (salwidgets.sync): Django's Tasks API on the site's
+# database, run by `manage.py db_worker`. See README for the RQ backend on Redis.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -112,6 +126,8 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 # --- menta -----------------------------------------------------------------------------------
 SITE_PORT = int(os.environ.get("SITE_PORT", "8000"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8001"))
+# Where people reach this site (in the links menta is given, e.g. a show's primary sales page).
+SITE_URL = (os.environ.get("SITE_URL") or f"http://127.0.0.1:{SITE_PORT}").rstrip("/")
 # Unset MENTA_BASE_URL means the local sandbox, with its demo key.
 MENTA_SANDBOX = not os.environ.get("MENTA_BASE_URL")
 MENTA_BASE_URL = os.environ.get("MENTA_BASE_URL") or f"http://127.0.0.1:{SANDBOX_PORT}"

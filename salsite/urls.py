@@ -9,6 +9,9 @@ from salsite import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("events/<str:event_id>/<str:show_id>/", views.show_detail, name="show"),
+    path("events/<str:event_id>/<str:show_id>/buy/", views.buy, name="buy"),
+    path("events/<str:event_id>/<str:show_id>/notify/", views.notify_me, name="notify-me"),
+    path("checkout/<int:cart_id>/", views.cart, name="cart"),
     path("my-tickets/", views.my_tickets, name="my-tickets"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

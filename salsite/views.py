@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
-from salsite.models import Order, Show, Ticket
+from salsite import checkout, menta_sync
+from salsite.forms import BuyForm, NotifyForm
+from salsite.models import Cart, Order, Show, Ticket
+from salwidgets.wire import InvalidPush
 
 # Refunded, cancelled and deleted tickets are gone from My tickets; a transferred one stays, marked.
 SHOWN_STATUSES = (Ticket.Status.VALID, Ticket.Status.TRANSFERRED)
@@ -32,13 +40,89 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "salsite/home.html", {"months": months, "pairs": pairs})
 
 
+def _show(event_id: str, show_id: str) -> Show:
+    return get_object_or_404(Show.objects.select_related("event"), event__external_id=event_id, external_id=show_id)
+
+
+def _show_page(
+    request: HttpRequest, show: Show, *, error: str = "", notify: NotifyForm | None = None, status: int = 200
+) -> HttpResponse:
+    options = [(option, menta_sync.remaining(show, option)) for option in show.event.ticket_options.all()]
+    context = {
+        "show": show,
+        "event": show.event,
+        "options": options,
+        "on_sale": checkout.on_sale(show),
+        "sold_out": all(left == 0 for _option, left in options),
+        "quantities": range(1, checkout.MAX_PER_ORDER + 1),
+        "error": error,
+        "notify": notify or NotifyForm(),
+        "notified": request.GET.get("notified") == "1",
+    }
+    return render(request, "salsite/show.html", context, status=status)
+
+
 def show_detail(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
-    show = get_object_or_404(Show.objects.select_related("event"), event__external_id=event_id, external_id=show_id)
-    return render(
-        request,
-        "salsite/show.html",
-        {"show": show, "event": show.event, "options": show.event.ticket_options.all()},
-    )
+    return _show_page(request, _show(event_id, show_id))
+
+
+@require_POST
+def buy(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
+    """Hold the chosen tickets in a cart and go to payment (signing in first, when needed)."""
+    show = _show(event_id, show_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.path.replace("/buy/", "/"))
+    form = BuyForm(show, request.POST)
+    if not form.is_valid():
+        return _show_page(
+            request, show, error=" ".join(str(e) for errors in form.errors.values() for e in errors), status=400
+        )
+    try:
+        cart = checkout.hold(request.user, show, form.cleaned_data["option"], form.cleaned_data["quantity"])
+    except checkout.CheckoutError as exc:
+        return _show_page(request, show, error=str(exc), status=409)
+    return redirect("cart", cart.pk)
+
+
+def _own_cart(request: AuthenticatedRequest, cart_id: int) -> Cart:
+    return get_object_or_404(Cart.objects.select_related("show__event", "option"), pk=cart_id, user=request.user)
+
+
+@login_required
+def cart(request: AuthenticatedRequest, cart_id: int) -> HttpResponse:
+    held = _own_cart(request, cart_id)
+    if request.method == "POST":
+        try:
+            order = checkout.pay(held)
+        except checkout.CheckoutError as exc:
+            return render(request, "salsite/cart.html", {"cart": held, "error": str(exc)}, status=409)
+        messages.success(
+            request,
+            ngettext(
+                "Paid: %(count)d ticket is in your account.",
+                "Paid: %(count)d tickets are in your account.",
+                held.quantity,
+            )
+            % {"count": held.quantity},
+        )
+        return redirect(f"{reverse('my-tickets')}#order-{order.reference}")
+    return render(request, "salsite/cart.html", {"cart": held})
+
+
+@require_POST
+def notify_me(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
+    """A sold-out show's "notify me": a WISHLIST lead for menta."""
+    show = _show(event_id, show_id)
+    user = request.user if request.user.is_authenticated else None
+    form = NotifyForm(request.POST if user is None else {"email": user.email})
+    if not form.is_valid():
+        return _show_page(request, show, notify=form, status=400)
+    try:
+        menta_sync.wishlist(show, form.cleaned_data["email"], full_name=user.get_full_name() if user else "")
+    except InvalidPush as exc:
+        form.add_error("email", str(exc))
+        return _show_page(request, show, notify=form, status=400)
+    return redirect(f"{request.path.replace('/notify/', '/')}?notified=1")
 
 
 @login_required

@@ -350,9 +350,9 @@ class MentaClient:
     def admit_ticket(self, ticket_id: str) -> None:
         self._call("POST", f"/v1/tickets/{_segment(ticket_id)}/eventAdmission", _accept, retry=False, push=True)
 
-    def admit_tickets(self, admissions: Iterable[tuple[str, str]]) -> None:
-        """Register admissions, given as (ticket id, ISO 8601 entry date) pairs."""
-        body = wire.admission_body(admissions)
+    def admit_tickets(self, admissions: Sequence[Mapping[str, Any]]) -> None:
+        """Register admissions (``wire.Admission.to_wire()`` each)."""
+        body = list(admissions)
         self._call("POST", "/v1/tickets/batch/eventAdmission", _accept, body=body, retry=False, push=True)
 
     # --- market data (contract 6) -------------------------------------------------------------

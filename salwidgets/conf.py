@@ -69,6 +69,11 @@ DEFAULTS: dict[str, Any] = {
     "VERIFY_ALLOWED_IPS": [],
     "VERIFY_TRUSTED_PROXIES": [],
     "OWNED_TICKETS": "",
+    # The outbox (salwidgets.sync): seconds before the first retry of a failed delivery (doubled
+    # at each attempt, with jitter, up to the cap), and the attempts after which an item fails.
+    "SYNC_BACKOFF_BASE": 2.0,
+    "SYNC_BACKOFF_CAP": 900.0,
+    "SYNC_MAX_ATTEMPTS": 30,
 }
 MENTA_DOMAIN = ".mentatech.io"
 

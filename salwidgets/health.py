@@ -1,4 +1,5 @@
-"""Is the integration healthy: menta reachable, the breaker closed, the cache answering."""
+"""Is the integration healthy: menta reachable, the breaker closed, the cache answering, the outbox
+moving (nothing failed)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from salwidgets import breaker, cache
+from salwidgets import breaker, cache, outbox
 from salwidgets.client import get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError
@@ -22,10 +23,11 @@ class Health:
     breaker_failures: int
     cache_backend: str
     cache_ok: bool
+    outbox: dict[str, int]
 
     @property
     def ok(self) -> bool:
-        return self.menta_reachable and self.cache_ok and self.breaker == "closed"
+        return self.menta_reachable and self.cache_ok and self.breaker == "closed" and not self.outbox["failed"]
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ok": self.ok}
@@ -61,4 +63,5 @@ def check() -> Health:
         breaker_failures=state.failures,
         cache_backend=f"{type(backend).__module__}.{type(backend).__name__} ({get_config()['CACHE_ALIAS']!r})",
         cache_ok=_cache_ok(),
+        outbox=outbox.counts(),
     )

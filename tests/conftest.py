@@ -6,6 +6,9 @@ import io
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,10 @@ class SandboxControl:
 
     def stats(self) -> dict[str, int]:
         return dict(requests.get(f"{self.url}/__sandbox/stats", timeout=30).json()["requests"])
+
+    def applied(self) -> dict[str, int]:
+        """Pushed items the sandbox took into its state, by kind, since the last reset."""
+        return dict(requests.get(f"{self.url}/__sandbox/stats", timeout=30).json()["applied"])
 
     def reset_stats(self) -> None:
         requests.delete(f"{self.url}/__sandbox/stats", timeout=30).raise_for_status()
@@ -92,18 +99,8 @@ class World:
     def event(self, *, shows: int = 1, resale: bool = True, max_percent: float = 100) -> tuple[str, list[str]]:
         event_id = self.id(f"evt{uuid.uuid4().hex[:4]}")
         show_ids = [f"{event_id}_show{n}" for n in range(1, shows + 1)]
-        self.menta.create_event(
-            wire.event_payload(
-                event_id,
-                title=f"Event {event_id}",
-                description="A test event",
-                location={"name": "Test Arena", "city": "Testville"},
-                shows=[
-                    wire.show_payload(show_id, name=show_id, starts_at="2030-01-01T20:00:00Z") for show_id in show_ids
-                ],
-            )
-        )
-        self.menta.define_rules([wire.resale_rule(event_id, enabled=resale, max_price_percent=max_percent)])
+        self.menta.create_event(event_push(event_id, show_ids).to_wire())
+        self.menta.define_rules([wire.ResaleRule(event_id, enabled=resale, max_price_percent=max_percent).to_wire()])
         return event_id, show_ids
 
     def ticket(
@@ -118,22 +115,45 @@ class World:
         option: str = "GA",
     ) -> str:
         ticket_id = self.id(f"tkt{uuid.uuid4().hex[:6]}")
-        self.menta.create_tickets(
-            [
-                wire.ticket_payload(
-                    ticket_id,
-                    event_id=event_id,
-                    show_id=show_id,
-                    buyer_email=owner,
-                    ticket_option_id=option,
-                    price=price,
-                    currency="USD",
-                    order_id=order_id,
-                    seating=dict(zip(("section", "row", "seat"), seat, strict=True)),
-                )
-            ]
-        )
+        push = ticket_push(ticket_id, event_id, show_id, owner, price=price, option=option, order_id=order_id or "")
+        self.menta.create_tickets([replace(push, seating=wire.Seating(*seat)).to_wire()])
         return ticket_id
+
+
+def event_push(event_id: str, show_ids: list[str], *, title: str = "") -> wire.EventPush:
+    """A test event with its shows, as the platform pushes it."""
+    return wire.EventPush(
+        event_id,
+        title=title or f"Event {event_id}",
+        description="A test event",
+        location=wire.Location("Test Arena", "Testville"),
+        shows=tuple(
+            wire.ShowPush(show_id, title=show_id, date=datetime(2030, 1, 1, 20, tzinfo=UTC)) for show_id in show_ids
+        ),
+    )
+
+
+def ticket_push(
+    ticket_id: str,
+    event_id: str,
+    show_id: str,
+    owner: str,
+    *,
+    price: float = 100,
+    option: str = "GA",
+    order_id: str = "",
+) -> wire.TicketPush:
+    return wire.TicketPush(
+        ticket_id,
+        event_id=event_id,
+        show_id=show_id,
+        buyer=wire.Buyer(email=owner),
+        ticket_option_id=option,
+        locator=f"QR-{ticket_id}",
+        price=Decimal(str(price)),
+        currency="USD",
+        order_id=order_id,
+    )
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from salwidgets.sandbox import leads, market, tokens, wire
+from salwidgets.sandbox.control import state
 from salwidgets.sandbox.models import Event, Inventory, Listing, Rule, Show, Ticket
 from salwidgets.sandbox.texts import language
 from salwidgets.sandbox.wire import ApiError
@@ -390,7 +391,7 @@ def _apply_ticket(ticket: Ticket, body: dict[str, Any]) -> None:
         ticket.price, ticket.currency = wire.ticket_price(body)
     if wire.PROPS in body:
         ticket.order_id = wire.ticket_order_id(body)
-    if wire.SEATING in body:
+    if wire.SEATING in body or wire.PROPS in body:
         ticket.section, ticket.row, ticket.seat = wire.ticket_seating(body)
     ticket.data = {**ticket.data, **body}
 
@@ -410,6 +411,7 @@ def _upsert_tickets(body: list[Any]) -> list[str]:
         ticket.deleted = False
         ticket.save()
         created.append(ticket.ticket_id)
+    transaction.on_commit(lambda: state.apply("tickets", len(created)))
     return created
 
 
@@ -458,6 +460,7 @@ def update_ticket(request: HttpRequest, ticketId: str) -> dict[str, str]:  # noq
     ticket = _ticket(ticketId)
     _apply_ticket(ticket, _body(request, dict))
     ticket.save()
+    transaction.on_commit(lambda: state.apply("ticket updates"))
     return {wire.TICKET_ID: ticket.ticket_id}
 
 
@@ -467,6 +470,7 @@ def delete_ticket(request: HttpRequest, ticketId: str) -> bool:  # noqa: N803
     ticket.deleted = True
     ticket.save(update_fields=["deleted"])
     market.withdraw(ticket, "Ticket deleted by the platform")
+    transaction.on_commit(lambda: state.apply("ticket deletions"))
     return True
 
 
@@ -522,6 +526,7 @@ def update_inventory(request: HttpRequest, externalReferenceId: str) -> bool:  #
         if name in body and not isinstance(body[name], bool):
             raise ApiError(400, f"{name} must be true or false")
     Inventory.objects.update_or_create(event=event, show_id=show_id, kind=Inventory.SUMMARY, defaults={"data": body})
+    transaction.on_commit(lambda: state.apply("inventory"))
     return True
 
 
@@ -544,6 +549,7 @@ def create_lead(request: HttpRequest) -> bool:
         leads.store(_body(request, dict))
     except leads.LeadError as exc:
         raise ApiError(exc.status, str(exc)) from None
+    transaction.on_commit(lambda: state.apply("leads"))
     return True
 
 
@@ -559,6 +565,7 @@ def create_leads(request: HttpRequest) -> dict[str, Any]:
             leads.store(lead, events)
         except leads.LeadError as exc:
             rejected.append((index, str(exc)))
+    transaction.on_commit(lambda: state.apply("leads", len(body) - len(rejected)))
     return wire.bulk_leads(len(body) - len(rejected), rejected)
 
 

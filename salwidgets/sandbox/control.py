@@ -34,6 +34,7 @@ class _State:
     def __init__(self) -> None:
         self._lock = threading.Condition()
         self._counts: Counter[str] = Counter()
+        self._applied: Counter[str] = Counter()
         self._faults = Faults()
 
     def count(self, key: str) -> None:
@@ -44,9 +45,19 @@ class _State:
         with self._lock:
             return dict(self._counts)
 
+    def apply(self, what: str, count: int = 1) -> None:
+        """Count pushed items the sandbox took into its state (a refused or failed call adds none)."""
+        with self._lock:
+            self._applied[what] += count
+
+    def applied(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._applied)
+
     def reset_counts(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._applied.clear()
 
     @property
     def faults(self) -> Faults:
@@ -105,10 +116,10 @@ def _not_allowed(allowed: str) -> HttpResponse:
 @csrf_exempt
 def stats(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return JsonResponse({"requests": state.counts()})
+        return JsonResponse({"requests": state.counts(), "applied": state.applied()})
     if request.method == "DELETE":
         state.reset_counts()
-        return JsonResponse({"requests": {}})
+        return JsonResponse({"requests": {}, "applied": {}})
     return _not_allowed("GET, DELETE")
 
 

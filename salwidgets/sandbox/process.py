@@ -27,7 +27,7 @@ class Sandbox:
             self.process.stdout.close()
 
 
-def stop(process: subprocess.Popen[str], timeout: float = 10) -> None:
+def stop(process: subprocess.Popen[Any], timeout: float = 10) -> None:
     """Ask a child to end; kill it if it has not within ``timeout`` seconds."""
     if process.poll() is None:
         process.terminate()

@@ -91,7 +91,8 @@ def shows_of(event: Mapping[str, Any]) -> list[dict[str, Any]]:
 def show_fields(show: Mapping[str, Any]) -> tuple[str, str, str]:
     """(show id, name, start date) of one show of an event push."""
     show_id = show.get("showId") or show.get("id") or ""
-    return str(show_id), str(show.get("name") or ""), str(show.get("startDate") or show.get("date") or "")
+    name = show.get("title") or show.get("name") or ""
+    return str(show_id), str(name), str(show.get("date") or show.get("startDate") or "")
 
 
 def buyer_identity(buyer: Any) -> tuple[str, str]:
@@ -124,7 +125,9 @@ def ticket_order_id(ticket: Mapping[str, Any]) -> str:
 
 
 def ticket_seating(ticket: Mapping[str, Any]) -> tuple[str, str, str]:
-    seating = ticket.get(SEATING)
+    """Section, row and seat: in ``props.seating`` [doc], or a top-level ``seating`` (older reading)."""
+    props = ticket.get(PROPS)
+    seating = props.get(SEATING) if isinstance(props, dict) and SEATING in props else ticket.get(SEATING)
     if not isinstance(seating, dict):
         return "", "", ""
     return str(seating.get("section") or ""), str(seating.get("row") or ""), str(seating.get("seat") or "")

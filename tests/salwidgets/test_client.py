@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from salwidgets import wire
 from salwidgets.client import MentaClient
 from salwidgets.errors import NotFound, RateLimited, Unauthorized, ValidationFailed
-from tests.conftest import API_KEY, SandboxControl, World, make_client, start_sandbox
+from tests.conftest import API_KEY, SandboxControl, World, event_push, make_client, start_sandbox, ticket_push
 
 
 class TestAccessLayer:
@@ -209,16 +210,10 @@ class TestTokensAndUrls:
 class TestPushes:
     def test_event_update_cancel_and_rules(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id, _) = world.event(shows=2)
-        payload = wire.event_payload(
-            event_id,
-            title="Renamed",
-            description="d",
-            location={"name": "x"},
-            shows=[wire.show_payload(show_id, name="only", starts_at="2030-01-02T20:00:00Z")],
-        )
+        payload = event_push(event_id, [show_id], title="Renamed").to_wire()
 
         menta.update_event(payload)
-        menta.define_rules([wire.resale_rule(event_id, enabled=False, show_id=show_id)])
+        menta.define_rules([wire.ResaleRule(event_id, enabled=False, show_id=show_id).to_wire()])
 
         assert menta.access_layer("buy", event_id=event_id, show_id=show_id).components == ()
         menta.cancel_event(event_id, show_id=f"{event_id}_show2")
@@ -227,7 +222,7 @@ class TestPushes:
 
     def test_event_errors(self, menta: MentaClient, world: World) -> None:
         event_id, _ = world.event()
-        full = wire.event_payload(event_id, title="t", description="d", location={}, shows=[])
+        full = {**event_push(event_id, ["s"]).to_wire(), "shows": []}
 
         with pytest.raises(ValidationFailed, match="Event already exists"):
             menta.create_event({**full, "location": {"name": "x"}, "shows": [{"showId": "s"}]})
@@ -242,7 +237,7 @@ class TestPushes:
         with pytest.raises(ValidationFailed, match="ruleType is required"):
             menta.define_rules([{"externalReferenceEventId": event_id}])
         with pytest.raises(NotFound, match="Event not found"):
-            menta.define_rules([wire.resale_rule("evt_nope", enabled=True)])
+            menta.define_rules([wire.ResaleRule("evt_nope", enabled=True).to_wire()])
 
     def test_shows_as_an_object_keyed_by_show_id(self, menta: MentaClient, world: World) -> None:
         event_id = world.id("evtobj")
@@ -262,15 +257,7 @@ class TestPushes:
     def test_ticket_lifecycle(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event()
         ticket_id = world.ticket(event_id, show_id, "alice@example.com")
-        payload = wire.ticket_payload(
-            ticket_id,
-            event_id=event_id,
-            show_id=show_id,
-            buyer_email="bob@example.com",
-            ticket_option_id="GA",
-            price=100,
-            currency="USD",
-        )
+        payload = ticket_push(ticket_id, event_id, show_id, "bob@example.com").to_wire()
 
         menta.sync_tickets([payload])
         assert menta.ticket_access("bob@example.com", [ticket_id])[0].status == "SELLABLE"
@@ -285,23 +272,15 @@ class TestPushes:
         event_id, (show_id,) = world.event()
         ticket_id = world.ticket(event_id, show_id, "alice@example.com")
 
-        menta.admit_tickets([(ticket_id, "2030-01-01T19:45:00Z")])
+        menta.admit_tickets([wire.Admission(ticket_id, datetime(2030, 1, 1, 19, 45, tzinfo=UTC)).to_wire()])
 
         assert menta.ticket_access("alice@example.com", [ticket_id])[0].status == "NOT_SELLABLE"
         with pytest.raises(ValidationFailed, match="entryDate must be an ISO 8601 date"):
-            menta.admit_tickets([(ticket_id, "yesterday")])
+            menta.admit_tickets([{"ticketId": ticket_id, "entryDate": "yesterday"}])
 
     def test_ticket_errors(self, menta: MentaClient, world: World) -> None:
         event_id, (show_id,) = world.event()
-        good = wire.ticket_payload(
-            "tkt",
-            event_id=event_id,
-            show_id=show_id,
-            buyer_email="a@example.com",
-            ticket_option_id="GA",
-            price=1,
-            currency="USD",
-        )
+        good = ticket_push("tkt", event_id, show_id, "a@example.com", price=1).to_wire()
 
         with pytest.raises(ValidationFailed, match="ticketAccess is required"):
             menta.create_tickets([{**good, "ticketAccess": None}])

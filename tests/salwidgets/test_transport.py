@@ -117,6 +117,7 @@ class ScriptedUpstream:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, headers, body = upstream.answers[min(upstream.requests, len(upstream.answers) - 1)]
                 upstream.requests += 1
                 self.send_response(status)
@@ -124,6 +125,8 @@ class ScriptedUpstream:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
+
+            do_POST = do_PUT = do_DELETE = do_GET  # noqa: N815 (the names http.server looks up)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from salwidgets import wire
 from salwidgets.client import MentaClient
 from salwidgets.errors import NotFound, ValidationFailed
-from tests.conftest import SandboxControl, World, make_client
+from tests.conftest import SandboxControl, World, event_push, make_client
 
 SEED = json.loads((Path(__file__).parents[1] / "fixtures" / "seed_leads.json").read_text())
 PATHS = {"ticket-leads": "/v1/marketdata/ticket-leads", "users": "/v1/marketdata/users"}
@@ -20,13 +19,7 @@ PATHS = {"ticket-leads": "/v1/marketdata/ticket-leads", "users": "/v1/marketdata
 @pytest.fixture
 def metallica(menta: MentaClient) -> str:
     """The seed documents' event and show, known to the sandbox."""
-    payload = wire.event_payload(
-        "evt_2024_metallica",
-        title="Metallica",
-        description="M72",
-        location={"name": "MSG"},
-        shows=[wire.show_payload("show_nyc_20240815", name="NYC", starts_at="2030-08-15T20:00:00Z")],
-    )
+    payload = event_push("evt_2024_metallica", ["show_nyc_20240815"], title="Metallica").to_wire()
     try:
         menta.create_event(payload)
     except ValidationFailed:  # pushed by an earlier test: replace it

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 
 from salsite import menta_sync
 from salsite.models import Event, Order, Show, Ticket, TicketOption
+from salwidgets import outbox
 from salwidgets.sandbox import verify
 from tests.conftest import API_KEY, Person, SandboxControl, make_client, start_sandbox
 
@@ -48,8 +49,9 @@ def alices_ticket(platform: Any) -> Ticket:
     option = TicketOption.objects.create(event=event, external_id="GA", name="GA", price=Decimal("100"))
     order = Order.objects.create(reference="ORD-VERIFY", user=alice)
     ticket = Ticket.objects.create(external_id="TKT-VERIFY", order=order, holder=alice, show=show, option=option)
-    menta_sync.push_event(platform, Event.objects.prefetch_related("shows", "ticket_options").get(pk=event.pk))
-    menta_sync.push_tickets(platform, [ticket])
+    menta_sync.event_changed(event)
+    menta_sync.tickets_issued([ticket])
+    assert outbox.deliver_due(platform).failed == 0
     return ticket
 
 

@@ -1,4 +1,5 @@
-"""``make run``: the sandbox and the site on 127.0.0.1, with the demo data on a new database.
+"""``make run``: the sandbox, the site and the outbox's worker on 127.0.0.1, with the demo data on a
+new database.
 
 The site starts before the demo data is seeded: listing the demo seller's tickets goes through
 the sandbox's sell page, which asks the site's ownership endpoint first, as menta does.
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         sandbox = None
         site = None
+        worker = None
         try:
             if settings.MENTA_SANDBOX:
                 verify = {
@@ -59,18 +61,24 @@ class Command(BaseCommand):
                 cwd=settings.BASE_DIR,
             )
             _wait_for_port(settings.SITE_PORT, site)
+            # The worker that sends the outbox to menta (and ends carts whose hold ran out).
+            worker = subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.5", "--verbosity", "0"],
+                cwd=settings.BASE_DIR,
+            )
             if new_data:
                 call_command("seed_demo")
             self.stdout.write(self.style.SUCCESS(f"Site:    http://127.0.0.1:{settings.SITE_PORT}/"))
             if sandbox is not None:
                 self.stdout.write(f"Sandbox: {sandbox.url}/  (control API: {sandbox.url}/__sandbox/faults)")
+            self.stdout.write("Worker:  sending the outbox to menta (manage.py db_worker)")
             self.stdout.write("Sign in as alice@example.com / demo12345. Stop with Ctrl-C.")
             site.wait()
         except KeyboardInterrupt:
             pass
         finally:
-            if site is not None and site.poll() is None:
-                site.terminate()
-                site.wait()
+            for child in (worker, site):
+                if child is not None:
+                    process.stop(child)
             if sandbox is not None:
                 sandbox.stop()

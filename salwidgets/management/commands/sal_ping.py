@@ -11,7 +11,7 @@ from salwidgets import health
 
 
 class Command(BaseCommand):
-    help = "Ask menta once and report its reachability, the circuit breaker's state and the cache backend."
+    help = "Ask menta once and report its reachability, the circuit breaker's state, the cache and the outbox."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -29,5 +29,7 @@ class Command(BaseCommand):
             self.stdout.write(f"menta:   {menta}")
             self.stdout.write(f"breaker: {report.breaker} ({report.breaker_failures} failures in a row)")
             self.stdout.write(f"cache:   {report.cache_backend}, {'answering' if report.cache_ok else 'NOT ANSWERING'}")
-        if not report.menta_reachable or not report.cache_ok:
+            waiting = ", ".join(f"{count} {status}" for status, count in report.outbox.items())
+            self.stdout.write(f"outbox:  {waiting}")
+        if not report.menta_reachable or not report.cache_ok or report.outbox["failed"]:
             raise CommandError("The SAL integration is not healthy.")

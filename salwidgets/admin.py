@@ -1,0 +1,28 @@
+"""The outbox in the admin: what is waiting for menta, what failed and why, and "retry now"."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from salwidgets import outbox
+from salwidgets.models import OutboxItem
+
+
+@admin.register(OutboxItem)
+class OutboxItemAdmin(admin.ModelAdmin[OutboxItem]):
+    list_display = ["id", "kind", "key", "status", "attempts", "next_attempt_at", "last_status", "last_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["key"]
+    ordering = ["-id"]
+    actions = ["retry_now"]
+    readonly_fields = [field.name for field in OutboxItem._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Retry now")
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxItem]) -> None:
+        count = outbox.retry_now(queryset)
+        self.message_user(request, f"{count} item(s) will be sent again now.", messages.SUCCESS)

@@ -1,0 +1,50 @@
+"""What the site has handed to salwidgets for menta and not yet seen acknowledged: the outbox."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class OutboxItem(models.Model):
+    """One push for menta (a ticket, a lead, an event...), stored with the change that caused it.
+
+    ``lane`` orders items that must arrive in order (the same ticket, or an event before its
+    tickets: ``after``); ``key`` names what a newer item of the same kind replaces outright.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        RETRYING = "retrying", "Retrying"
+        DELIVERED = "delivered", "Delivered"
+        SUPERSEDED = "superseded", "Superseded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=32)
+    key = models.CharField(max_length=400)
+    lane = models.CharField(max_length=300)
+    after = models.CharField(max_length=300, blank=True, help_text="A lane whose earlier items go first.")
+    payload = models.JSONField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="menta's last HTTP status")
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "menta outbox item"
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="salwidgets_outbox_due"),
+            models.Index(fields=["lane", "status"], name="salwidgets_outbox_lane"),
+            models.Index(fields=["kind", "key", "status"], name="salwidgets_outbox_key"),
+            models.Index(fields=["claim"], name="salwidgets_outbox_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"

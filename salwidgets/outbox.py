@@ -1,0 +1,354 @@
+"""The outbox: pushes stored in the site's transaction, delivered to menta later by a worker.
+
+``store`` writes items (and wakes the worker once the transaction commits, or inside it when
+the task backend keeps its queue in the same database). ``deliver_due`` is what the worker
+runs: it claims due items kind by kind with a lease, sends them in batches, and records each
+outcome. Two workers never hold the same item: a claim is one UPDATE on rows still due. A
+worker that dies leaves its claim to expire, and a wake-up enqueued for that moment hands the
+items to another worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.utils import timezone
+
+from salwidgets.client import MAX_LEADS_PER_CALL, MentaClient, get_client
+from salwidgets.conf import get_config
+from salwidgets.errors import MentaError, NotFound, ValidationFailed
+from salwidgets.models import OutboxItem
+
+logger = logging.getLogger("salwidgets.outbox")
+
+Status = OutboxItem.Status
+UNFINISHED = (Status.PENDING, Status.SENDING, Status.RETRYING)
+WAITING = (Status.PENDING, Status.RETRYING)
+TICKETS_PER_CALL = 500
+
+
+@dataclass(frozen=True)
+class Item:
+    """What ``store`` is given: one push, with the ordering and replacing rules of its kind."""
+
+    kind: str
+    key: str
+    lane: str
+    payload: Any
+    after: str = ""
+
+
+@dataclass
+class Report:
+    """What one ``deliver_due`` run did, by outcome, and how many calls it made."""
+
+    delivered: int = 0
+    failed: int = 0
+    retrying: int = 0
+    superseded: int = 0
+    calls: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+# --- storing --------------------------------------------------------------------------------
+
+
+def store(items: Sequence[Item]) -> int:
+    """Store ``items`` in the caller's transaction and wake the worker; answers how many."""
+    if not items:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        OutboxItem.objects.bulk_create(
+            [
+                OutboxItem(
+                    kind=item.kind,
+                    key=item.key,
+                    lane=item.lane,
+                    after=item.after,
+                    payload=item.payload,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+                for item in items
+            ],
+            batch_size=1000,
+        )
+        wake()
+    return len(items)
+
+
+def wake(at: datetime | None = None) -> None:
+    """Enqueue one run of the delivery task (at ``at``, or now).
+
+    With the database backend the task row is written in the current transaction, so it exists
+    exactly when the items do. Other backends are asked after the commit; if that fails, the
+    items stay stored and the next wake-up (or ``manage.py sal_sync``) sends them.
+    """
+    from salwidgets import tasks
+
+    task = tasks.deliver if at is None else tasks.deliver.using(run_after=at)
+    backend = task.get_backend()
+    if at is not None and not backend.supports_defer:
+        return
+    if tasks.stores_in_database(backend):
+        _enqueue(task)
+    else:
+        transaction.on_commit(lambda: _enqueue(task))
+
+
+def _enqueue(task: Any) -> None:
+    try:
+        task.enqueue()
+    except Exception:
+        logger.exception("Could not enqueue the menta outbox delivery; stored items wait for the next run")
+
+
+def retry_now(items: Iterable[OutboxItem]) -> int:
+    """Make failed or waiting items due at once (the admin's "retry now"); answers how many."""
+    ids = [item.pk for item in items]
+    count = OutboxItem.objects.filter(pk__in=ids, status__in=(*WAITING, Status.FAILED)).update(
+        status=Status.PENDING, next_attempt_at=timezone.now(), attempts=0
+    )
+    if count:
+        wake()
+    return count
+
+
+def counts() -> dict[str, int]:
+    """Items by status, for the health view and ``sal_ping`` (delivered and superseded left out)."""
+    rows = (
+        OutboxItem.objects.filter(status__in=(*UNFINISHED, Status.FAILED))
+        .values("status")
+        .annotate(total=Count("id"))
+        .order_by()
+    )
+    found = {row["status"]: row["total"] for row in rows}
+    return {str(status): int(found.get(status, 0)) for status in (*UNFINISHED, Status.FAILED)}
+
+
+# --- delivering -----------------------------------------------------------------------------
+
+Send = Callable[[MentaClient, list[OutboxItem]], dict[int, str]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How items of one kind are sent: ``send`` answers the refused items' messages by id."""
+
+    name: str
+    send: Send
+    batch: int = 1
+    replaces: bool = False  # a newer item with the same key makes an older waiting one moot
+
+
+def _each(call: Callable[[MentaClient, OutboxItem], None]) -> Send:
+    def send(client: MentaClient, items: list[OutboxItem]) -> dict[int, str]:
+        for item in items:
+            call(client, item)
+        return {}
+
+    return send
+
+
+def _event(client: MentaClient, item: OutboxItem) -> None:
+    try:
+        client.update_event(item.payload)
+    except NotFound:
+        client.create_event(item.payload)
+
+
+def _cancel(client: MentaClient, item: OutboxItem) -> None:
+    client.cancel_event(item.payload["event_id"], show_id=item.payload.get("show_id"))
+
+
+def _delete(client: MentaClient, item: OutboxItem) -> None:
+    # NotFound: it never reached menta, or was deleted already; either way it is gone.
+    with contextlib.suppress(NotFound):
+        client.delete_ticket(item.key)
+
+
+def _inventory(client: MentaClient, item: OutboxItem) -> None:
+    client.update_inventory(item.payload["event_id"], item.payload["inventory"], show_id=item.payload["show_id"])
+
+
+def _leads(client: MentaClient, items: list[OutboxItem]) -> dict[int, str]:
+    result = client.send_leads([item.payload for item in items])
+    return {items[rejected.index].pk: rejected.message for rejected in result.rejected}
+
+
+def _all(call: Callable[[MentaClient, list[Any]], None]) -> Send:
+    def send(client: MentaClient, items: list[OutboxItem]) -> dict[int, str]:
+        call(client, [item.payload for item in items])
+        return {}
+
+    return send
+
+
+# The order of a round: an event before its rules and tickets, tickets before their admissions.
+KINDS = {
+    kind.name: kind
+    for kind in (
+        Kind("event", _each(_event), replaces=True),
+        Kind("event.cancel", _each(_cancel)),
+        Kind("rules", _each(lambda client, item: client.define_rules(item.payload)), replaces=True),
+        Kind("ticket", _all(MentaClient.create_tickets), batch=TICKETS_PER_CALL),
+        Kind("ticket.update", _each(lambda client, item: client.update_ticket(item.key, item.payload))),
+        Kind("ticket.delete", _each(_delete)),
+        Kind("admission", _all(MentaClient.admit_tickets), batch=TICKETS_PER_CALL),
+        Kind("inventory", _each(_inventory), replaces=True),
+        Kind("lead", _leads, batch=MAX_LEADS_PER_CALL),
+    )
+}
+
+
+def lease_seconds() -> float:
+    """How long a claim lasts: longer than the slowest push can take, retries included."""
+    config = get_config()
+    return float(config["CONNECT_TIMEOUT"] + config["PUSH_READ_TIMEOUT"] + config["RETRY_BUDGET"] + 5)
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before attempt ``attempts + 1``: exponential, capped, with jitter."""
+    config = get_config()
+    ceiling = min(float(config["SYNC_BACKOFF_CAP"]), float(config["SYNC_BACKOFF_BASE"]) * 2 ** max(0, attempts - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _due(now: datetime) -> Q:
+    return Q(status__in=WAITING, next_attempt_at__lte=now) | Q(status=Status.SENDING, claimed_until__lt=now)
+
+
+def _supersede(kind: Kind) -> int:
+    newer = OutboxItem.objects.filter(
+        kind=kind.name, key=OuterRef("key"), id__gt=OuterRef("id"), status__in=(*WAITING, Status.SENDING)
+    )
+    return (
+        OutboxItem.objects.filter(kind=kind.name, status__in=WAITING)
+        .filter(Exists(newer))
+        .update(status=Status.SUPERSEDED, claim="", last_error="replaced by a newer push")
+    )
+
+
+def _claim(kind: Kind, now: datetime) -> tuple[str, list[OutboxItem]]:
+    """Take up to one batch of due items of ``kind`` whose lanes have nothing earlier unfinished."""
+    earlier = OutboxItem.objects.filter(
+        Q(lane=OuterRef("lane")) | Q(lane=OuterRef("after")), id__lt=OuterRef("id"), status__in=UNFINISHED
+    )
+    candidates = list(
+        OutboxItem.objects.filter(_due(now), kind=kind.name)
+        .filter(~Exists(earlier))
+        .order_by("id")
+        .values_list("id", flat=True)[: kind.batch]
+    )
+    if not candidates:
+        return "", []
+    token = uuid.uuid4().hex
+    OutboxItem.objects.filter(_due(now), pk__in=candidates).update(
+        status=Status.SENDING,
+        claim=token,
+        claimed_until=now + timedelta(seconds=lease_seconds()),
+        attempts=F("attempts") + 1,
+    )
+    return token, list(OutboxItem.objects.filter(claim=token, status=Status.SENDING).order_by("id"))
+
+
+def _finish(token: str, ids: Iterable[int], **changes: Any) -> int:
+    return OutboxItem.objects.filter(claim=token, pk__in=list(ids), status=Status.SENDING).update(
+        claim="", claimed_until=None, **changes
+    )
+
+
+def _fail(token: str, item: OutboxItem, message: str, status: int | None) -> int:
+    logger.warning("menta refused outbox item %s (%s %s): %s", item.pk, item.kind, item.key, message)
+    return _finish(token, [item.pk], status=Status.FAILED, last_error=message, last_status=status)
+
+
+def _retry(token: str, items: list[OutboxItem], error: MentaError, report: Report) -> None:
+    now = timezone.now()
+    limit = int(get_config()["SYNC_MAX_ATTEMPTS"])
+    wait = getattr(error, "retry_after", None) or 0.0
+    for item in items:
+        if item.attempts >= limit:
+            report.failed += _fail(token, item, f"gave up after {item.attempts} attempts: {error}", error.status)
+            continue
+        delay = max(float(wait), backoff(item.attempts))
+        report.retrying += _finish(
+            token,
+            [item.pk],
+            status=Status.RETRYING,
+            next_attempt_at=now + timedelta(seconds=delay),
+            last_error=str(error),
+            last_status=error.status,
+        )
+
+
+def _send(client: MentaClient, kind: Kind, token: str, items: list[OutboxItem], report: Report) -> None:
+    report.calls += 1
+    try:
+        refused = kind.send(client, items)
+    except (ValidationFailed, NotFound) as exc:
+        if len(items) > 1:  # one bad item must not sink the batch: find it by sending each alone
+            report.calls -= 1
+            for item in items:
+                _send(client, kind, token, [item], report)
+            return
+        report.failed += _fail(token, items[0], exc.message, exc.status)
+        return
+    except MentaError as exc:
+        if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+            for item in items:
+                report.failed += _fail(token, item, exc.message, exc.status)
+            return
+        logger.info("menta outbox: %d %s item(s) to retry: %s", len(items), kind.name, exc)
+        _retry(token, items, exc, report)
+        return
+    for item in items:
+        if item.pk in refused:
+            report.failed += _fail(token, item, refused[item.pk], 400)
+    report.delivered += _finish(
+        token,
+        [item.pk for item in items if item.pk not in refused],
+        status=Status.DELIVERED,
+        delivered_at=timezone.now(),
+        last_status=200,
+        last_error="",
+    )
+
+
+def deliver_due(client: MentaClient | None = None, *, max_rounds: int = 1000) -> Report:
+    """Send every item that is due, kind by kind, until none is left; answers what happened."""
+    client = client or get_client()
+    report = Report()
+    watched = False
+    for _round in range(max_rounds):
+        progressed = False
+        for kind in KINDS.values():
+            if kind.replaces:
+                report.superseded += _supersede(kind)
+            token, items = _claim(kind, timezone.now())
+            if not items:
+                continue
+            if not watched:
+                # Should this worker die holding the claim, another run takes over when it expires.
+                wake(timezone.now() + timedelta(seconds=lease_seconds() + 1))
+                watched = True
+            progressed = True
+            _send(client, kind, token, items, report)
+        if not progressed:
+            break
+    earliest = OutboxItem.objects.filter(status=Status.RETRYING).aggregate(at=Min("next_attempt_at"))["at"]
+    if earliest is not None and report.retrying:
+        wake(earliest)
+    return report

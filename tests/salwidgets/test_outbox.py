@@ -1,0 +1,281 @@
+"""The outbox's delivery rules, against the running sandbox over HTTP (and a scripted upstream for 429)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from salwidgets import outbox, sync, wire
+from salwidgets.models import OutboxItem
+from tests.conftest import SandboxControl, World, event_push, make_client, ticket_push
+from tests.salwidgets.test_transport import ScriptedUpstream
+
+pytestmark = pytest.mark.django_db
+Status = OutboxItem.Status
+BULK_LEADS = "POST /v1/marketdata/ticket-leads/bulk"
+
+
+def lead(event_id: str, show_id: str, n: int, **fields: Any) -> wire.Lead:
+    return wire.Lead(
+        "WISHLIST", event_id=event_id, show_id=show_id, buyer=wire.Buyer(email=f"fan{n}@example.com"), **fields
+    )
+
+
+def statuses() -> dict[str, int]:
+    return {status: OutboxItem.objects.filter(status=status).count() for status in Status.values}
+
+
+def drain() -> outbox.Report:
+    """What the worker does over time: run now, and again whenever retries come due (made due at once)."""
+    total = outbox.Report()
+    for _run in range(50):
+        report = outbox.deliver_due()
+        for name, value in report.as_dict().items():
+            setattr(total, name, getattr(total, name) + value)
+        waiting = OutboxItem.objects.filter(status=Status.RETRYING)
+        if not waiting.exists():
+            return total
+        waiting.update(next_attempt_at=timezone.now())
+    raise AssertionError(f"the outbox did not drain: {statuses()}")
+
+
+@pytest.fixture
+def show(site_menta: SandboxControl, world: World) -> tuple[str, str]:
+    event_id, (show_id,) = world.event()
+    site_menta.reset_stats()
+    return event_id, show_id
+
+
+class TestBatches:
+    def test_10000_leads_go_out_in_10_bulk_calls(self, site_menta: SandboxControl, show: tuple[str, str]) -> None:
+        sent = sync.send_leads(lead(*show, n) for n in range(10_000))
+
+        report = outbox.deliver_due()
+
+        assert (sent, report.delivered, report.calls) == (10_000, 10_000, 10)
+        assert site_menta.stats() == {BULK_LEADS: 10}
+        assert site_menta.applied() == {"leads": 10_000}
+
+    def test_tickets_go_out_500_a_call_after_their_event(self, site_menta: SandboxControl, world: World) -> None:
+        event_id = world.id("evtbatch")
+        sync.push_tickets(ticket_push(f"{event_id}-{n}", event_id, "s1", "fan@example.com") for n in range(1200))
+        sync.push_event(event_push(event_id, ["s1"]))  # stored after its tickets, yet sent before them
+        site_menta.reset_stats()
+
+        report = outbox.deliver_due()
+
+        assert report.delivered == 1201
+        assert site_menta.stats() == {"PUT /v1/events": 1, "POST /v1/events": 1, "POST /v1/tickets": 3}
+        assert site_menta.applied() == {"tickets": 1200}
+
+    def test_the_latest_inventory_of_a_show_wins(self, site_menta: SandboxControl, show: tuple[str, str]) -> None:
+        for sold in (10, 20, 30):
+            sync.update_inventory(*show, wire.Inventory(100, 100, 0, False, float(sold)))
+
+        report = outbox.deliver_due()
+
+        assert (report.delivered, report.superseded) == (1, 2)
+        assert site_menta.applied() == {"inventory": 1}
+        (data,) = site_menta.rows(
+            "SELECT i.data FROM menta_sandbox_inventory i JOIN menta_sandbox_event e ON e.id = i.event_id "
+            "WHERE e.external_id = ? AND i.show_id = ?",
+            *show,
+        )
+        assert json.loads(data[0])["soldPercentage"] == 30.0
+
+    def test_changes_to_one_ticket_arrive_in_order(self, site_menta: SandboxControl, show: tuple[str, str]) -> None:
+        ticket = ticket_push(f"{show[0]}-t", *show, "alice@example.com")
+        sync.push_tickets([ticket])
+        sync.update_ticket(wire.TicketPush(**{**ticket.__dict__, "buyer": wire.Buyer(email="bob@example.com")}))
+        sync.delete_ticket(ticket.ticket_id)
+
+        outbox.deliver_due()
+
+        assert statuses()["delivered"] == 3
+        assert site_menta.applied() == {"tickets": 1, "ticket updates": 1, "ticket deletions": 1}
+        answer = make_client(site_menta.url).ticket_access("bob@example.com", [ticket.ticket_id])
+        assert answer[0].reason == "This ticket is no longer valid"
+
+
+class TestRefusals:
+    def test_a_refused_ticket_fails_with_mentas_message_and_its_batch_goes_on(
+        self, site_menta: SandboxControl, show: tuple[str, str]
+    ) -> None:
+        good = [ticket_push(f"{show[0]}-{n}", *show, "fan@example.com") for n in range(3)]
+        stray = ticket_push(f"{show[0]}-stray", show[0], "show_nope", "fan@example.com")
+        sync.push_tickets([*good[:2], stray, good[2]])
+
+        report = outbox.deliver_due()
+
+        failed = OutboxItem.objects.get(status=Status.FAILED)
+        assert (failed.key, failed.last_status, failed.last_error) == (stray.ticket_id, 404, "Show not found")
+        assert (report.delivered, report.failed) == (3, 1)
+        assert site_menta.applied() == {"tickets": 3}
+
+    def test_a_lead_refused_in_a_bulk_call_is_kept_with_its_message(
+        self, site_menta: SandboxControl, show: tuple[str, str]
+    ) -> None:
+        sync.send_leads([lead(*show, 1), lead("evt_unknown", "show_x", 2), lead(*show, 3)])
+
+        report = outbox.deliver_due()
+
+        assert (report.delivered, report.failed, report.calls) == (2, 1, 1)
+        refused = OutboxItem.objects.get(status=Status.FAILED)
+        assert (refused.key, refused.last_error) == ("email:fan2@example.com|evt_unknown|show_x", "Event not found")
+
+    def test_retry_now_sends_a_failed_item_again(self, site_menta: SandboxControl, world: World) -> None:
+        event_id = world.id("evtlate")
+        sync.send_leads([lead(event_id, "s1", 1)])
+        outbox.deliver_due()
+        world.menta.create_event(event_push(event_id, ["s1"]).to_wire())
+
+        assert outbox.retry_now(OutboxItem.objects.filter(status=Status.FAILED)) == 1
+        outbox.deliver_due()
+
+        assert statuses()["delivered"] == 1
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        ("push", "message"),
+        [
+            (lambda: sync.send_leads([lead("e", "s", 1, price=None, ticket_id="")]), None),
+            (
+                lambda: sync.send_leads([wire.Lead("WISHLIST", "e", "s", wire.Buyer())]),
+                "buyer.email or buyer.phone or buyer.id is required",
+            ),
+            (
+                lambda: sync.send_leads([wire.Lead("TICKET_HOLDER", "e", "s", wire.Buyer(email="a@b.c"), "T1")]),
+                "price is required for TICKET_HOLDER leads",
+            ),
+            (
+                lambda: sync.send_leads([wire.Lead("FAN", "e", "s", wire.Buyer(email="a@b.c"))]),
+                "type must be one of: TICKET_HOLDER, ABANDONED_CART, VIRTUAL_QUEUE, WISHLIST",
+            ),
+            (
+                lambda: sync.send_leads([lead("e", "s", 1), lead("e", "s", 2, currency="dollars")]),
+                "lead 1: currency must be an ISO 4217 code, e.g. USD",
+            ),
+            (
+                lambda: sync.push_tickets([wire.TicketPush("T1", "e", "s", wire.Buyer(), "GA", "QR")]),
+                "buyer.email or buyer.phone or buyer.id is required",
+            ),
+            (
+                lambda: sync.update_inventory("e", "s", wire.Inventory(-1, 0, 0, False, 0)),
+                "capacity must be a non-negative number",
+            ),
+        ],
+    )
+    def test_is_refused_with_mentas_message_and_nothing_is_stored(self, push: Any, message: str | None) -> None:
+        if message is None:  # a valid WISHLIST lead, for contrast
+            push()
+            assert OutboxItem.objects.count() == 1
+            return
+        with pytest.raises(wire.InvalidPush) as refused:
+            push()
+
+        assert str(refused.value) == message
+        assert not OutboxItem.objects.exists()
+
+
+class TestFaults:
+    def test_menta_down_keeps_items_for_a_later_attempt(
+        self, site_menta: SandboxControl, show: tuple[str, str]
+    ) -> None:
+        sync.send_leads(lead(*show, n) for n in range(3))
+        site_menta.faults(mode="down")
+
+        report = outbox.deliver_due()
+
+        item = OutboxItem.objects.first()
+        assert item is not None
+        assert (report.retrying, item.status, item.attempts, item.last_status) == (3, "retrying", 1, 503)
+        assert item.next_attempt_at > timezone.now()
+        assert outbox.counts() == {"pending": 0, "sending": 0, "retrying": 3, "failed": 0}
+        site_menta.restore()
+        drain()
+        assert site_menta.applied() == {"leads": 3}
+
+    def test_half_the_answers_failing_delivers_everything_once(
+        self, site_menta: SandboxControl, show: tuple[str, str]
+    ) -> None:
+        sync.push_tickets(ticket_push(f"{show[0]}-{n}", *show, "fan@example.com") for n in range(40))
+        sync.send_leads(lead(*show, n) for n in range(2500))
+        site_menta.faults(errorRate=0.5)
+
+        report = drain()
+
+        assert statuses()["delivered"] == 2540
+        assert report.retrying > 0
+        assert site_menta.applied() == {"tickets": 40, "leads": 2500}
+
+    def test_an_item_gives_up_after_the_last_attempt(
+        self, site_menta: SandboxControl, show: tuple[str, str], settings: Any
+    ) -> None:
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "SYNC_MAX_ATTEMPTS": 2}
+        sync.send_leads([lead(*show, 1)])
+        site_menta.faults(mode="down")
+
+        outbox.deliver_due()
+        OutboxItem.objects.update(next_attempt_at=timezone.now())
+        outbox.deliver_due()
+
+        item = OutboxItem.objects.get()
+        assert (item.status, item.attempts) == ("failed", 2)
+        assert re.fullmatch(
+            r"gave up after 2 attempts: Service unavailable \(HTTP 503\) \[request \w+\]", item.last_error
+        )
+
+    def test_retry_after_is_honoured(self, settings: Any) -> None:
+        limited = (429, {"Retry-After": "120"}, b'{"status": 429, "data": null, "errors": {"message": "Slow down"}}')
+        upstream = ScriptedUpstream([limited])
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "BASE_URL": upstream.url, "SYNC_BACKOFF_BASE": 1.0}
+        sync.send_leads([lead("e", "s", 1)])
+        try:
+            outbox.deliver_due()
+        finally:
+            upstream.close()
+
+        item = OutboxItem.objects.get()
+        assert (item.status, item.last_status) == ("retrying", 429)
+        assert item.next_attempt_at - timezone.now() > timedelta(seconds=110)
+
+    def test_an_expired_claim_is_taken_over(self, site_menta: SandboxControl, show: tuple[str, str]) -> None:
+        sync.send_leads([lead(*show, 1)])
+        OutboxItem.objects.update(status=Status.SENDING, claim="dead-worker", claimed_until=timezone.now())
+
+        report = outbox.deliver_due()
+
+        assert report.delivered == 1
+        assert site_menta.applied() == {"leads": 1}
+
+
+class TestBackoff:
+    def test_doubles_with_jitter_up_to_the_cap(self, settings: Any) -> None:
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "SYNC_BACKOFF_BASE": 2.0, "SYNC_BACKOFF_CAP": 10.0}
+
+        waits = [outbox.backoff(attempts) for attempts in (1, 2, 3, 10)]
+
+        assert 1.0 <= waits[0] <= 2.0
+        assert 2.0 <= waits[1] <= 4.0
+        assert 4.0 <= waits[2] <= 8.0
+        assert 5.0 <= waits[3] <= 10.0
+
+
+def test_money_goes_out_as_numbers(site_menta: SandboxControl, show: tuple[str, str]) -> None:
+    holder = wire.Lead(
+        "TICKET_HOLDER",
+        *show,
+        wire.Buyer(email="a@example.com"),
+        ticket_id="T1",
+        price=Decimal("99.99"),
+        currency="USD",
+    )
+
+    assert holder.to_wire()["price"] == 99.99
