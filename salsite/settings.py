@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -87,15 +88,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The worker that sends the outbox to menta (salwidgets.sync): Django's Tasks API on the site's
-# database, run by `manage.py db_worker`. See README for the RQ backend on Redis.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The worker that sends the outbox to menta (salwidgets.sync): Django's Tasks API on the site's
+# database, run by `manage.py db_worker`. See README for the RQ backend on Redis.
+TASKS: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+if os.environ.get("SAL_TASKS_BACKEND") == "rq":
+    # Several machines: the queue on Redis (REDIS_URL), run by `manage.py rqworker --with-scheduler
+    # --job-class django_tasks_rq.Job`. The outbox itself stays in the database.
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
 
 # django-cachalot caches the site's catalogue and ticket queries on the same cache, and drops them
 # on any write to their tables (so with several processes, set REDIS_URL). auth_user is listed

@@ -301,9 +301,10 @@ def _save_event(body: dict[str, Any], event: Event | None) -> Event:
     event.data = body
     event.save()
     for show, (show_id, name, starts_at) in zip(shows, show_fields, strict=True):
-        Show.objects.update_or_create(
-            event=event, show_id=show_id, defaults={"name": name, "starts_at": starts_at, "data": show}
-        )
+        defaults: dict[str, Any] = {"name": name, "starts_at": starts_at, "data": show}
+        if wire.SHOW_STATUS in show:  # a full replace: the show is cancelled exactly when its status says so
+            defaults["cancelled"] = show[wire.SHOW_STATUS] == wire.CANCELLED
+        Show.objects.update_or_create(event=event, show_id=show_id, defaults=defaults)
     return event
 
 
