@@ -34,9 +34,11 @@ lint: install
 test: install system lint
 	$(BIN)/pytest -n 2
 
-# Latency and throughput of the three pages: SAL off, warm, cold, menta down, menta hanging.
+# Latency and throughput of the three pages: SAL off, warm, cold, menta down, menta hanging; then the
+# outbox from enqueue to acknowledged, and the worker's memory with 100,000 pending items.
 bench: install system
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.sync
 
 # After changing translatable strings: update the Spanish catalogues, translate, then compile.
 messages: install

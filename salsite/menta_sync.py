@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -131,29 +131,23 @@ def ticket_admitted(ticket: Ticket) -> None:
     sync.admit([wire.Admission(ticket.external_id, ticket.checked_in_at or timezone.now())])
 
 
+def _held(show: Show, **option: TicketOption) -> int:
+    """Places held by open carts of ``show`` (of one ``option=``, when given)."""
+    carts = Cart.objects.filter(show=show, status=Cart.Status.OPEN, expires_at__gt=timezone.now(), **option)
+    return int(carts.aggregate(n=Sum("quantity"))["n"] or 0)
+
+
 def remaining(show: Show, option: TicketOption) -> int:
     """Places of ``option`` still for sale in ``show``: capacity less sold tickets and open carts."""
     sold = Ticket.objects.filter(show=show, option=option, status__in=HOLDING).count()
-    held = (
-        Cart.objects.filter(show=show, option=option, status=Cart.Status.OPEN, expires_at__gt=timezone.now()).aggregate(
-            n=Sum("quantity")
-        )["n"]
-        or 0
-    )
-    return max(0, option.capacity - sold - held)
+    return max(0, option.capacity - sold - _held(show, option=option))
 
 
 def inventory(show: Show) -> wire.Inventory:
     options = list(show.event.ticket_options.all())
     capacity = sum(option.capacity for option in options)
-    counts = Ticket.objects.filter(show=show).aggregate(sold=Count("id", filter=Q(status__in=HOLDING)))
-    held = (
-        Cart.objects.filter(show=show, status=Cart.Status.OPEN, expires_at__gt=timezone.now()).aggregate(
-            n=Sum("quantity")
-        )["n"]
-        or 0
-    )
-    sold = counts["sold"]
+    sold = Ticket.objects.filter(show=show, status__in=HOLDING).count()
+    held = _held(show)
     return wire.Inventory(
         capacity=capacity,
         released_tickets=capacity,
