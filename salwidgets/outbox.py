@@ -94,7 +94,7 @@ def wake(at: datetime | None = None) -> None:
 
     With the database backend the task row is written in the current transaction, so it exists
     exactly when the items do. Other backends are asked after the commit; if that fails, the
-    items stay stored and the next wake-up (or ``manage.py sal_sync``) sends them.
+    items stay stored and the next wake-up (any later push, or a retry) sends them.
     """
     from salwidgets import tasks
 
