@@ -8,13 +8,16 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from salsite import lifecycle, menta_sync
-from salsite.models import Cart, Event, Order, Show, Ticket, TicketOption
+from salsite.forms import AccountChangeForm
+from salsite.models import Cart, Event, Order, Resale, Show, Ticket, TicketOption
 
 
 class ShowInline(admin.TabularInline[Show, Event]):
@@ -112,10 +115,21 @@ def _each(
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin[Ticket]):
-    list_display = ["external_id", "holder", "show", "option", "status", "checked_in_at"]
+    list_display = ["external_id", "holder", "show", "option", "status", "listed_at", "checked_in_at"]
     list_filter = ["status"]
     search_fields = ["external_id", "holder__email"]
-    readonly_fields = ["external_id", "order", "holder", "show", "option", "status", "locator", "checked_in_at"]
+    readonly_fields = [
+        "external_id",
+        "order",
+        "holder",
+        "show",
+        "option",
+        "status",
+        "locator",
+        "listed_at",
+        "checked_in_at",
+        "reissued_from",
+    ]
     actions = ["refund", "cancel", "check_in", "transfer"]
 
     @admin.action(description="Refund the selected tickets")
@@ -146,3 +160,24 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/salsite/ticket/transfer.html", context)
+
+
+@admin.register(Resale)
+class ResaleAdmin(admin.ModelAdmin[Resale]):
+    """Tickets menta sold or transferred; a row without "issued" waits for the buyer to sign up."""
+
+    list_display = ["ticket", "buyer_email", "transfer", "created_at", "issued"]
+    list_filter = ["transfer"]
+    search_fields = ["ticket__external_id", "buyer_email"]
+    readonly_fields = [field.name for field in Resale._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class AccountAdmin(UserAdmin[User]):
+    form = AccountChangeForm
+
+
+admin.site.unregister(User)
+admin.site.register(User, AccountAdmin)

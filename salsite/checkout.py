@@ -11,11 +11,10 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from salsite import menta_sync
-from salsite.models import Cart, Order, Show, Ticket, TicketOption
+from salsite.models import Cart, Order, Show, Ticket, TicketOption, new_order_reference, new_ticket_id
 
 HOLD_MINUTES = 10
 MAX_PER_ORDER = 6
@@ -65,11 +64,11 @@ def pay(cart: Cart) -> Order:
     if not cart.is_open():
         raise CheckoutError(_("Your reservation expired. Choose your tickets again."))
     now = timezone.now()
-    order = Order.objects.create(reference=f"ORD-{get_random_string(10).upper()}", user=cart.user, created_at=now)
+    order = Order.objects.create(reference=new_order_reference(), user=cart.user, created_at=now)
     tickets = Ticket.objects.bulk_create(
         [
             Ticket(
-                external_id=f"TKT-{get_random_string(12).upper()}",
+                external_id=new_ticket_id(),
                 order=order,
                 holder=cart.user,
                 show=cart.show,

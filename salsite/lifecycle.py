@@ -55,6 +55,8 @@ def check_in(ticket: Ticket) -> Ticket:
     ticket = _valid(ticket, "checked in")
     if ticket.checked_in_at is not None:
         raise TicketError(f"{ticket.external_id} was checked in already.")
+    if ticket.listed_at is not None:
+        raise TicketError(f"{ticket.external_id} is listed for resale: its QR is on hold.")
     ticket.checked_in_at = timezone.now()
     ticket.save(update_fields=["checked_in_at"])
     menta_sync.ticket_admitted(ticket)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 
 class Event(models.Model):
@@ -85,11 +86,20 @@ def new_locator() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_order_reference() -> str:
+    return f"ORD-{get_random_string(10).upper()}"
+
+
+def new_ticket_id() -> str:
+    return f"TKT-{get_random_string(12).upper()}"
+
+
 class Ticket(models.Model):
     class Status(models.TextChoices):
         VALID = "VALID", "Valid"
         REFUNDED = "REFUNDED", "Refunded"
         TRANSFERRED = "TRANSFERRED", "Transferred"
+        RESOLD = "RESOLD", "Resold"
         CANCELLED = "CANCELLED", "Cancelled"
         DELETED = "DELETED", "Deleted"
 
@@ -106,6 +116,14 @@ class Ticket(models.Model):
         max_length=64, default=new_locator, unique=True, help_text="What the QR code carries; the gate checks it."
     )
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    listed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Listed for resale at menta since then: the QR is on hold."
+    )
+    holder_name = models.CharField(max_length=200, blank=True, help_text="The name on a named ticket.")
+    holder_id_number = models.CharField(max_length=50, blank=True, help_text="The ID number on a named ticket.")
+    reissued_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reissued_as"
+    )
 
     class Meta:
         ordering = ["external_id"]
@@ -121,6 +139,25 @@ class Ticket(models.Model):
             if value
         ]
         return ", ".join(parts)
+
+
+class Resale(models.Model):
+    """A ticket menta sold on resale (or transferred) to ``buyer_email``: the seller's ticket ended,
+    and the buyer's new ticket is issued at once, or when someone with that email signs up."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="resale")
+    buyer_email = models.EmailField()
+    transfer = models.BooleanField(default=False, help_text="A transfer between people, not a sale.")
+    holder_name = models.CharField(max_length=200, blank=True)
+    holder_id_number = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    issued = models.OneToOneField(Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} to {self.buyer_email}"
 
 
 class Cart(models.Model):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -86,6 +88,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too (in a temporary folder, one per checkout): an in-memory database shared
+    # between threads locks whole tables, so a live server's concurrent requests would fail.
+    checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:12]
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"salsite-test-{checkout}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -162,6 +168,11 @@ CONTENT_SECURITY_POLICY = {
 }
 # The ownership endpoint (/menta/tickets). The demo with the sandbox has a secret of its own.
 SAL_VERIFY_SECRET = os.environ.get("SAL_VERIFY_SECRET") or ("sandbox-verify-secret" if DEBUG and MENTA_SANDBOX else "")
+# menta's webhooks (/menta/webhooks) take the same secret and addresses, and a Standard Webhooks
+# signature by one of these secrets (comma-separated while a key is rotated).
+SAL_WEBHOOK_SIGNING_SECRETS = _env_list("SAL_WEBHOOK_SIGNING_SECRETS") or (
+    ["whsec_c2Fsd2lkZ2V0cy1kZW1vLXdlYmhvb2stc2lnbmluZyE="] if DEBUG and MENTA_SANDBOX else []
+)
 SAL_VERIFY_ALLOWED_IPS = _env_list("SAL_VERIFY_ALLOWED_IPS")
 SAL_VERIFY_TRUSTED_PROXIES = _env_list("SAL_VERIFY_TRUSTED_PROXIES")
 
@@ -172,6 +183,7 @@ SALWIDGETS = {
     "VERIFY_SECRET": SAL_VERIFY_SECRET,
     "VERIFY_ALLOWED_IPS": SAL_VERIFY_ALLOWED_IPS,
     "VERIFY_TRUSTED_PROXIES": SAL_VERIFY_TRUSTED_PROXIES,
+    "WEBHOOK_SIGNING_SECRETS": SAL_WEBHOOK_SIGNING_SECRETS,
     "OWNED_TICKETS": "salsite.ownership.owned_tickets",
     "UPCOMING_SHOWS": "salsite.catalog.upcoming_shows",
     "PERSON_ITEMS": "salsite.catalog.person_items",

@@ -1,4 +1,5 @@
-"""The outbox in the admin: what is waiting for menta, what failed and why, and "retry now"."""
+"""The outbox and the webhook deliveries in the admin: what is waiting for menta, what failed and
+why, "retry now"; what menta told the site and what became of it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from salwidgets import outbox
-from salwidgets.models import OutboxItem
+from salwidgets.models import OutboxItem, WebhookDelivery
 
 
 @admin.register(OutboxItem)
@@ -26,3 +27,18 @@ class OutboxItemAdmin(admin.ModelAdmin[OutboxItem]):
     def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxItem]) -> None:
         count = outbox.retry_now(queryset)
         self.message_user(request, f"{count} item(s) will be sent again now.", messages.SUCCESS)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
+    list_display = ["id", "received_at", "action", "outcome", "webhook_id", "remote_addr", "error"]
+    list_filter = ["outcome", "action"]
+    search_fields = ["webhook_id", "body"]
+    date_hierarchy = "received_at"
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: WebhookDelivery | None = None) -> bool:
+        return False

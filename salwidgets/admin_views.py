@@ -25,7 +25,7 @@ from salwidgets.client import get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError
 
-TYPES = ("buy", "sell")
+TYPES = cache.SHOW_TYPES
 
 
 def _choices() -> list[str]:

@@ -13,12 +13,17 @@ import time
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.core.cache import BaseCache, caches
 
 from salwidgets.conf import get_config
 
 T = TypeVar("T")
 PREFIX = "salwidgets:v1"
+SHOW_TYPES = ("buy", "sell")
+# Bumped whenever a show's entries are dropped: processes keep recent batches of a page's shows
+# only while it is unchanged.
+SHOWS_EPOCH = f"{PREFIX}:shows-epoch"
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,20 @@ def put_show(
 
 def drop(key: str) -> None:
     backend().delete(key)
+
+
+def shows_epoch() -> int:
+    return int(backend().get(SHOWS_EPOCH) or 0)
+
+
+def forget_show(event_id: str, show_id: str | None) -> None:
+    """Drop a show's components, both types and every language, in every process (menta said they
+    changed); the next view fetches them again."""
+    languages = {code for code, _name in settings.LANGUAGES} | {settings.LANGUAGE_CODE}
+    backend().delete_many(
+        [show_key(type, event_id, show_id, lang) for type in SHOW_TYPES for lang in sorted(languages)]
+    )
+    increment(SHOWS_EPOCH)
 
 
 # --- per person -----------------------------------------------------------------------------

@@ -69,6 +69,11 @@ DEFAULTS: dict[str, Any] = {
     "VERIFY_ALLOWED_IPS": [],
     "VERIFY_TRUSTED_PROXIES": [],
     "OWNED_TICKETS": "",
+    # The webhook receiver (contract 8) takes the secret and addresses above, plus, when set, the
+    # Standard Webhooks signing secrets ("whsec_..."; several while a key is being rotated), and
+    # refuses bodies larger than WEBHOOK_MAX_BYTES.
+    "WEBHOOK_SIGNING_SECRETS": [],
+    "WEBHOOK_MAX_BYTES": 256 * 1024,
     # The outbox (salwidgets.sync): seconds before the first retry of a failed delivery (doubled
     # at each attempt, with jitter, up to the cap), and the attempts after which an item fails.
     "SYNC_BACKOFF_BASE": 2.0,

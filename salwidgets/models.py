@@ -48,3 +48,37 @@ class OutboxItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
+
+
+class WebhookDelivery(models.Model):
+    """One call to the webhook receiver, recorded before it is trusted, with what became of it.
+
+    ``key`` is set once a delivery is authenticated and applied (or ignored): the ``webhook-id``
+    header, or a digest of the body when there is none. A second delivery with the same key is a
+    replay and changes nothing.
+    """
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", "Received"
+        APPLIED = "applied", "Applied"
+        IGNORED = "ignored", "Ignored (unknown action)"
+        DUPLICATE = "duplicate", "Duplicate (a replay)"
+        REJECTED = "rejected", "Rejected (malformed)"
+        UNAUTHENTICATED = "unauthenticated", "Unauthenticated"
+        FAILED = "failed", "Failed (to be retried)"
+
+    webhook_id = models.CharField(max_length=200, blank=True, help_text="The webhook-id header, as sent.")
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    action = models.CharField(max_length=100, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    remote_addr = models.CharField(max_length=64, blank=True)
+    body = models.TextField(blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RECEIVED)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.action or '?'} {self.webhook_id or self.pk}"

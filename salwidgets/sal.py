@@ -219,7 +219,7 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
     order = list(dict.fromkeys(pairs))
     if not enabled():
         return {pair: ShowResult("off") for pair in order}
-    batch_key = (type, lang, tuple(order))
+    batch_key = (type, lang, cache.shows_epoch(), tuple(order))
     recent = _batches.get(batch_key)
     if recent is not None:
         metrics.count("hits", len(recent))

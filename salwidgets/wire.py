@@ -528,7 +528,7 @@ def parse_listing(data: Any) -> Listing:
     if not isinstance(data, dict):
         raise WireError("listing data is not an object")
     return Listing(
-        listing_id=_text(data, "listingId"),
+        listing_id=_id(data, "listingId"),
         ticket_id=_text(data, "ticketId"),
         status=_status(data, LISTING_STATUSES),
         price=_money(_object(data, "price")),
@@ -945,3 +945,196 @@ def owned_tickets_body(email: str, tickets: Iterable[OwnedTicket]) -> dict[str, 
             for ticket in tickets
         ],
     }
+
+
+# --- menta's webhooks (contract 8) ------------------------------------------------------------
+
+TICKET_UPDATED = "ticket.updated"
+LISTING_ACTIONS = ("listing.created", "listing.updated", "listing.deleted")
+EVENT_UNLOCK = "event.unlock"
+NOTIFY_ME = "notifyMe.created.updated"
+PAYOUTS_DELIVERED = "payouts.delivered"
+USER_TRANSFER = "USER_TRANSFER"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One webhook body, either envelope: ``{"message": {...}}`` or the older flat object."""
+
+    family: str
+    action: str
+    type: str | None
+    data: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+
+
+def parse_notification(body: Any) -> Notification:
+    """The envelope's parts; WireError names what is missing. ``data`` is parsed by action."""
+    if not isinstance(body, dict):
+        raise WireError("the body must be a JSON object")
+    inner = body.get("message", body)
+    if not isinstance(inner, dict):
+        raise WireError("field 'message' must be an object")
+    metadata = inner.get("metadata", body.get("metadata"))
+    return Notification(
+        family=_opt_text(inner, "family") or "",
+        action=_text(inner, "action"),
+        type=_opt_text(inner, "type"),
+        data=_object(inner, "data"),
+        metadata=metadata if isinstance(metadata, dict) else {},
+    )
+
+
+def _email(raw: Mapping[str, Any], name: str) -> str:
+    value = _text(raw, name).strip().lower()
+    if "@" not in value:
+        raise WireError(f"field '{name}' is not an email address")
+    return value
+
+
+def _opt_email(raw: Mapping[str, Any], name: str) -> str | None:
+    return _email(raw, name) if raw.get(name) not in (None, "") else None
+
+
+def _id(raw: Mapping[str, Any], name: str) -> str:
+    value = _opt_text(raw, name)
+    if value is None or not value.strip():
+        raise WireError(f"missing field '{name}'")
+    return value
+
+
+def _ids(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    values = _list(raw, name)
+    if not all(isinstance(value, (str, int)) and not isinstance(value, bool) for value in values):
+        raise WireError(f"field '{name}' must be a list of ids")
+    return tuple(str(value) for value in values)
+
+
+@dataclass(frozen=True)
+class Nominal:
+    """The holder's name on a named ticket (``metadata.nominal``)."""
+
+    full_name: str
+    identification_number: str = ""
+
+
+@dataclass(frozen=True)
+class TicketResold:
+    """``ticket.updated``: the ticket now belongs to ``new_owner_email`` (a resale or, with type
+    ``USER_TRANSFER``, a transfer between people)."""
+
+    ticket_id: str
+    new_owner_email: str
+    old_owner_email: str | None
+    type: str | None = None
+    nominal: Nominal | None = None
+
+    @property
+    def is_transfer(self) -> bool:
+        return self.type == USER_TRANSFER
+
+
+@dataclass(frozen=True)
+class ListingChanged:
+    """``listing.created``, ``listing.updated`` or ``listing.deleted``."""
+
+    action: str
+    listing_id: str
+    ticket_ids: tuple[str, ...]
+    event_id: str
+    show_id: str
+    seller_email: str | None
+    price: Money | None
+    status: str | None
+    type: str | None = None
+
+    @property
+    def created(self) -> bool:
+        return self.action == "listing.created"
+
+    @property
+    def deleted(self) -> bool:
+        return self.action == "listing.deleted"
+
+
+@dataclass(frozen=True)
+class EventUnlocked:
+    event_id: str
+    show_id: str | None
+
+
+@dataclass(frozen=True)
+class NotifyMe:
+    email: str
+    event_id: str
+    show_id: str | None
+
+
+@dataclass(frozen=True)
+class PayoutDelivered:
+    event_id: str
+    show_id: str | None
+    seller_email: str | None
+    listing_ids: tuple[str, ...]
+    amount: Money | None
+
+
+WebhookPayload: TypeAlias = TicketResold | ListingChanged | EventUnlocked | NotifyMe | PayoutDelivered
+
+
+def _ticket_resold(note: Notification) -> TicketResold:
+    data = note.data
+    nominal = note.metadata.get("nominal")
+    return TicketResold(
+        ticket_id=_id(data, "id"),
+        new_owner_email=_email(data, "newOwnerEmail"),
+        old_owner_email=_opt_email(data, "oldOwnerEmail"),
+        type=note.type,
+        nominal=Nominal(_text(nominal, "fullName"), _opt_text(nominal, "identificationNumber") or "")
+        if isinstance(nominal, dict)
+        else None,
+    )
+
+
+def _listing_changed(note: Notification) -> ListingChanged:
+    data = note.data
+    return ListingChanged(
+        action=note.action,
+        listing_id=_id(data, "listingId"),
+        ticket_ids=_ids(data, "ticketIds"),
+        event_id=_text(data, "eventId"),
+        show_id=_text(data, "showId"),
+        seller_email=_opt_email(data, "sellerEmail"),
+        price=_opt_money(data, "price"),
+        status=_opt_text(data, "status"),
+        type=note.type,
+    )
+
+
+def _event_unlocked(note: Notification) -> EventUnlocked:
+    return EventUnlocked(event_id=_text(note.data, "eventId"), show_id=_opt_text(note.data, "showId"))
+
+
+def _notify_me(note: Notification) -> NotifyMe:
+    data = note.data
+    return NotifyMe(email=_email(data, "email"), event_id=_text(data, "eventId"), show_id=_opt_text(data, "showId"))
+
+
+def _payout_delivered(note: Notification) -> PayoutDelivered:
+    data = note.data
+    return PayoutDelivered(
+        event_id=_text(data, "eventId"),
+        show_id=_opt_text(data, "showId"),
+        seller_email=_opt_email(data, "sellerEmail"),
+        listing_ids=_ids(data, "listingIds") if "listingIds" in data else (),
+        amount=_opt_money(data, "amount"),
+    )
+
+
+WEBHOOK_PARSERS: dict[str, Callable[[Notification], WebhookPayload]] = {
+    TICKET_UPDATED: _ticket_resold,
+    **{action: _listing_changed for action in LISTING_ACTIONS},
+    EVENT_UNLOCK: _event_unlocked,
+    NOTIFY_ME: _notify_me,
+    PAYOUTS_DELIVERED: _payout_delivered,
+}

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 import sqlite3
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -20,6 +22,8 @@ from salwidgets.client import MentaClient
 from salwidgets.sandbox import process
 
 API_KEY = "sandbox-demo-key"
+# A form's hidden fields (the CSRF token among them), as a browser would post them.
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
 class SandboxControl:
@@ -52,9 +56,41 @@ class SandboxControl:
         answer = requests.request(method, self.url + path, headers={"Authorization": API_KEY}, timeout=10, **kwargs)
         return answer.status_code, dict(answer.json())
 
+    def webhooks(self, **target: Any) -> list[dict[str, Any]]:
+        """The webhooks the sandbox sent or is retrying, newest first; with ``target``, change
+        where they go first (url, secret, signingSecrets, backoff, backoffCap)."""
+        if target:
+            requests.put(f"{self.url}/__sandbox/webhooks", json=target, timeout=30).raise_for_status()
+        return list(requests.get(f"{self.url}/__sandbox/webhooks", timeout=30).json()["deliveries"])
+
+    def settle(self, timeout: float = 30) -> list[dict[str, Any]]:
+        """Wait until every webhook is acknowledged by the site; answers them, oldest first."""
+        rows = wait_for(
+            lambda: (found := self.webhooks()) and all(row["deliveredAt"] for row in found) and found,
+            timeout,
+            lambda: f"webhooks not acknowledged: {self.webhooks()}",
+        )
+        return list(reversed(rows))
+
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as connection:
             return connection.execute(sql, params).fetchall()
+
+
+T = TypeVar("T")
+
+
+def wait_for(ready: Callable[[], T], timeout: float, failure: Callable[[], str]) -> T:
+    """What ``ready`` answers once it is truthy: for work another process does on its own time
+    (webhooks, a worker). Polls every 20 ms; fails with ``failure()`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = ready()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            raise AssertionError(failure())
+        time.sleep(0.02)
 
 
 def start_sandbox(tmp_path_factory: pytest.TempPathFactory, **env: str) -> tuple[process.Sandbox, Path]:
@@ -164,8 +200,6 @@ def world(menta: MentaClient) -> World:
 class Person:
     """Someone in menta's hosted pages, with their own cookies, signed in by one-time token."""
 
-    CSRF = 'name="csrfmiddlewaretoken" value="'
-
     def __init__(self, menta: MentaClient, email: str) -> None:
         self.menta = menta
         self.email = email
@@ -183,10 +217,9 @@ class Person:
         start = page.text.rindex("<form", 0, at)
         opening = page.text[start : page.text.index(">", start)]
         target = opening.split('action="')[1].split('"')[0] if 'action="' in opening else ""
-        token_at = page.text.index(self.CSRF, start) + len(self.CSRF)
-        token = page.text[token_at : page.text.index('"', token_at)]
+        hidden = dict(HIDDEN.findall(page.text[start : page.text.index("</form>", start)]))
         url = requests.compat.urljoin(page.url, target) if target else page.url
-        return self.browser.post(url, data={"csrfmiddlewaretoken": token, **fields}, timeout=10)
+        return self.browser.post(url, data={**hidden, **fields}, timeout=10)
 
 
 @pytest.fixture

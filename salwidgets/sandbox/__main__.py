@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
             if not args.quiet:
                 super().log_message(format, *(token_in_url.sub(r"\1[redacted]", str(a)) for a in log_args))
 
+    from salwidgets.sandbox.notify import sender
+
+    sender.start()  # sends webhooks to the platform
     # A thread per request: a request held by the ``hang`` fault never blocks the others.
     server = ThreadedWSGIServer((args.host, args.port), Handler)
     server.set_app(get_wsgi_application())

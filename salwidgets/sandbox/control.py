@@ -1,4 +1,4 @@
-"""The sandbox's control API (not part of menta): request counts and switchable faults.
+"""The sandbox's control API (not part of menta): request counts, switchable faults, webhooks.
 
 State lives in this process (the sandbox runs as one process with a thread per
 request), guarded by one lock, so counts are exact under concurrency.
@@ -11,9 +11,14 @@ import random
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+
+from salwidgets.sandbox import notify, wire
+from salwidgets.sandbox.models import OutgoingWebhook
 
 MODES = ("normal", "down", "hang", "malformed", "oversized")
 # How long a hanging request is held at most before the thread gives up on it.
@@ -135,3 +140,89 @@ def faults(request: HttpRequest) -> HttpResponse:
     elif request.method != "GET":
         return _not_allowed("GET, PUT, DELETE")
     return JsonResponse(asdict(state.faults))
+
+
+def _webhook_target(body: bytes, current: notify.Target) -> notify.Target:
+    """Apply a PUT body to the webhook target; ValueError names the bad field."""
+    changes = _object_body(body)
+    unknown = set(changes) - {"url", "secret", "signingSecrets", "backoff", "backoffCap"}
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    target = current
+    for name in ("url", "secret"):
+        if name in changes and not isinstance(changes[name], str):
+            raise ValueError(f"{name} must be a string")
+    target = replace(target, url=changes.get("url", target.url), secret=changes.get("secret", target.secret))
+    if target.url and not target.url.startswith(("http://", "https://")):
+        raise ValueError("url must be an http(s) URL")
+    if "signingSecrets" in changes:
+        secrets = changes["signingSecrets"]
+        if not isinstance(secrets, list) or not all(isinstance(item, str) and item for item in secrets):
+            raise ValueError("signingSecrets must be a list of secrets")
+        target = replace(target, signing_secrets=tuple(secrets))
+    if "backoff" in changes:
+        target = replace(target, backoff=_seconds(changes, "backoff"))
+    if "backoffCap" in changes:
+        target = replace(target, backoff_cap=_seconds(changes, "backoffCap"))
+    return target
+
+
+def _seconds(changes: dict[str, Any], name: str) -> float:
+    value = changes[name]
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 86400:
+        raise ValueError(f"{name} must be a number of seconds from 0 to 86400")
+    return float(value)
+
+
+def _object_body(body: bytes) -> dict[str, Any]:
+    try:
+        parsed = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise ValueError("body is not valid JSON") from exc
+    if not isinstance(parsed, dict):
+        raise ValueError("body must be an object")
+    return parsed
+
+
+def _emitted(body: bytes) -> OutgoingWebhook:
+    """``POST``: send any notification, as menta would (for actions no page of the sandbox makes)."""
+    fields = _object_body(body)
+    action, data = fields.get("action"), fields.get("data")
+    if not isinstance(action, str) or not action:
+        raise ValueError("action is required")
+    if not isinstance(data, dict):
+        raise ValueError("data must be an object")
+    kind, metadata = fields.get("type"), fields.get("metadata")
+    if kind is not None and not isinstance(kind, str):
+        raise ValueError("type must be a string")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValueError("metadata must be an object")
+    with transaction.atomic():
+        return notify.emit(action, data, type=kind, metadata=metadata)
+
+
+def _webhooks_answer() -> JsonResponse:
+    target = notify.sender.target
+    return JsonResponse(
+        {
+            "target": {"url": target.url, "signed": bool(target.signing_secrets), "backoff": target.backoff},
+            "deliveries": [wire.delivery_row(row) for row in OutgoingWebhook.objects.order_by("-id")[:500]],
+        }
+    )
+
+
+@csrf_exempt
+def webhooks(request: HttpRequest) -> HttpResponse:
+    """The webhooks sent to the platform: list (GET), where to (PUT), emit one (POST), forget (DELETE)."""
+    try:
+        if request.method == "PUT":
+            notify.sender.set_target(_webhook_target(request.body, notify.sender.target))
+        elif request.method == "POST":
+            return JsonResponse(wire.delivery_row(_emitted(request.body)), status=201)
+        elif request.method == "DELETE":
+            OutgoingWebhook.objects.all().delete()
+        elif request.method != "GET":
+            return _not_allowed("GET, PUT, POST, DELETE")
+    except ValueError as exc:
+        return JsonResponse({"message": str(exc)}, status=400)
+    return _webhooks_answer()

@@ -71,11 +71,13 @@ def buy_show(request: HttpRequest, event_id: str, show_id: str, *, error: str = 
     }
     listings = listings.filter(**{name: value for name, value in filters.items() if value})
     highlighted = request.GET.get("listing", "")
+    user = _user(request).lower()
     rows = [
         {
             "listing": listing,
             "price": market.format_money(listing.price, listing.currency),
             "highlighted": listing.public_id == highlighted,
+            "mine": bool(user) and listing.seller_email == user,
         }
         for listing in listings
     ]
@@ -89,10 +91,24 @@ def buy_show(request: HttpRequest, event_id: str, show_id: str, *, error: str = 
             "enabled": enabled,
             "filtered": any(filters.values()),
             "error": error,
+            "notified": request.GET.get("notified") == "1",
             "lang": language(request.GET.get(wire.LANG)),
         },
         status=status,
     )
+
+
+@require_POST
+def notify_me(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
+    """ "Notify me" on a show without listings: menta tells the platform (notifyMe.created.updated)."""
+    show = get_object_or_404(Show.objects.select_related("event"), event__external_id=event_id, show_id=show_id)
+    email = _user(request) or request.POST.get("email", "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        return buy_show(request, event_id, show_id, error="Enter a valid email address to be notified.", status=400)
+    market.notify_me(show, email)
+    return HttpResponseRedirect(_url("buy-show", event_id, show_id) + "?notified=1")
 
 
 @require_http_methods(["GET", "POST"])
@@ -120,7 +136,7 @@ def buy_listing(request: HttpRequest, listing_id: int) -> HttpResponse:
             request, ticket.event.external_id, ticket.show_id, error="This ticket is no longer available.", status=409
         )
     try:
-        sold = market.buy(listing.pk, buyer)
+        sold = market.buy(listing.pk, buyer, request.POST.get("price"))
     except market.MarketError as exc:
         return buy_show(request, ticket.event.external_id, ticket.show_id, error=str(exc), status=409)
     return _page(
@@ -241,9 +257,7 @@ def transfer_ticket(request: HttpRequest, ticket_id: str) -> HttpResponse:
             return _page(request, "transfer.html", {**context, "error": "Enter your friend's email address."}, 400)
         if recipient == user.lower():
             return _page(request, "transfer.html", {**context, "error": "That is your own address."}, 400)
-        market.withdraw(ticket, "Transferred")
-        ticket.holder_email, ticket.holder_id = recipient, ""
-        ticket.save(update_fields=["holder_email", "holder_id"])
+        market.transfer(ticket, recipient)
         context["transferred_to"] = recipient
     return _page(request, "transfer.html", context)
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from salwidgets.sandbox import wire
+from salwidgets.sandbox import notify, wire
 from salwidgets.sandbox.models import Event, Listing, Show, Ticket
 from salwidgets.sandbox.texts import text
 
@@ -317,39 +317,117 @@ def list_ticket(ticket: Ticket, seller: str, raw_price: str) -> Listing:
         raise MarketError(f"The price can be at most {format_money(ceiling, ticket.currency)} for this ticket.")
     listing = active_listing(ticket)
     if listing is None:
-        return Listing.objects.create(
+        listing = Listing.objects.create(
             ticket=ticket, seller_email=seller.lower(), price=price, currency=ticket.currency or "USD"
         )
-    listing.price = price
-    listing.save(update_fields=["price"])
+        _notify_listing(wire.LISTING_CREATED, listing)
+        return listing
+    if listing.price != price:
+        listing.price = price
+        listing.save(update_fields=["price"])
+        _notify_listing(wire.LISTING_UPDATED, listing)
     return listing
 
 
-def withdraw(ticket: Ticket, reason: str) -> int:
-    """Withdraw the ticket's active listing, if any; answers how many were withdrawn."""
-    return Listing.objects.filter(ticket=ticket, status=Listing.ACTIVE).update(
-        status=Listing.WITHDRAWN, withdrawn_reason=reason
+def _notify_listing(action: str, listing: Listing) -> None:
+    ticket = listing.ticket
+    notify.emit(
+        action,
+        wire.listing_data(
+            listing.public_id,
+            [ticket.ticket_id],
+            ticket.event.external_id,
+            ticket.show_id,
+            listing.seller_email,
+            wire.money(listing.price, listing.currency),
+            listing.status,
+        ),
+        type="SINGLE",
     )
 
 
 @transaction.atomic
-def buy(listing_id: int, buyer: str) -> Listing:
-    """Complete the purchase of an active listing by ``buyer``."""
-    listing = Listing.objects.select_for_update().select_related("ticket").filter(pk=listing_id).first()
+def withdraw(ticket: Ticket, reason: str) -> int:
+    """Withdraw the ticket's active listing, if any; answers how many were withdrawn."""
+    listings = list(Listing.objects.select_for_update().filter(ticket=ticket, status=Listing.ACTIVE))
+    for listing in listings:
+        listing.status, listing.withdrawn_reason = Listing.WITHDRAWN, reason
+        listing.save(update_fields=["status", "withdrawn_reason"])
+        _notify_listing(wire.LISTING_DELETED, listing)
+    return len(listings)
+
+
+def _change_holder(ticket: Ticket, to: str, *, transfer: bool) -> None:
+    """The ticket is ``to``'s now; the platform is told, and delivers it (contract 8)."""
+    old = ticket.holder_email
+    ticket.holder_email, ticket.holder_id = to.lower(), ""
+    ticket.save(update_fields=["holder_email", "holder_id"])
+    notify.emit(
+        wire.TICKET_UPDATED,
+        wire.ticket_updated_data(ticket.ticket_id, to.lower(), old),
+        type=wire.USER_TRANSFER if transfer else None,
+    )
+
+
+@transaction.atomic
+def buy(listing_id: int, buyer: str, shown_price: str | None = None) -> Listing:
+    """Complete the purchase of an active listing by ``buyer``, at the price the buyer was shown."""
+    listing = Listing.objects.select_for_update().select_related("ticket__event").filter(pk=listing_id).first()
     if listing is None or listing.status != Listing.ACTIVE:
         raise MarketError("This ticket is no longer for sale.")
     if listing.seller_email == buyer.lower():
         raise MarketError("You cannot buy your own ticket.")
+    if shown_price is not None and _shown(shown_price) != listing.price:
+        raise MarketError(
+            f"The seller changed the price to {format_money(listing.price, listing.currency)}. "
+            "Check the new price and buy again."
+        )
     listing.status = Listing.SOLD
     listing.buyer_email = buyer.lower()
     listing.sold_at = timezone.now()
     listing.save(update_fields=["status", "buyer_email", "sold_at"])
+    _change_holder(listing.ticket, buyer, transfer=False)
+    _notify_listing(wire.LISTING_DELETED, listing)
     return listing
 
 
+def _shown(raw: str) -> Decimal | None:
+    try:
+        return Decimal(raw).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        return None
+
+
+@transaction.atomic
+def transfer(ticket: Ticket, recipient: str) -> None:
+    """Give a ticket to a friend (resale off): its listing ends, the platform re-issues it."""
+    withdraw(ticket, "Transferred")
+    _change_holder(ticket, recipient, transfer=True)
+
+
+@transaction.atomic
 def set_payout(listing: Listing, details: str) -> None:
     details = details.strip()
     if len(details) < 4:
         raise MarketError("Enter the account where the payout should go.")
+    first = not listing.payout_details
     listing.payout_details = details[:200]
     listing.save(update_fields=["payout_details"])
+    if first:  # the sandbox pays at once
+        ticket = listing.ticket
+        notify.emit(
+            wire.PAYOUTS_DELIVERED,
+            wire.payout_data(
+                ticket.event.external_id,
+                ticket.show_id,
+                listing.seller_email,
+                [listing.public_id],
+                wire.money(listing.price, listing.currency),
+            ),
+        )
+
+
+@transaction.atomic
+def notify_me(show: Show, email: str) -> None:
+    """A "notify me" for a show without listings: the platform hears of it."""
+    notify.emit(wire.NOTIFY_ME, wire.notify_me_data(email.lower(), show.event.external_id, show.show_id))

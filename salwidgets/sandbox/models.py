@@ -126,3 +126,24 @@ class OneTimeToken(models.Model):
     method = models.CharField(max_length=50, blank=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True)
+
+
+class OutgoingWebhook(models.Model):
+    """A notification for the platform (contract 8), kept and retried until it is acknowledged.
+
+    ``body`` is the exact text sent and signed: every retry sends the same bytes.
+    """
+
+    webhook_id = models.CharField(max_length=64, unique=True)
+    action = models.CharField(max_length=100)
+    body = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_status = models.PositiveIntegerField(null=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True)
+    gave_up = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]

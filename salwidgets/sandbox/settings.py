@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 
-SECRET_KEY = os.environ.get("SANDBOX_SECRET_KEY", "sandbox-only-not-a-secret")
+# Signs the hosted pages' session cookies: new on each run unless given (sessions end with the run).
+SECRET_KEY = os.environ.get("SANDBOX_SECRET_KEY") or secrets.token_urlsafe(50)
 DEBUG = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
@@ -58,6 +60,16 @@ SANDBOX_VERIFY_SECRET = os.environ.get("SAL_VERIFY_SECRET", "")
 SANDBOX_TOKEN_TTL = int(os.environ.get("SANDBOX_TOKEN_TTL", "300"))
 # Query parameter that carries a one-time token into a hosted page.
 SANDBOX_OTT_PARAM = "ott"
+# Webhooks to the platform (contract 8): its receiver (unset: kept until one is set with
+# PUT /__sandbox/webhooks), the X-Menta-Secret sent (the ownership endpoint's), the Standard
+# Webhooks signing secrets ("whsec_...", comma-separated; none: unsigned), and the retry backoff.
+SANDBOX_WEBHOOK_URL = os.environ.get("SANDBOX_WEBHOOK_URL", "")
+SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET") or SANDBOX_VERIFY_SECRET
+SANDBOX_WEBHOOK_SIGNING_SECRETS = [
+    item.strip() for item in os.environ.get("SANDBOX_WEBHOOK_SIGNING_SECRETS", "").split(",") if item.strip()
+]
+SANDBOX_WEBHOOK_BACKOFF = float(os.environ.get("SANDBOX_WEBHOOK_BACKOFF", "2"))
+SANDBOX_WEBHOOK_BACKOFF_CAP = float(os.environ.get("SANDBOX_WEBHOOK_BACKOFF_CAP", "3600"))
 SANDBOX_SYNC_TICKETS_PER_MINUTE = int(os.environ.get("SANDBOX_SYNC_TICKETS_PER_MINUTE", "60"))
 
 LOGGING = {

@@ -41,6 +41,7 @@ pages = [
     path("", hosted.home, name="home"),
     path("buy/listings/<int:listing_id>/", hosted.buy_listing, name="buy-listing"),
     path("buy/<str:event_id>/<str:show_id>/", hosted.buy_show, name="buy-show"),
+    path("buy/<str:event_id>/<str:show_id>/notify/", hosted.notify_me, name="notify-me"),
     path("sell/", hosted.sell_home, name="sell-home"),
     path("sell/tickets/<str:ticket_id>/", hosted.sell_ticket, name="sell-ticket"),
     path("sell/tickets/<str:ticket_id>/payout/", hosted.sell_payout, name="sell-payout"),
@@ -53,5 +54,6 @@ urlpatterns = [
     *contract,
     path("__sandbox/stats", control.stats),
     path("__sandbox/faults", control.faults),
+    path("__sandbox/webhooks", control.webhooks),
     path("", include((pages, "menta_sandbox"))),
 ]

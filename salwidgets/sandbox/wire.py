@@ -302,3 +302,96 @@ def owned_ticket_ids(answer: Any) -> set[str] | None:
         for ticket in answer["tickets"]
         if isinstance(ticket, dict) and ticket.get("ticketId") and ticket.get("status", "VALID") == "VALID"
     }
+
+
+# --- webhooks to the platform (contract 8) ---------------------------------------------------
+
+SECRET_HEADER = "X-Menta-Secret"
+LISTING_CREATED, LISTING_UPDATED, LISTING_DELETED = "listing.created", "listing.updated", "listing.deleted"
+TICKET_UPDATED = "ticket.updated"
+EVENT_UNLOCK = "event.unlock"
+NOTIFY_ME = "notifyMe.created.updated"
+PAYOUTS_DELIVERED = "payouts.delivered"
+USER_TRANSFER = "USER_TRANSFER"
+FAMILIES = {
+    LISTING_CREATED: "listing",
+    LISTING_UPDATED: "listing",
+    LISTING_DELETED: "listing",
+    TICKET_UPDATED: "ticket",
+    EVENT_UNLOCK: "event",
+    NOTIFY_ME: "notifyMe",
+    PAYOUTS_DELIVERED: "payouts",
+}
+
+
+def notification(
+    action: str, data: Mapping[str, Any], *, type: str | None = None, metadata: Mapping[str, Any] | None = None
+) -> str:
+    """The body of a webhook in the current envelope, as the exact text that is signed and sent."""
+    message: dict[str, Any] = {"family": FAMILIES.get(action, action.split(".")[0]), "action": action}
+    if type:
+        message["type"] = type
+    message["data"] = dict(data)
+    if metadata:
+        message["metadata"] = dict(metadata)
+    return json.dumps({"message": message}, default=_json_default, separators=(",", ":"))
+
+
+def listing_data(
+    listing_id: str,
+    ticket_ids: Sequence[str],
+    event_id: str,
+    show_id: str,
+    seller_email: str,
+    price: dict[str, Any],
+    status: str,
+) -> dict[str, Any]:
+    return {
+        "listingId": listing_id,
+        "ticketIds": list(ticket_ids),
+        "eventId": event_id,
+        "showId": show_id,
+        "sellerEmail": seller_email,
+        "price": price,
+        "status": status,
+    }
+
+
+def ticket_updated_data(ticket_id: str, new_owner: str, old_owner: str) -> dict[str, Any]:
+    return {"id": ticket_id, "newOwnerEmail": new_owner, "oldOwnerEmail": old_owner}
+
+
+def notify_me_data(email: str, event_id: str, show_id: str) -> dict[str, Any]:
+    return {"email": email, "eventId": event_id, "showId": show_id}
+
+
+def payout_data(
+    event_id: str, show_id: str, seller_email: str, listing_ids: Sequence[str], amount: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "eventId": event_id,
+        "showId": show_id,
+        "sellerEmail": seller_email,
+        "listingIds": list(listing_ids),
+        "amount": amount,
+    }
+
+
+def delivery_row(delivery: Any) -> dict[str, Any]:
+    """A delivery as ``GET /__sandbox/webhooks`` lists it."""
+
+    def when(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "id": delivery.pk,
+        "webhookId": delivery.webhook_id,
+        "action": delivery.action,
+        "attempts": delivery.attempts,
+        "lastStatus": delivery.last_status,
+        "lastError": delivery.last_error,
+        "createdAt": when(delivery.created),
+        "nextAttemptAt": when(delivery.next_attempt_at) if delivery.delivered_at is None else None,
+        "deliveredAt": when(delivery.delivered_at),
+        "gaveUp": delivery.gave_up,
+    }

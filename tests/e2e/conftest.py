@@ -72,22 +72,44 @@ class Visitor:
         self.context.close()
 
 
+SECRET = "e2e-menta-secret"
+SIGNING_KEY = "whsec_ZTJlLXNpZ25pbmcta2V5LWZvci10aGUtcmVzYWxlLWxvb3A="
+
+
 @pytest.fixture(scope="module")
-def e2e_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxControl]:
-    """A sandbox of this module's own: the loop changes listings that other tests rely on."""
-    sandbox, db = start_sandbox(tmp_path_factory)
+def e2e_sandbox(live_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxControl]:
+    """A sandbox of this module's own (the loop changes listings that other tests rely on), which
+    checks ownership with the live site and sends it signed webhooks, as menta does."""
+    sandbox, db = start_sandbox(
+        tmp_path_factory,
+        SANDBOX_VERIFY_URL=f"{live_server.url}/menta/tickets",
+        SAL_VERIFY_SECRET=SECRET,
+        SANDBOX_WEBHOOK_URL=f"{live_server.url}/menta/webhooks",
+        SANDBOX_WEBHOOK_SIGNING_SECRETS=SIGNING_KEY,
+        SANDBOX_WEBHOOK_BACKOFF="0.05",
+        SANDBOX_WEBHOOK_BACKOFF_CAP="0.2",
+    )
     yield SandboxControl(sandbox.url, db)
     sandbox.stop()
 
 
 @pytest.fixture
 def site(live_server: Any, settings: Any, e2e_sandbox: SandboxControl) -> Any:
-    """The site on a live server, pointed at the sandbox, with the demo data."""
-    settings.SALWIDGETS = {**settings.SALWIDGETS, "BASE_URL": e2e_sandbox.url, "API_KEY": API_KEY}
+    """The site on a live server, pointed at the sandbox, with the demo data (and the webhooks
+    its listings caused) applied."""
+    settings.SALWIDGETS = {
+        **settings.SALWIDGETS,
+        "BASE_URL": e2e_sandbox.url,
+        "API_KEY": API_KEY,
+        "VERIFY_SECRET": SECRET,
+        "WEBHOOK_SIGNING_SECRETS": [SIGNING_KEY],
+    }
     settings.MENTA_SANDBOX = True
     settings.DEBUG = True
+    e2e_sandbox.webhooks()  # the sandbox is up before the seed lists through it
     call_command("seed_demo", stdout=io.StringIO())
     settings.DEBUG = False
+    e2e_sandbox.settle()
     return live_server
 
 

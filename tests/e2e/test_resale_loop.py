@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from salsite.models import Ticket
+from salwidgets import outbox
 from tests.conftest import SandboxControl
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,11 +42,12 @@ def test_a_visitor_sees_buy_components(visitor: Any) -> None:
     assert window.csp_violations() == []
 
 
-def test_sell_buy_and_see_it_sold(visitor: Any, e2e_sandbox: SandboxControl) -> None:
+def test_sell_buy_resell_to_a_new_account(visitor: Any, e2e_sandbox: SandboxControl) -> None:
     alice = visitor()
     alice.sign_in("alice@example.com")
     ticket = alice.page.locator('[data-ticket="TKT-ALICE-001"]')
     expect(ticket.locator(".sal-item")).to_have_attribute("data-sal-status", "SELLABLE")
+    expect(ticket.locator('img[data-qr="shown"]')).to_be_visible()
     alice.screenshot("my-tickets")
 
     ticket.get_by_role("link", name="Sell").click()
@@ -54,27 +57,74 @@ def test_sell_buy_and_see_it_sold(visitor: Any, e2e_sandbox: SandboxControl) -> 
     alice.page.get_by_label("Price (USD)").fill("101.50")
     alice.page.get_by_role("button", name="List for sale").click()
     expect(alice.page.get_by_role("status")).to_have_text("Your ticket is listed for sale.")
+    e2e_sandbox.settle()
     alice.page.get_by_role("link", name="Back to your ticketing site").click()
 
     alice.page.wait_for_url("**/my-tickets/")
     expect(ticket.locator(".sal-item")).to_have_attribute("data-sal-status", "FOR_SALE")
     expect(ticket.locator("[data-sal-action]")).to_have_text(["Edit listing", "Details"])
+    expect(ticket.get_by_text("Listed for resale: your QR is on hold.")).to_be_visible()
+    expect(ticket.locator("img[data-qr]")).to_have_count(0)
     assert alice.csp_violations() == []
 
     bob = visitor()
     bob.sign_in("bob@example.com")
     bob.page.goto(SEED_SHOW)
+    expect(bob.page.locator('[data-sal-component="list"]')).to_contain_text("$101.50")
     bob.page.locator('[data-sal-component="button"]').click()
     bob.page.wait_for_url(f"{e2e_sandbox.url}/buy/evt_2024_metallica/show_nyc_20240815/**")
     expect(bob.page.get_by_text("Signed in as bob@example.com")).to_be_visible()
     bob.page.get_by_role("row").filter(has_text="$101.50").get_by_role("button", name=re.compile("^Buy")).click()
     expect(bob.page.get_by_role("heading", name="Purchase complete")).to_be_visible()
+    e2e_sandbox.settle()  # menta's webhooks reach the site while bob reads the confirmation
+    outbox.deliver_due()  # and the site's worker sends menta bob's new ticket
+    bob.page.get_by_role("link", name="Back to your ticketing site").click()
+
+    # The show page no longer offers the sold listing; bob's new ticket is in his account.
+    bob.page.wait_for_url(f"**{SEED_SHOW}")
+    expect(bob.page.locator('[data-sal-component="button"]')).to_be_visible()
+    expect(bob.page.locator("main")).not_to_contain_text("$101.50")
+    reissued = Ticket.objects.get(reissued_from__external_id="TKT-ALICE-001")
+    bob.page.get_by_role("link", name="My tickets").click()
+    mine = bob.page.locator(f'[data-ticket="{reissued.external_id}"]')
+    expect(mine).to_contain_text("Metallica")
+    expect(mine.locator('img[data-qr="shown"]')).to_be_visible()
+    expect(mine.locator(".sal-item")).to_have_attribute("data-sal-status", "SELLABLE")
     assert bob.csp_violations() == []
 
     again = visitor()
     again.sign_in("alice@example.com")
     sold = again.page.locator('[data-ticket="TKT-ALICE-001"]')
+    expect(sold.locator(".ticket-status")).to_have_text("Resold")
+    expect(sold.locator("img[data-qr]")).to_have_count(0)
     expect(sold.locator(".sal-item")).to_have_attribute("data-sal-status", "SOLD")
     expect(sold.locator("[data-sal-action]")).to_have_text(["Details", "Add payout details"])
     again.screenshot("my-tickets-sold")
     assert again.csp_violations() == []
+
+    # Bob resells his new ticket to someone without an account, who signs up to receive it.
+    mine.get_by_role("link", name="Sell").click()
+    bob.page.get_by_label("Price (USD)").fill("99")
+    bob.page.get_by_role("button", name="List for sale").click()
+    expect(bob.page.get_by_role("status")).to_have_text("Your ticket is listed for sale.")
+
+    frank = visitor()
+    frank.page.goto(f"{e2e_sandbox.url}/buy/evt_2024_metallica/show_nyc_20240815/")
+    row = frank.page.get_by_role("row").filter(has_text="$99")
+    row.get_by_label("Your email").fill("Frank@Example.com")
+    row.get_by_role("button", name=re.compile("^Buy")).click()
+    expect(frank.page.get_by_role("heading", name="Purchase complete")).to_be_visible()
+    e2e_sandbox.settle()
+
+    frank.page.goto("/accounts/sign-up/")
+    frank.page.get_by_label("Email").fill("frank@example.com")
+    frank.page.get_by_label("Name").fill("Frank Fan")
+    frank.page.get_by_label("Password", exact=True).fill("resale-loop-1")
+    frank.page.get_by_label("Password again").fill("resale-loop-1")
+    frank.page.get_by_role("button", name="Create account").click()
+    frank.page.wait_for_url("**/my-tickets/")
+    third = Ticket.objects.get(reissued_from=reissued)
+    expect(frank.page.locator(f'[data-ticket="{third.external_id}"] img[data-qr="shown"]')).to_be_visible()
+    bob.page.goto("/my-tickets/")
+    expect(bob.page.locator(f'[data-ticket="{reissued.external_id}"] .ticket-status')).to_have_text("Resold")
+    assert frank.csp_violations() == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,9 @@ import pytest
 import schemathesis
 from django.contrib.auth.models import User
 from django.core.checks import run_checks
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, given
 from schemathesis import GenerationMode, checks
@@ -154,7 +157,19 @@ CONFORMANCE = [
 ]
 
 
+@pytest.fixture
+def connection_kept() -> Iterator[None]:
+    """The test's transaction outlives each request, as under Django's test client (which does the
+    same): the WSGI handler would otherwise close the connection when a request ends."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("connection_kept")
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_the_openapi_description_holds(mode: GenerationMode) -> None:
     """schemathesis against the served description: no 5xx, and every answer as described."""

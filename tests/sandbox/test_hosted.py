@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from salwidgets.client import MentaClient
-from tests.conftest import Person, World, make_client, start_sandbox
+from tests.conftest import HIDDEN, Person, World, make_client, start_sandbox
 
 People = Callable[[str], Person]
 
@@ -166,9 +166,14 @@ class TestBuying:
         event_id, show_id, ticket_id, alice = listed
         alice.submit(alice.open(menta.selling_flow_url(ticket_id)), action="list", price="100")
         shop = alice.open(menta.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1/"), sign_in=False)
+        listing_id = menta.listing_for_ticket(ticket_id).listing_id.removeprefix("lst_")
+        token = dict(HIDDEN.findall(shop.text))["csrfmiddlewaretoken"]
 
-        answer = alice.submit(shop, form="/buy/listings/")
+        answer = alice.browser.post(
+            shop.url.split("/buy/")[0] + f"/buy/listings/{listing_id}/", data={"csrfmiddlewaretoken": token}, timeout=10
+        )
 
+        assert "Your listing" in shop.text and "/buy/listings/" not in shop.text
         assert answer.status_code == 409 and "You cannot buy your own ticket." in answer.text
 
 

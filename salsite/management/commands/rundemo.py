@@ -50,9 +50,12 @@ class Command(BaseCommand):
         worker = None
         try:
             if settings.MENTA_SANDBOX:
+                origin = f"http://127.0.0.1:{settings.SITE_PORT}"
                 verify = {
-                    "SANDBOX_VERIFY_URL": f"http://127.0.0.1:{settings.SITE_PORT}/menta/tickets",
+                    "SANDBOX_VERIFY_URL": f"{origin}/menta/tickets",
                     "SAL_VERIFY_SECRET": settings.SAL_VERIFY_SECRET,
+                    "SANDBOX_WEBHOOK_URL": f"{origin}/menta/webhooks",
+                    "SANDBOX_WEBHOOK_SIGNING_SECRETS": ",".join(settings.SAL_WEBHOOK_SIGNING_SECRETS),
                     "MENTA_API_KEY": settings.MENTA_API_KEY,
                 }
                 sandbox = process.start(db=sandbox_db, port=settings.SANDBOX_PORT, quiet=False, env=verify)
