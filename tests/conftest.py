@@ -98,6 +98,49 @@ def start_sandbox(tmp_path_factory: pytest.TempPathFactory, **env: str) -> tuple
     return process.start(db=db, env=env), db
 
 
+# The secrets a site on a live server shares with a sandbox that plays menta's part in full.
+LOOP_SECRET = "loop-menta-secret"
+LOOP_SIGNING_KEY = "whsec_bG9vcC10ZXN0LXNpZ25pbmcta2V5LWZvci13ZWJob29rcw=="
+
+
+def start_menta_for(site_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[process.Sandbox, Path]:
+    """A sandbox that asks the site at ``site_url`` who owns what and sends it signed webhooks,
+    retried within a fraction of a second."""
+    return start_sandbox(
+        tmp_path_factory,
+        SANDBOX_VERIFY_URL=f"{site_url}/menta/tickets",
+        SAL_VERIFY_SECRET=LOOP_SECRET,
+        SANDBOX_WEBHOOK_URL=f"{site_url}/menta/webhooks",
+        SANDBOX_WEBHOOK_SIGNING_SECRETS=LOOP_SIGNING_KEY,
+        SANDBOX_WEBHOOK_BACKOFF="0.05",
+        SANDBOX_WEBHOOK_BACKOFF_CAP="0.2",
+    )
+
+
+def seed_demo(settings: Any) -> None:
+    """The demo data in the site's test database, pushed to the sandbox the site points at."""
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    settings.DEBUG = False
+
+
+def seed_looped_site(settings: Any, sandbox: SandboxControl) -> None:
+    """Point the site at a sandbox of ``start_menta_for``, seed the demo, and wait until the
+    webhooks its listings caused are applied."""
+    settings.SALWIDGETS = {
+        **settings.SALWIDGETS,
+        "BASE_URL": sandbox.url,
+        "API_KEY": API_KEY,
+        "VERIFY_SECRET": LOOP_SECRET,
+        "WEBHOOK_SIGNING_SECRETS": [LOOP_SIGNING_KEY],
+    }
+    settings.MENTA_SANDBOX = True
+    seed_demo(settings)
+    sandbox.settle()
+
+
 @pytest.fixture(scope="session")
 def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[process.Sandbox, Path]]:
     sandbox, db = start_sandbox(tmp_path_factory)
@@ -238,11 +281,7 @@ def site_menta(settings: Any, sandbox: SandboxControl) -> SandboxControl:
 @pytest.fixture
 def demo(site_menta: SandboxControl, settings: Any, db: None) -> SandboxControl:
     """The demo data, seeded in the site's test database and pushed to the sandbox."""
-    from django.core.management import call_command
-
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=io.StringIO())
-    settings.DEBUG = False
+    seed_demo(settings)
     return site_menta
 
 

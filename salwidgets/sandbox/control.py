@@ -85,15 +85,7 @@ state = _State()
 
 def parse_faults(body: bytes, current: Faults) -> Faults:
     """Apply a PUT body (any subset of the fields) to ``current``; ValueError names the bad field."""
-    try:
-        changes = json.loads(body or b"{}")
-    except ValueError as exc:
-        raise ValueError("body is not valid JSON") from exc
-    if not isinstance(changes, dict):
-        raise ValueError("body must be an object")
-    unknown = set(changes) - {"mode", "latencyMs", "errorRate"}
-    if unknown:
-        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    changes = _changes(body, {"mode", "latencyMs", "errorRate"})
     faults = current
     if "mode" in changes:
         if changes["mode"] not in MODES:
@@ -144,10 +136,7 @@ def faults(request: HttpRequest) -> HttpResponse:
 
 def _webhook_target(body: bytes, current: notify.Target) -> notify.Target:
     """Apply a PUT body to the webhook target; ValueError names the bad field."""
-    changes = _object_body(body)
-    unknown = set(changes) - {"url", "secret", "signingSecrets", "backoff", "backoffCap"}
-    if unknown:
-        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    changes = _changes(body, {"url", "secret", "signingSecrets", "backoff", "backoffCap"})
     target = current
     for name in ("url", "secret"):
         if name in changes and not isinstance(changes[name], str):
@@ -182,6 +171,15 @@ def _object_body(body: bytes) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise ValueError("body must be an object")
     return parsed
+
+
+def _changes(body: bytes, fields: set[str]) -> dict[str, Any]:
+    """A PUT body: an object with any of ``fields`` and no other."""
+    changes = _object_body(body)
+    unknown = set(changes) - fields
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    return changes
 
 
 def _emitted(body: bytes) -> OutgoingWebhook:

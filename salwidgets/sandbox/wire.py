@@ -313,22 +313,14 @@ EVENT_UNLOCK = "event.unlock"
 NOTIFY_ME = "notifyMe.created.updated"
 PAYOUTS_DELIVERED = "payouts.delivered"
 USER_TRANSFER = "USER_TRANSFER"
-FAMILIES = {
-    LISTING_CREATED: "listing",
-    LISTING_UPDATED: "listing",
-    LISTING_DELETED: "listing",
-    TICKET_UPDATED: "ticket",
-    EVENT_UNLOCK: "event",
-    NOTIFY_ME: "notifyMe",
-    PAYOUTS_DELIVERED: "payouts",
-}
 
 
 def notification(
     action: str, data: Mapping[str, Any], *, type: str | None = None, metadata: Mapping[str, Any] | None = None
 ) -> str:
-    """The body of a webhook in the current envelope, as the exact text that is signed and sent."""
-    message: dict[str, Any] = {"family": FAMILIES.get(action, action.split(".")[0]), "action": action}
+    """The body of a webhook in the current envelope, as the exact text that is signed and sent
+    (the family is the action's first part: ``listing``, ``ticket``, ``notifyMe``...)."""
+    message: dict[str, Any] = {"family": action.split(".")[0], "action": action}
     if type:
         message["type"] = type
     message["data"] = dict(data)

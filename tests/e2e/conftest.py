@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import API_KEY, SandboxControl, start_sandbox
+from tests.conftest import SandboxControl, seed_looped_site, start_menta_for
 
 # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -72,23 +70,11 @@ class Visitor:
         self.context.close()
 
 
-SECRET = "e2e-menta-secret"
-SIGNING_KEY = "whsec_ZTJlLXNpZ25pbmcta2V5LWZvci10aGUtcmVzYWxlLWxvb3A="
-
-
 @pytest.fixture(scope="module")
 def e2e_sandbox(live_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxControl]:
     """A sandbox of this module's own (the loop changes listings that other tests rely on), which
     checks ownership with the live site and sends it signed webhooks, as menta does."""
-    sandbox, db = start_sandbox(
-        tmp_path_factory,
-        SANDBOX_VERIFY_URL=f"{live_server.url}/menta/tickets",
-        SAL_VERIFY_SECRET=SECRET,
-        SANDBOX_WEBHOOK_URL=f"{live_server.url}/menta/webhooks",
-        SANDBOX_WEBHOOK_SIGNING_SECRETS=SIGNING_KEY,
-        SANDBOX_WEBHOOK_BACKOFF="0.05",
-        SANDBOX_WEBHOOK_BACKOFF_CAP="0.2",
-    )
+    sandbox, db = start_menta_for(live_server.url, tmp_path_factory)
     yield SandboxControl(sandbox.url, db)
     sandbox.stop()
 
@@ -97,19 +83,7 @@ def e2e_sandbox(live_server: Any, tmp_path_factory: pytest.TempPathFactory) -> I
 def site(live_server: Any, settings: Any, e2e_sandbox: SandboxControl) -> Any:
     """The site on a live server, pointed at the sandbox, with the demo data (and the webhooks
     its listings caused) applied."""
-    settings.SALWIDGETS = {
-        **settings.SALWIDGETS,
-        "BASE_URL": e2e_sandbox.url,
-        "API_KEY": API_KEY,
-        "VERIFY_SECRET": SECRET,
-        "WEBHOOK_SIGNING_SECRETS": [SIGNING_KEY],
-    }
-    settings.MENTA_SANDBOX = True
-    settings.DEBUG = True
-    e2e_sandbox.webhooks()  # the sandbox is up before the seed lists through it
-    call_command("seed_demo", stdout=io.StringIO())
-    settings.DEBUG = False
-    e2e_sandbox.settle()
+    seed_looped_site(settings, e2e_sandbox)
     return live_server
 
 

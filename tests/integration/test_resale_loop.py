@@ -3,7 +3,6 @@ ownership with the site, and its webhooks (signed, retried) change the site's ti
 
 from __future__ import annotations
 
-import io
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +10,6 @@ from typing import Any
 import pytest
 import requests
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.test import Client
 
 from salsite import lifecycle
@@ -19,12 +17,19 @@ from salsite.models import Resale, Ticket
 from salwidgets import outbox
 from salwidgets.client import MentaClient
 from salwidgets.models import WebhookDelivery
-from tests.conftest import API_KEY, HIDDEN, Person, SandboxControl, make_client, start_sandbox, wait_for
+from tests.conftest import (
+    HIDDEN,
+    LOOP_SECRET,
+    Person,
+    SandboxControl,
+    make_client,
+    seed_looped_site,
+    start_menta_for,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SECRET = "loop-test-secret"
-SIGNING_KEY = "whsec_bG9vcC10ZXN0LXNpZ25pbmcta2V5LWZvci13ZWJob29rcw=="
 SHOW = ("evt_2024_metallica", "show_nyc_20240815")
 
 
@@ -32,28 +37,9 @@ SHOW = ("evt_2024_metallica", "show_nyc_20240815")
 def loop(live_server: Any, settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxControl]:
     """A sandbox of its own that asks the live site who owns what and tells it what was sold;
     the site pointed at it, with the demo data seeded and every webhook of the seed applied."""
-    sandbox, db = start_sandbox(
-        tmp_path_factory,
-        SANDBOX_VERIFY_URL=f"{live_server.url}/menta/tickets",
-        SAL_VERIFY_SECRET=SECRET,
-        SANDBOX_WEBHOOK_URL=f"{live_server.url}/menta/webhooks",
-        SANDBOX_WEBHOOK_SIGNING_SECRETS=SIGNING_KEY,
-        SANDBOX_WEBHOOK_BACKOFF="0.05",
-        SANDBOX_WEBHOOK_BACKOFF_CAP="0.2",
-    )
-    settings.SALWIDGETS = {
-        **settings.SALWIDGETS,
-        "BASE_URL": sandbox.url,
-        "API_KEY": API_KEY,
-        "VERIFY_SECRET": SECRET,
-        "WEBHOOK_SIGNING_SECRETS": [SIGNING_KEY],
-    }
-    settings.MENTA_SANDBOX = True
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=io.StringIO())
-    settings.DEBUG = False
+    sandbox, db = start_menta_for(live_server.url, tmp_path_factory)
     control = SandboxControl(sandbox.url, db)
-    control.settle()
+    seed_looped_site(settings, control)
     yield control
     sandbox.stop()
 
@@ -82,7 +68,7 @@ def my_tickets(email: str) -> str:
 
 
 def owned(email: str) -> list[str]:
-    answer = Client().get("/menta/tickets", {"user": email}, HTTP_X_MENTA_SECRET=SECRET)
+    answer = Client().get("/menta/tickets", {"user": email}, HTTP_X_MENTA_SECRET=LOOP_SECRET)
     return [item["ticketId"] for item in answer.json()["tickets"]]
 
 

@@ -47,14 +47,12 @@ def heard() -> Iterator[list[tuple[str, Any]]]:
     """What the signals delivered, by signal name (the demo's own receivers are left connected)."""
     received: list[tuple[str, Any]] = []
     names = {"ticket_resold", "listing_changed", "event_unlocked", "notify_me", "payout_delivered"}
-    receivers = {}
     for name in names:
 
         def record(sender: Any, payload: Any, _name: str = name, **kwargs: Any) -> None:
             received.append((_name, payload))
 
-        receivers[name] = record
-        getattr(signals, name).connect(record, dispatch_uid=f"test.{name}")
+        getattr(signals, name).connect(record, weak=False, dispatch_uid=f"test.{name}")
     yield received
     for name in names:
         getattr(signals, name).disconnect(dispatch_uid=f"test.{name}")
