@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -72,6 +73,10 @@ def site_env(*, db: Path, redis: Redis, sandbox_url: str, **extra: str) -> dict[
         "REDIS_URL": redis.url,
         "SANDBOX_PORT": sandbox_url.rsplit(":", 1)[1],
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # DEBUG off, as in production, on plain http (the tests and the benchmark have no TLS).
+        "DJANGO_SECRET_KEY": env.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+        "DJANGO_HTTPS": "0",
+        "DJANGO_STATIC_ROOT": str(db.parent / "static"),
         **extra,
     }
 
@@ -81,7 +86,10 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 def start_site(env: dict[str, str], *, workers: int = 1, threads: int = 16) -> Site:
-    """The site under gunicorn on a free port of 127.0.0.1."""
+    """The site under gunicorn on a free port of 127.0.0.1, its static files collected first (as
+    in production: whitenoise serves them)."""
+    if not (Path(env["DJANGO_STATIC_ROOT"]) / "staticfiles.json").exists():
+        manage(env, "collectstatic", "--noinput")
     process = subprocess.Popen(
         [
             sys.executable,

@@ -92,6 +92,7 @@ def main() -> None:
                 "DJANGO_SETTINGS_MODULE": "salsite.settings",
                 "DATABASE_URL": f"sqlite:///{directory / 'site.sqlite3'}",
                 "SANDBOX_PORT": sandbox.url.rsplit(":", 1)[1],
+                "DJANGO_DEBUG": "1",
             }
             manage(env, "migrate", "--verbosity", "0")
             print("Sync: 5 rounds of 5,000 leads, enqueue to acknowledged (sandbox at 150 ms)...", flush=True)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 import django_stubs_ext
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 # Lets the admin's generic classes be subscripted at run time, as their type hints are.
 django_stubs_ext.monkeypatch()
@@ -27,9 +28,35 @@ def _env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
+def _env_switch(name: str, default: bool) -> bool:
+    return _env_flag(name) if os.environ.get(name, "").strip() else default
+
+
 DEBUG = _env_flag("DJANGO_DEBUG")
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "demo-only-insecure-secret-key-set-DJANGO_SECRET_KEY")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random value (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'), or set DJANGO_DEBUG=1 for the local demo."
+        )
+    SECRET_KEY = "demo-only-insecure-secret-key-set-DJANGO_SECRET_KEY"
+# Earlier keys, comma-separated, while a key is being rotated (sessions and links made with them stay valid).
+SECRET_KEY_FALLBACKS = _env_list("DJANGO_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS") or ["127.0.0.1", "localhost"]
+CSRF_TRUSTED_ORIGINS = _env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# HTTPS (on by default outside DEBUG): redirect plain http, secure cookies, HSTS. Behind a proxy
+# that terminates TLS, DJANGO_PROXY_SSL_HEADER=1 trusts its X-Forwarded-Proto (only set it when
+# the proxy overwrites that header).
+HTTPS = _env_switch("DJANGO_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS") or (31_536_000 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_switch("DJANGO_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = _env_switch("DJANGO_HSTS_PRELOAD", False)
+if _env_flag("DJANGO_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,6 +75,7 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -97,7 +125,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Two aliases on one Redis, both quick to give up when it is down. "default" (django-redis)
+    # answers as an empty cache when Redis fails, so the site's own pages, the query cache and the
+    # login keep working. "sal" (Django's own backend) raises, and salwidgets turns each failure
+    # into a miss of its own (a lazy fragment or the fallback) and backs off for a second.
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+        },
+        "sal": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        },
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -117,6 +161,8 @@ if os.environ.get("SAL_TASKS_BACKEND") == "rq":
 CACHALOT_ONLY_CACHABLE_TABLES = frozenset(
     {"salsite_event", "salsite_show", "salsite_ticketoption", "salsite_order", "salsite_ticket", "auth_user"}
 )
+# Bounded: an invalidation lost while Redis was unreachable cannot keep a stale answer for long.
+CACHALOT_TIMEOUT = 300
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -135,7 +181,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "var" / "static")
+# whitenoise serves what `manage.py collectstatic` gathered, compressed and with hashed names that
+# browsers may cache for ever. Not strict: before collectstatic (tests, DEBUG) names stay plain.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_MANIFEST_STRICT = False
 
 # --- menta -----------------------------------------------------------------------------------
 SITE_PORT = int(os.environ.get("SITE_PORT", "8000"))
@@ -184,14 +237,22 @@ SALWIDGETS = {
     "VERIFY_ALLOWED_IPS": SAL_VERIFY_ALLOWED_IPS,
     "VERIFY_TRUSTED_PROXIES": SAL_VERIFY_TRUSTED_PROXIES,
     "WEBHOOK_SIGNING_SECRETS": SAL_WEBHOOK_SIGNING_SECRETS,
+    "CACHE_ALIAS": "sal" if REDIS_URL else "default",
     "OWNED_TICKETS": "salsite.ownership.owned_tickets",
     "UPCOMING_SHOWS": "salsite.catalog.upcoming_shows",
     "PERSON_ITEMS": "salsite.catalog.person_items",
 }
 
+# Errors of requests (every 500, with its traceback) and salwidgets' warnings go to standard error,
+# where gunicorn and the platform's log collector read them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"salwidgets": {"handlers": ["console"], "level": os.environ.get("SALWIDGETS_LOG_LEVEL", "WARNING")}},
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
+        "django_redis": {"handlers": ["console"], "level": "WARNING"},
+        "salwidgets": {"handlers": ["console"], "level": os.environ.get("SALWIDGETS_LOG_LEVEL", "WARNING")},
+    },
 }

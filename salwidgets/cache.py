@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -18,6 +21,7 @@ from django.core.cache import BaseCache, caches
 
 from salwidgets.conf import get_config
 
+logger = logging.getLogger("salwidgets")
 T = TypeVar("T")
 PREFIX = "salwidgets:v1"
 SHOW_TYPES = ("buy", "sell")
@@ -44,8 +48,89 @@ class Entry(Generic[T]):
         return time.time() - self.fetched_at
 
 
-def backend() -> BaseCache:
+def raw() -> BaseCache:
+    """The configured cache itself (its failures raise)."""
     return caches[get_config()["CACHE_ALIAS"]]
+
+
+# After the cache fails, this process treats it as empty for a moment instead of waiting on it
+# again at every call.
+DOWN_SECONDS = 1.0
+
+
+class _Missing(Exception):
+    """incr of a key that is not there (a real answer, not a failure)."""
+
+
+class FailSafe:
+    """The cache operations salwidgets uses, answering as an empty cache when the backend fails
+    (Redis down, flapping or slow), so a page falls back to a miss instead of an error."""
+
+    def __init__(self) -> None:
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def _call(self, operation: Callable[[BaseCache], T], failed: T) -> T:
+        if time.monotonic() < self._down_until:
+            return failed
+        try:
+            return operation(raw())
+        except _Missing:
+            raise
+        except Exception as exc:  # noqa: BLE001 (whatever the backend raises, the cache is down)
+            with self._lock:
+                if time.monotonic() >= self._down_until:
+                    logger.warning("Cache %r failed, answering as a miss: %r", get_config()["CACHE_ALIAS"], exc)
+                self._down_until = time.monotonic() + DOWN_SECONDS
+            return failed
+
+    @property
+    def down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def forget_failure(self) -> None:
+        """Try the backend again at the next call (tests, or after an operator fixed it)."""
+        self._down_until = 0.0
+
+    def get(self, key: str) -> Any:
+        return self._call(lambda cache: cache.get(key), None)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        return self._call(lambda cache: cache.get_many(list(keys)), {})
+
+    def set(self, key: str, value: Any, timeout: float | None) -> None:
+        self._call(lambda cache: cache.set(key, value, timeout=timeout), None)
+
+    def add(self, key: str, value: Any, timeout: float | None) -> bool:
+        """True when added. With the cache down there is no lock to share: every caller goes ahead."""
+        return self._call(lambda cache: bool(cache.add(key, value, timeout=timeout)), True)
+
+    def delete(self, key: str) -> None:
+        self._call(lambda cache: cache.delete(key), None)
+
+    def delete_many(self, keys: Iterable[str]) -> None:
+        self._call(lambda cache: cache.delete_many(list(keys)), None)
+
+    def incr(self, key: str, by: int) -> int:
+        """The counter plus ``by``; ValueError when it does not exist; ``by`` with the cache down."""
+
+        def operation(cache: BaseCache) -> int:
+            try:
+                return int(cache.incr(key, by))
+            except ValueError as exc:
+                raise _Missing from exc
+
+        try:
+            return self._call(operation, by)
+        except _Missing:
+            raise ValueError(key) from None
+
+
+_fail_safe = FailSafe()
+
+
+def backend() -> FailSafe:
+    return _fail_safe
 
 
 def digest(*parts: Any) -> str:

@@ -5,13 +5,16 @@ salwidgets.E002  BASE_URL is not an http(s) URL with a host
 salwidgets.E003  a timeout is not a positive number of seconds, or too long to render a page
 salwidgets.E004  an entry of LINK_HOSTS is not a bare host name
 salwidgets.E005  an unknown SALWIDGETS setting
+salwidgets.E006  RATE_LIMIT is not "<n>/<period>" (or None)
 salwidgets.W001  no VERIFY_SECRET: the ownership endpoint refuses every call
 salwidgets.W002  no API_KEY outside DEBUG
 salwidgets.W003  BASE_URL is plain http to another machine outside DEBUG
+salwidgets.W004  outside DEBUG, the cache of SAL answers is kept per process
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +27,11 @@ from salwidgets.ownership import networks
 PAGE_TIMEOUTS = ("CONNECT_TIMEOUT", "READ_TIMEOUT")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_PAGE_TIMEOUT = 10.0
+RATE = re.compile(r"[1-9][0-9]*/[0-9]*[smhd]")
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
 
 
 def _config() -> tuple[dict[str, Any] | None, list[CheckMessage]]:
@@ -74,6 +82,26 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                     id="salwidgets.E003",
                 )
             )
+    rate = config["RATE_LIMIT"]
+    if rate is not None and not (isinstance(rate, str) and RATE.fullmatch(rate)):
+        messages.append(
+            Error(
+                f"SALWIDGETS['RATE_LIMIT'] is {rate!r}: it must be calls per period like '60/m', or None.",
+                hint="Periods: s, m, h, d (optionally with a count: '100/5m').",
+                id="salwidgets.E006",
+            )
+        )
+    backend = settings.CACHES.get(config["CACHE_ALIAS"], {}).get("BACKEND", "")
+    if not settings.DEBUG and backend in PER_PROCESS_CACHES:
+        messages.append(
+            Warning(
+                f"SALWIDGETS['CACHE_ALIAS'] {config['CACHE_ALIAS']!r} is a per-process cache ({backend}): "
+                "with several workers each calls menta on its own, keeps its own breaker and rate counts, "
+                "and misses the invalidations menta's webhooks bring to another.",
+                hint="Use a shared cache (Redis or Memcached) in production.",
+                id="salwidgets.W004",
+            )
+        )
     for host in config["LINK_HOSTS"]:
         if not isinstance(host, str) or not host or any(char in host for char in "/:@ "):
             messages.append(

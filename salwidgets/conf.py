@@ -41,6 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "LINK_HOSTS": [],
     # How long a rendered link to menta stays valid, in seconds (it is signed and bound to the user).
     "LINK_MAX_AGE": 3600,
+    # How often one client (a signed-in person, else an address) may make the site call menta
+    # through the lazy fragments and the redirect view, as django-ratelimit's "<n>/<s|m|h|d>";
+    # beyond it they get the fallback (429). Answers served from the cache never count. None: no limit.
+    "RATE_LIMIT": "60/m",
     # Dotted path of ``f(user) -> str``, the identifier menta knows a signed-in person by.
     "USER_IDENTIFIER": "salwidgets.users.email",
     # Django cache alias for SAL answers.

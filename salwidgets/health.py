@@ -36,9 +36,10 @@ class Health:
 def _cache_ok() -> bool:
     probe = f"{cache.PREFIX}:health:{uuid.uuid4().hex}"
     try:
-        cache.backend().set(probe, 1, timeout=10)
-        found = bool(cache.backend().get(probe) == 1)
-        cache.backend().delete(probe)
+        backend = cache.raw()
+        backend.set(probe, 1, timeout=10)
+        found = bool(backend.get(probe) == 1)
+        backend.delete(probe)
     except Exception:  # noqa: BLE001 (any failure of the cache backend is the answer)
         return False
     return found
@@ -54,7 +55,7 @@ def check() -> Health:
         error = str(exc)
     latency = (time.monotonic() - started) * 1000
     state = breaker.state()
-    backend = cache.backend()
+    backend = cache.raw()
     return Health(
         menta_reachable=error is None,
         menta_latency_ms=round(latency, 1),

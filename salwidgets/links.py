@@ -1,16 +1,24 @@
-"""Links to menta that are safe to put in a page: signed, expiring, bound to one person.
+"""Links to menta that are safe to put in a page: encrypted, expiring, bound to one person.
 
 An upstream URL never reaches the page as it is. It is wrapped in a reference to the site's
 own redirect view (``salwidgets:go``); only when the person clicks does that view check the
-reference and mint a one-time token for them.
+reference and mint a one-time token for them. The reference is opaque: encrypted and
+authenticated (Fernet, with keys derived from SECRET_KEY and SECRET_KEY_FALLBACKS), so neither
+the upstream URL nor the person can be read from the page or changed.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
+import re
+import zlib
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.core import signing
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -52,15 +60,32 @@ def allowed_hosts() -> list[str]:
     return [base.lower(), MENTA_DOMAIN]
 
 
+# What an allowed URL's authority may be: a host name of letters, digits, hyphens and dots (IDNA
+# names in their xn-- form), or an IPv4 address, with an optional port. No credentials, no
+# backslashes, no percent-escapes, no brackets: forms that browsers and parsers read differently.
+AUTHORITY = re.compile(
+    r"(?P<host>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)(?::[0-9]{1,5})?"
+)
+
+
 def is_allowed(url: str) -> bool:
-    """True for an http(s) URL, without credentials, to an allowed host."""
+    """True for an http(s) URL to an allowed host, written so that every parser reads the same host.
+
+    Refused on their own: control characters and spaces anywhere, backslashes anywhere,
+    credentials, escapes or anything but a plain host name and port in the authority.
+    """
+    if "\\" in url or " " in url or not url.isprintable():
+        return False
     try:
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
     except ValueError:
         return False
-    if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
+    if parts.scheme not in ("http", "https") or not url.lower().startswith(f"{parts.scheme}://"):
         return False
+    authority = AUTHORITY.fullmatch(parts.netloc.lower())
+    if authority is None:
+        return False
+    host = authority["host"]
     return any(host == entry or (entry.startswith(".") and host.endswith(entry)) for entry in allowed_hosts())
 
 
@@ -77,25 +102,49 @@ def person_of(request: HttpRequest) -> str:
     return person
 
 
+@functools.lru_cache(maxsize=4)
+def _cipher(secrets: tuple[str, ...]) -> MultiFernet:
+    """Encrypts with a key from the first secret; opens references made with any of them."""
+    keys = [salted_hmac(SALT, "reference-key", secret=secret, algorithm="sha256").digest() for secret in secrets]
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in keys])
+
+
+def cipher() -> MultiFernet:
+    return _cipher((settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS))
+
+
 def sign(request: HttpRequest, url: str, *, return_to: str | None = None) -> str:
     """The site URL that leads to ``url`` for this person; the caller checked ``is_allowed``."""
     payload: dict[str, Any] = {"u": url, "p": person_of(request)}
     if return_to:
         payload["r"] = return_to
-    reference = signing.dumps(payload, salt=SALT, compress=True)
+    plain = zlib.compress(json.dumps(payload, separators=(",", ":")).encode())
+    reference = cipher().encrypt(plain).decode().rstrip("=")
     return f"{reverse('salwidgets:go')}?{urlencode({'ref': reference})}"
+
+
+def _decrypt(reference: str) -> dict[str, Any]:
+    token = (reference + "=" * (-len(reference) % 4)).encode()
+    try:
+        plain = cipher().decrypt(token, ttl=get_config()["LINK_MAX_AGE"])
+    except InvalidToken:
+        try:
+            cipher().decrypt(token)
+        except InvalidToken:
+            raise TamperedLink(_("This link is not valid.")) from None
+        raise ExpiredLink(_("This link has expired.")) from None
+    try:
+        payload = json.loads(zlib.decompress(plain))
+    except (zlib.error, ValueError):
+        raise TamperedLink(_("This link is not valid.")) from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("u"), str):
+        raise TamperedLink(_("This link is not valid."))
+    return payload
 
 
 def open_reference(request: HttpRequest, reference: str) -> tuple[str, str | None]:
     """(target URL, return address) of a reference made by ``sign`` for this person."""
-    try:
-        payload = signing.loads(reference, salt=SALT, max_age=get_config()["LINK_MAX_AGE"])
-    except signing.SignatureExpired:
-        raise ExpiredLink(_("This link has expired.")) from None
-    except signing.BadSignature:
-        raise TamperedLink(_("This link is not valid.")) from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("u"), str):
-        raise TamperedLink(_("This link is not valid."))
+    payload = _decrypt(reference)
     if not constant_time_compare(str(payload.get("p", "")), person_of(request)):
         raise WrongPerson(_("This link was made for someone else."))
     if not is_allowed(payload["u"]):

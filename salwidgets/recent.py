@@ -26,9 +26,11 @@ class Recent(Generic[V]):
             self._items.move_to_end(key)
             return found[1]
 
-    def put(self, key: Hashable, value: V) -> None:
+    def put(self, key: Hashable, value: V, *, seconds: float | None = None) -> None:
+        """Keep ``value`` for ``seconds`` (at most the cache's own)."""
+        kept = self.seconds if seconds is None else min(seconds, self.seconds)
         with self._lock:
-            self._items[key] = (time.monotonic() + self.seconds, value)
+            self._items[key] = (time.monotonic() + kept, value)
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from salwidgets import links, metrics, wire
+from salwidgets.conf import get_config
 from salwidgets.recent import Recent
 from salwidgets.sal import PersonResult, ShowResult
 
@@ -73,8 +74,13 @@ def _secure(value: Any, sign: Callable[[str], str]) -> Any:
 
 
 # Rendered HTML, so a busy page renders each show's components once a minute rather than once a
-# view. Keys include the person, so links stay theirs.
+# view. Keys include the person, so links stay theirs. A signed link in it is served for at most
+# half its LINK_MAX_AGE, so whoever is shown one has at least the other half to click it.
 _recent: Recent[SafeString] = Recent(size=4096, seconds=60.0)
+
+
+def _keep_seconds() -> float:
+    return min(_recent.seconds, float(get_config()["LINK_MAX_AGE"]) / 2)
 
 
 def forget_rendered() -> None:
@@ -127,7 +133,7 @@ def _rendered(key: Hashable, render: Callable[[], str]) -> SafeString:
     html = _recent.get(key)
     if html is None:
         html = mark_safe(render())
-        _recent.put(key, html)
+        _recent.put(key, html, seconds=_keep_seconds())
     return html
 
 

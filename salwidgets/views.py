@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,14 +13,47 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from salwidgets import cache, links, sal, slots, users
+from salwidgets import cache, limits, links, sal, slots, users
 from salwidgets import render as renderers
 from salwidgets.conf import get_config
+
+R = TypeVar("R")
 
 
 def _problem(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     response = render(request, "salwidgets/problem.html", {"title": title, "message": message}, status=status)
     add_never_cache_headers(response)
+    return response
+
+
+def _too_many(request: HttpRequest, verdict: limits.Verdict) -> HttpResponse:
+    response = _problem(
+        request,
+        429,
+        _("Too many requests"),
+        _("This page asked for resale options too often. Please wait a minute and try again."),
+    )
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _answer(
+    request: HttpRequest, ask: Callable[[bool], R], missing: Callable[[R], bool], failed: R
+) -> tuple[R, limits.Verdict]:
+    """What the cache has (``ask(False)``); else menta's answer (``ask(True)``), unless this client
+    made the site call menta too often: then ``failed`` (the fallback) and a limited verdict."""
+    result = ask(False)
+    if not missing(result):
+        return result, limits.Verdict(False)
+    verdict = limits.check(request)
+    return (failed if verdict.limited else ask(True)), verdict
+
+
+def _fragment(html: str, verdict: limits.Verdict) -> HttpResponse:
+    """A fragment; when limited, its fallback with 429 (salwidgets.js swaps it in all the same)."""
+    response = _private(HttpResponse(html, status=429 if verdict.limited else 200))
+    if verdict.limited:
+        response["Retry-After"] = str(verdict.retry_after)
     return response
 
 
@@ -39,6 +75,9 @@ def go(request: HttpRequest) -> HttpResponse:
     if return_to:
         params[links.RETURN_TO] = return_to
     if request.user.is_authenticated:
+        verdict = limits.check(request)
+        if verdict.limited:
+            return _too_many(request, verdict)
         token = sal.one_time_token(users.identifier(request.user))
         if token is None:
             return _problem(request, 503, _("Resale is unavailable right now"), _("Please try again in a few minutes."))
@@ -72,13 +111,21 @@ def _with_embed_origin(request: HttpRequest, response: HttpResponse) -> HttpResp
 @require_GET
 def show_fragment(request: HttpRequest, type: str) -> HttpResponse:
     """A show's components (``type`` buy or sell), fetched now: what a lazy placeholder loads."""
+    if type not in cache.SHOW_TYPES:
+        raise Http404(_("There are no components of this type."))
     event_id = request.GET.get("event") or None
     show_id = request.GET.get("show") or None
     if type == "buy" and not (event_id and show_id):
         return HttpResponse(_("Both event and show are required."), status=400, content_type="text/plain")
-    result = sal.show(type, event_id, show_id, get_language(), wait=True)
+    lang = get_language()
+    result, verdict = _answer(
+        request,
+        lambda wait: sal.show(type, event_id, show_id, lang, wait=wait),
+        lambda result: result.state == "missing",
+        sal.ShowResult("failed"),
+    )
     html = renderers.components(request, result, surface=type)
-    return _with_embed_origin(request, _private(HttpResponse(html)))
+    return _with_embed_origin(request, _fragment(html, verdict))
 
 
 @require_GET
@@ -90,21 +137,33 @@ def shows_fragment(request: HttpRequest) -> HttpResponse:
         if not (event_id and show_id):
             return HttpResponse(_("Each show is <eventId>/<showId>."), status=400, content_type="text/plain")
         pairs.append((event_id, show_id))
-    results = sal.shows("buy", pairs, get_language(), wait=True)
+    lang = get_language()
+    results, verdict = _answer(
+        request,
+        lambda wait: sal.shows("buy", pairs, lang, wait=wait),
+        lambda results: any(result.state == "missing" for result in results.values()),
+        {pair: sal.ShowResult("failed") for pair in pairs},
+    )
     items = {
         f"{event_id}/{show_id}": renderers.components(request, result, surface="buy", kinds=("button",))
         for (event_id, show_id), result in results.items()
     }
-    return _private(HttpResponse(slots.out_of_band(request, "show", items)))
+    return _fragment(slots.out_of_band(request, "show", items), verdict)
 
 
 def _person_fragment(request: HttpRequest, kind: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _private(HttpResponse(status=204))
     ids = request.GET.getlist("id")
-    result = sal.for_person(kind, users.identifier(request.user), ids, get_language(), wait=True)
+    person, lang = users.identifier(request.user), get_language()
+    result, verdict = _answer(
+        request,
+        lambda wait: sal.for_person(kind, person, ids, lang, wait=wait),
+        lambda result: result.state == "missing",
+        sal.PersonResult("failed"),
+    )
     items = {item_id: renderers.person_item(request, kind, item_id, result) for item_id in ids}
-    return _private(HttpResponse(slots.out_of_band(request, kind, items)))
+    return _fragment(slots.out_of_band(request, kind, items), verdict)
 
 
 @require_GET

@@ -295,10 +295,11 @@ def empty_cache() -> Iterator[None]:
     """Each test starts with nothing cached (the local-memory cache outlives a test)."""
     from django.core.cache import caches
 
-    from salwidgets import render, sal
+    from salwidgets import cache, render, sal
 
     yield
     for alias in caches:
         caches[alias].clear()
+    cache.backend().forget_failure()
     sal.forget_batches()
     render.forget_rendered()

@@ -1,5 +1,9 @@
 """Settings that mypy's Django plugin reads: the site's, plus the sandbox app and its settings."""
 
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
 from salsite.settings import *  # noqa: F403
 from salsite.settings import INSTALLED_APPS
 from salwidgets.sandbox.settings import (  # noqa: F401

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,13 +36,13 @@ def main(argv: list[str] | None = None) -> None:
     Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     call_command("migrate", verbosity=0, interactive=False)
 
-    token_in_url = re.compile(rf"([?&]{re.escape(settings.SANDBOX_OTT_PARAM)}=)[^&\s]+")
+    from salwidgets.sandbox.tokens import redact
 
     class Handler(WSGIRequestHandler):
         def log_message(self, format: str, *log_args: Any) -> None:
             # One-time tokens are credentials: never write them to a log.
             if not args.quiet:
-                super().log_message(format, *(token_in_url.sub(r"\1[redacted]", str(a)) for a in log_args))
+                super().log_message(format, *(redact(str(a), settings.SANDBOX_OTT_PARAM) for a in log_args))
 
     from salwidgets.sandbox.notify import sender
 

@@ -159,6 +159,9 @@ class TestChecks:
             ({"VERIFY_SECRET": ""}, True, "salwidgets.W001"),
             ({"VERIFY_ALLOWED_IPS": ["nonsense"]}, True, "salwidgets.E001"),
             ({"NOT_A_SETTING": 1}, True, "salwidgets.E005"),
+            ({"RATE_LIMIT": "60 a minute"}, True, "salwidgets.E006"),
+            ({"RATE_LIMIT": "0/m"}, True, "salwidgets.E006"),
+            ({}, False, "salwidgets.W004"),  # the tests' per-process cache, DEBUG off
         ],
     )
     def test_each_misconfiguration(self, settings: Any, overrides: dict[str, Any], debug: bool, check_id: str) -> None:
@@ -168,6 +171,15 @@ class TestChecks:
         assert check_id in [message.id for message in run_checks()]
 
     def test_the_demo_configuration_is_clean(self, settings: Any) -> None:
-        settings.SALWIDGETS = {**settings.SALWIDGETS, "VERIFY_SECRET": "s"}
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "VERIFY_SECRET": "s", "CACHE_ALIAS": "sal"}
+        settings.CACHES = {
+            **settings.CACHES,
+            "sal": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1"},
+        }
 
         assert [m.id for m in run_checks() if m.id.startswith("salwidgets")] == []
+
+    def test_a_per_process_cache_is_fine_while_debugging(self, settings: Any) -> None:
+        settings.DEBUG = True
+
+        assert "salwidgets.W004" not in [m.id for m in run_checks()]

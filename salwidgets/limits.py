@@ -1,0 +1,51 @@
+"""How often one client may make the site call menta through salwidgets' public endpoints.
+
+Only requests that would call menta count (a lazy fragment whose answer is not cached, a click
+that mints a one-time token): pages served from the cache are never limited. A client is the
+signed-in person, else the address the request came from (through ``VERIFY_TRUSTED_PROXIES``).
+Counting is django-ratelimit's, on the site's cache; when that cache does not answer, nobody is
+limited.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django_ratelimit.core import get_usage
+
+from salwidgets.conf import get_config
+from salwidgets.ownership import client_address
+
+logger = logging.getLogger("salwidgets")
+GROUP = "salwidgets.menta-calls"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    limited: bool
+    retry_after: int = 0
+
+
+def _client(group: str, request: HttpRequest) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"address:{client_address(request)}"
+
+
+def check(request: HttpRequest) -> Verdict:
+    """Count one call to menta for this request's client; ``limited`` when it is one too many."""
+    rate = get_config()["RATE_LIMIT"]
+    if not rate:
+        return Verdict(False)
+    try:
+        usage = get_usage(request, group=GROUP, key=_client, rate=rate, increment=True)
+    except Exception as exc:  # noqa: BLE001 (a cache that raises must not turn pages into errors)
+        logger.warning("Rate limit not counted, the cache failed: %r", exc)
+        return Verdict(False)
+    # A limit of 0 is django-ratelimit saying the cache did not answer (a real rate is >= 1).
+    if usage is None or not usage["limit"] or not usage["should_limit"]:
+        return Verdict(False)
+    return Verdict(True, max(1, int(usage["time_left"])))
