@@ -3,6 +3,8 @@ why, "retry now"; what menta told the site and what became of it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,9 +12,16 @@ from django.http import HttpRequest
 from salwidgets import outbox
 from salwidgets.models import OutboxItem, WebhookDelivery
 
+# Typed for mypy; at run time Django's classes are not subscriptable (unless a site patches them).
+if TYPE_CHECKING:
+    OutboxItemAdminBase = admin.ModelAdmin[OutboxItem]
+    WebhookDeliveryAdminBase = admin.ModelAdmin[WebhookDelivery]
+else:
+    OutboxItemAdminBase = WebhookDeliveryAdminBase = admin.ModelAdmin
+
 
 @admin.register(OutboxItem)
-class OutboxItemAdmin(admin.ModelAdmin[OutboxItem]):
+class OutboxItemAdmin(OutboxItemAdminBase):
     list_display = ["id", "kind", "key", "status", "attempts", "next_attempt_at", "last_status", "last_error"]
     list_filter = ["status", "kind"]
     search_fields = ["key"]
@@ -30,7 +39,7 @@ class OutboxItemAdmin(admin.ModelAdmin[OutboxItem]):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
+class WebhookDeliveryAdmin(WebhookDeliveryAdminBase):
     list_display = ["id", "received_at", "action", "outcome", "webhook_id", "remote_addr", "error"]
     list_filter = ["outcome", "action"]
     search_fields = ["webhook_id", "body"]

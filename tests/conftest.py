@@ -4,98 +4,33 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import requests
 
-from salwidgets import wire
-from salwidgets.client import MentaClient
-from salwidgets.sandbox import process
+# The fixtures a site using salwidgets gets; rewritten for pytest's assertions before the import below.
+pytest.register_assert_rewrite("salwidgets.testing")
 
-API_KEY = "sandbox-demo-key"
+from salwidgets import testing, wire  # noqa: E402
+from salwidgets.client import MentaClient  # noqa: E402
+from salwidgets.sandbox import process  # noqa: E402
+from salwidgets.testing import API_KEY, SandboxControl, wait_for  # noqa: E402, F401 (the suite imports them from here)
+
+# The fixtures a site using salwidgets gets (menta_sandbox, sal_sandbox); this suite's own build on them.
+pytest_plugins = ["salwidgets.testing"]
 # A form's hidden fields (the CSRF token among them), as a browser would post them.
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
-class SandboxControl:
-    """The sandbox's control API (product.md), and a read-only look at its stored state."""
-
-    def __init__(self, url: str, db: Path) -> None:
-        self.url = url
-        self.db = db
-
-    def faults(self, **faults: Any) -> dict[str, Any]:
-        answer = requests.put(f"{self.url}/__sandbox/faults", json=faults, timeout=30)
-        answer.raise_for_status()
-        return dict(answer.json())
-
-    def restore(self) -> None:
-        requests.delete(f"{self.url}/__sandbox/faults", timeout=30).raise_for_status()
-
-    def stats(self) -> dict[str, int]:
-        return dict(requests.get(f"{self.url}/__sandbox/stats", timeout=30).json()["requests"])
-
-    def applied(self) -> dict[str, int]:
-        """Pushed items the sandbox took into its state, by kind, since the last reset."""
-        return dict(requests.get(f"{self.url}/__sandbox/stats", timeout=30).json()["applied"])
-
-    def reset_stats(self) -> None:
-        requests.delete(f"{self.url}/__sandbox/stats", timeout=30).raise_for_status()
-
-    def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
-        """A contract call with the demo key, straight over HTTP: (status, envelope)."""
-        answer = requests.request(method, self.url + path, headers={"Authorization": API_KEY}, timeout=10, **kwargs)
-        return answer.status_code, dict(answer.json())
-
-    def webhooks(self, **target: Any) -> list[dict[str, Any]]:
-        """The webhooks the sandbox sent or is retrying, newest first; with ``target``, change
-        where they go first (url, secret, signingSecrets, backoff, backoffCap)."""
-        if target:
-            requests.put(f"{self.url}/__sandbox/webhooks", json=target, timeout=30).raise_for_status()
-        return list(requests.get(f"{self.url}/__sandbox/webhooks", timeout=30).json()["deliveries"])
-
-    def settle(self, timeout: float = 30) -> list[dict[str, Any]]:
-        """Wait until every webhook is acknowledged by the site; answers them, oldest first."""
-        rows = wait_for(
-            lambda: (found := self.webhooks()) and all(row["deliveredAt"] for row in found) and found,
-            timeout,
-            lambda: f"webhooks not acknowledged: {self.webhooks()}",
-        )
-        return list(reversed(rows))
-
-    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as connection:
-            return connection.execute(sql, params).fetchall()
-
-
-T = TypeVar("T")
-
-
-def wait_for(ready: Callable[[], T], timeout: float, failure: Callable[[], str]) -> T:
-    """What ``ready`` answers once it is truthy: for work another process does on its own time
-    (webhooks, a worker). Polls every 20 ms; fails with ``failure()`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = ready()
-        if answer:
-            return answer
-        if time.monotonic() > deadline:
-            raise AssertionError(failure())
-        time.sleep(0.02)
-
-
 def start_sandbox(tmp_path_factory: pytest.TempPathFactory, **env: str) -> tuple[process.Sandbox, Path]:
-    db = tmp_path_factory.mktemp("sandbox") / "state.sqlite3"
-    return process.start(db=db, env=env), db
+    return testing.start_sandbox(tmp_path_factory.mktemp("sandbox"), **env)
 
 
 # The secrets a site on a live server shares with a sandbox that plays menta's part in full.
@@ -141,18 +76,9 @@ def seed_looped_site(settings: Any, sandbox: SandboxControl) -> None:
     sandbox.settle()
 
 
-@pytest.fixture(scope="session")
-def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[process.Sandbox, Path]]:
-    sandbox, db = start_sandbox(tmp_path_factory)
-    yield sandbox, db
-    sandbox.stop()
-
-
 @pytest.fixture
-def sandbox(sandbox_process: tuple[process.Sandbox, Path]) -> Iterator[SandboxControl]:
-    control = SandboxControl(sandbox_process[0].url, sandbox_process[1])
-    yield control
-    control.restore()
+def sandbox(menta_sandbox: SandboxControl) -> SandboxControl:
+    return menta_sandbox
 
 
 def make_client(url: str, **options: Any) -> MentaClient:
@@ -271,11 +197,10 @@ def person(menta: MentaClient) -> Any:
 
 
 @pytest.fixture
-def site_menta(settings: Any, sandbox: SandboxControl) -> SandboxControl:
+def site_menta(settings: Any, sal_sandbox: SandboxControl) -> SandboxControl:
     """Point the site's salwidgets at the test sandbox."""
-    settings.SALWIDGETS = {**settings.SALWIDGETS, "BASE_URL": sandbox.url, "API_KEY": API_KEY}
     settings.MENTA_SANDBOX = True
-    return sandbox
+    return sal_sandbox
 
 
 @pytest.fixture

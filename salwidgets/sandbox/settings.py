@@ -36,7 +36,7 @@ TEMPLATES = [
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("SANDBOX_DB", str(BASE_DIR.parent.parent / "var" / "sandbox.sqlite3")),
+        "NAME": os.environ.get("SANDBOX_DB", str(Path.cwd() / "var" / "sandbox.sqlite3")),
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
