@@ -85,6 +85,14 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
+def seeded_site_env(directory: Path, redis: Redis, sandbox_url: str) -> dict[str, str]:
+    """``site_env`` for a new SQLite database in ``directory``, migrated and seeded with the demo."""
+    env = site_env(db=directory / "site.sqlite3", redis=redis, sandbox_url=sandbox_url)
+    manage({**env, "DJANGO_DEBUG": "1"}, "migrate", "--verbosity", "0")
+    manage({**env, "DJANGO_DEBUG": "1"}, "seed_demo")
+    return env
+
+
 def start_site(env: dict[str, str], *, workers: int = 1, threads: int = 16) -> Site:
     """The site under gunicorn on a free port of 127.0.0.1, its static files collected first (as
     in production: whitenoise serves them)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench.servers import manage, site_env, start_redis, start_site
+from bench.servers import seeded_site_env, start_redis, start_site
 from tests.conftest import start_sandbox
 from tests.integration.test_shared_cache import signed_in
 
@@ -69,9 +69,7 @@ def test_killing_redis_under_load_costs_no_5xx(tmp_path_factory: pytest.TempPath
     directory: Path = tmp_path_factory.mktemp("redis-down")
     cache = start_redis(directory)
     sandbox, _db = start_sandbox(tmp_path_factory)
-    env = site_env(db=directory / "site.sqlite3", redis=cache, sandbox_url=sandbox.url)
-    manage({**env, "DJANGO_DEBUG": "1"}, "migrate", "--verbosity", "0")
-    manage({**env, "DJANGO_DEBUG": "1"}, "seed_demo")
+    env = seeded_site_env(directory, cache, sandbox.url)
     site = start_site(env, workers=2, threads=4)
     try:
         alice = signed_in(site, "alice@example.com")

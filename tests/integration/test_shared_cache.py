@@ -14,7 +14,7 @@ import pytest
 import redis
 import requests
 
-from bench.servers import Redis, Site, manage, site_env, start_redis, start_site
+from bench.servers import Redis, Site, seeded_site_env, start_redis, start_site
 from salwidgets.sandbox.process import Sandbox
 from tests.conftest import SandboxControl, start_sandbox
 
@@ -43,9 +43,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     directory: Path = tmp_path_factory.mktemp("stack")
     cache = start_redis(directory)
     sandbox, sandbox_db = start_sandbox(tmp_path_factory)
-    env = site_env(db=directory / "site.sqlite3", redis=cache, sandbox_url=sandbox.url)
-    manage({**env, "DJANGO_DEBUG": "1"}, "migrate", "--verbosity", "0")
-    manage({**env, "DJANGO_DEBUG": "1"}, "seed_demo")
+    env = seeded_site_env(directory, cache, sandbox.url)
     sites = [start_site(env), start_site(env)]
     yield Stack(cache, sandbox, SandboxControl(sandbox.url, sandbox_db), sites)
     for site in sites:
