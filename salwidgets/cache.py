@@ -58,10 +58,6 @@ def raw() -> BaseCache:
 DOWN_SECONDS = 1.0
 
 
-class _Missing(Exception):
-    """incr of a key that is not there (a real answer, not a failure)."""
-
-
 class FailSafe:
     """The cache operations salwidgets uses, answering as an empty cache when the backend fails
     (Redis down, flapping or slow), so a page falls back to a miss instead of an error."""
@@ -75,18 +71,12 @@ class FailSafe:
             return failed
         try:
             return operation(raw())
-        except _Missing:
-            raise
         except Exception as exc:  # noqa: BLE001 (whatever the backend raises, the cache is down)
             with self._lock:
                 if time.monotonic() >= self._down_until:
                     logger.warning("Cache %r failed, answering as a miss: %r", get_config()["CACHE_ALIAS"], exc)
                 self._down_until = time.monotonic() + DOWN_SECONDS
             return failed
-
-    @property
-    def down(self) -> bool:
-        return time.monotonic() < self._down_until
 
     def forget_failure(self) -> None:
         """Try the backend again at the next call (tests, or after an operator fixed it)."""
@@ -114,16 +104,17 @@ class FailSafe:
     def incr(self, key: str, by: int) -> int:
         """The counter plus ``by``; ValueError when it does not exist; ``by`` with the cache down."""
 
-        def operation(cache: BaseCache) -> int:
+        def operation(cache: BaseCache) -> int | None:
             try:
                 return int(cache.incr(key, by))
-            except ValueError as exc:
-                raise _Missing from exc
+            except ValueError:  # not there: an answer, not a failure of the cache
+                return None
 
-        try:
-            return self._call(operation, by)
-        except _Missing:
-            raise ValueError(key) from None
+        failed: int | None = by
+        value = self._call(operation, failed)
+        if value is None:
+            raise ValueError(key)
+        return value
 
 
 _fail_safe = FailSafe()

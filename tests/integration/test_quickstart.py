@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# What a build never needs: environments, caches, local state and earlier builds.
+COPY_IGNORES = (".git", ".venv", "var", "build", "dist", "*.egg-info", "test-artifacts", "__pycache__", ".*_cache")
 # A snippet's first line names its file: "# mysite/settings.py (add at the end)" or "(new file)".
 SNIPPET = re.compile(
     r"```(?:python|django|ini)\n(?:#|\{#) (\S+) \((add at the end|new file)\)(?: #\})?\n(.*?)```", re.S
@@ -57,7 +60,11 @@ def test_a_fresh_project_follows_the_quickstart(tmp_path: Path) -> None:
     constraints.write_text(
         "".join(line + "\n" for line in pins.splitlines() if "==" in line and "salwidgets" not in line)
     )
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist", ROOT, cwd=tmp_path)
+    # Built from a copy of the sources: setuptools builds in the tree it is given and never clears
+    # its build/ folder, so a checkout's leftovers could otherwise end up in the wheel.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*COPY_IGNORES))
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist", source, cwd=tmp_path)
     [wheel] = (tmp_path / "dist").glob("salwidgets-*.whl")
     run(sys.executable, "-m", "venv", tmp_path / "venv", cwd=tmp_path)
     bin = tmp_path / "venv" / "bin"
