@@ -23,7 +23,7 @@ from salsite.models import Cart, Event, Order, Resale, Show, Ticket, TicketOptio
 class ShowInline(admin.TabularInline[Show, Event]):
     model = Show
     extra = 0
-    fields = ["external_id", "starts_at", "resale_enabled", "status"]
+    fields = ["external_id", "starts_at", "resale_enabled", "native_listings", "status"]
     readonly_fields = ["status"]
 
 
@@ -46,7 +46,7 @@ class EventAdmin(admin.ModelAdmin[Event]):
 
 @admin.register(Show)
 class ShowAdmin(admin.ModelAdmin[Show]):
-    list_display = ["__str__", "external_id", "status", "resale_enabled"]
+    list_display = ["__str__", "external_id", "status", "resale_enabled", "native_listings"]
     list_filter = ["status", "event"]
     actions = ["cancel_shows"]
 

@@ -80,7 +80,9 @@ def pay(cart: Cart) -> Order:
     cart.status, cart.order = Cart.Status.PAID, order
     cart.save(update_fields=["status", "order"])
     menta_sync.tickets_issued(
-        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).select_related("show__event", "option", "holder", "order")
+        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).select_related(
+            "show__event", "option", "holder", "order__user"
+        )
     )
     return order
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from salsite.models import Event, Order, Show, Ticket, TicketOption
 from salwidgets.client import MentaClient
+from salwidgets.conf import get_config
 from salwidgets.errors import NotFound
 
 DEMO_PASSWORD = "demo12345"
@@ -131,7 +132,7 @@ TICKETS = [
             "evt_2024_metallica",
             "show_nyc_20240815",
             "VIP" if n > 3 else "GA",
-            ("FLOOR" if n > 3 else "A", str(n), str(10 + n)),
+            ("FLOOR" if n > 3 else "A", "1", str(10 + n)),
         )
         for n in range(1, 7)
     ),
@@ -152,6 +153,7 @@ TICKETS = [
 LISTINGS = {
     "TKT-CAROL-001": "95",
     "TKT-CAROL-002": "110",
+    "TKT-CAROL-003": "98",
     "TKT-CAROL-004": "260",
     "TKT-CAROL-005": "280",
     "TKT-CAROL-R1": "42",
@@ -257,7 +259,7 @@ def list_in_sell_flow(client: MentaClient, seller: str, ticket_id: str, price: s
     page = client.selling_flow_url(ticket_id)
     token = client.one_time_token(seller).token
     with requests.Session() as browser:
-        form = browser.get(page, params={"ott": token}, timeout=10)
+        form = browser.get(page, params={get_config()["OTT_PARAM"]: token}, timeout=10)
         match = _CSRF_INPUT.search(form.text)
         if not form.ok or match is None:
             raise SellFlowError(f"the sell page of {ticket_id} answered HTTP {form.status_code} without a form")

@@ -19,7 +19,9 @@ class TicketError(Exception):
 
 def _valid(ticket: Ticket, doing: str) -> Ticket:
     ticket = (
-        Ticket.objects.select_for_update().select_related("show__event", "option", "holder", "order").get(pk=ticket.pk)
+        Ticket.objects.select_for_update()
+        .select_related("show__event", "option", "holder", "order__user")
+        .get(pk=ticket.pk)
     )
     if ticket.status != Ticket.Status.VALID:
         raise TicketError(f"{ticket.external_id} is {ticket.get_status_display().lower()}: it cannot be {doing}.")

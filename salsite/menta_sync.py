@@ -87,7 +87,15 @@ def ticket_push(ticket: Ticket) -> wire.TicketPush:
         currency=ticket.option.currency,
         order_id=ticket.order.reference,
         seating=wire.Seating(ticket.section, ticket.row, ticket.seat),
+        primary_sale_buyer=_primary_buyer(ticket),
     )
+
+
+def _primary_buyer(ticket: Ticket) -> wire.PrimarySaleBuyer:
+    """Who bought the ticket's order (for a ticket re-issued after a resale, the order the site
+    made for the resale buyer)."""
+    buyer = ticket.order.user
+    return wire.PrimarySaleBuyer(first_name=buyer.first_name, last_name=buyer.last_name)
 
 
 def holder_lead(ticket: Ticket, *, bought_at: datetime) -> wire.Lead:
@@ -200,5 +208,5 @@ def everything() -> None:
     """Every event, its rules, every valid ticket and each show's inventory (what ``seed_demo`` sends)."""
     for event in Event.objects.prefetch_related("shows", "ticket_options"):
         event_changed(event)
-    tickets = Ticket.objects.select_related("show__event", "option", "holder", "order")
+    tickets = Ticket.objects.select_related("show__event", "option", "holder", "order__user")
     tickets_issued(tickets)

@@ -42,6 +42,10 @@ class Show(models.Model):
     external_id = models.SlugField(max_length=100, help_text="The id menta knows the show by.")
     starts_at = models.DateTimeField()
     resale_enabled = models.BooleanField(default=True)
+    native_listings = models.BooleanField(
+        default=True,
+        help_text="Show resale listings in the site's own design (with a checkout at menta) beside menta's components.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.LIVE)
 
     objects = ShowQuerySet.as_manager()

@@ -26,7 +26,7 @@ logger = logging.getLogger("salsite.resale")
 def _locked(ticket_id: str) -> Ticket | None:
     return (
         Ticket.objects.select_for_update()
-        .select_related("show__event", "option", "holder", "order")
+        .select_related("show__event", "option", "holder", "order__user")
         .filter(external_id=ticket_id)
         .first()
     )

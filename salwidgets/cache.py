@@ -132,6 +132,11 @@ def show_key(type: str, event_id: str | None, show_id: str | None, lang: str) ->
     return f"{PREFIX}:show:{type}:{lang}:{digest(event_id, show_id)}"
 
 
+def listings_key(event_id: str, show_id: str) -> str:
+    """A show's listed tickets (contract 4): one entry for every language."""
+    return f"{PREFIX}:listings:{digest(event_id, show_id)}"
+
+
 def get_show(key: str) -> Entry[Any] | None:
     entry = backend().get(key)
     return entry if isinstance(entry, Entry) else None
@@ -163,12 +168,13 @@ def shows_epoch() -> int:
 
 
 def forget_show(event_id: str, show_id: str | None) -> None:
-    """Drop a show's components, both types and every language, in every process (menta said they
-    changed); the next view fetches them again."""
+    """Drop a show's components, both types and every language, and its listings, in every process
+    (menta said they changed); the next view fetches them again."""
     languages = {code for code, _name in settings.LANGUAGES} | {settings.LANGUAGE_CODE}
-    backend().delete_many(
-        [show_key(type, event_id, show_id, lang) for type in SHOW_TYPES for lang in sorted(languages)]
-    )
+    keys = [show_key(type, event_id, show_id, lang) for type in SHOW_TYPES for lang in sorted(languages)]
+    if show_id:
+        keys.append(listings_key(event_id, show_id))
+    backend().delete_many(keys)
     increment(SHOWS_EPOCH)
 
 

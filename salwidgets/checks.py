@@ -6,6 +6,7 @@ salwidgets.E003  a timeout is not a positive number of seconds, or too long to r
 salwidgets.E004  an entry of LINK_HOSTS is not a bare host name
 salwidgets.E005  an unknown SALWIDGETS setting
 salwidgets.E006  RATE_LIMIT is not "<n>/<period>" (or None)
+salwidgets.E007  LOGIN_METHOD is neither "login-trust" nor "one-time-token"
 salwidgets.W001  no VERIFY_SECRET: the ownership endpoint refuses every call
 salwidgets.W002  no API_KEY outside DEBUG
 salwidgets.W003  BASE_URL is plain http to another machine outside DEBUG
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from salwidgets.conf import DEFAULTS, get_config
+from salwidgets.links import LOGIN_METHODS
 from salwidgets.ownership import networks
 
 PAGE_TIMEOUTS = ("CONNECT_TIMEOUT", "READ_TIMEOUT")
@@ -89,6 +91,14 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 f"SALWIDGETS['RATE_LIMIT'] is {rate!r}: it must be calls per period like '60/m', or None.",
                 hint="Periods: s, m, h, d (optionally with a count: '100/5m').",
                 id="salwidgets.E006",
+            )
+        )
+    if config["LOGIN_METHOD"] not in LOGIN_METHODS:
+        messages.append(
+            Error(
+                f"SALWIDGETS['LOGIN_METHOD'] is {config['LOGIN_METHOD']!r}.",
+                hint=f"Use one of: {', '.join(LOGIN_METHODS)}.",
+                id="salwidgets.E007",
             )
         )
     backend = settings.CACHES.get(config["CACHE_ALIAS"], {}).get("BACKEND", "")

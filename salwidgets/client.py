@@ -262,8 +262,15 @@ class MentaClient:
 
     # --- marketplace URLs (contract 4) --------------------------------------------------------
 
-    def _url(self, path: str, params: Mapping[str, Any]) -> str:
-        return self._call("GET", path, wire.parse_url, params=params, retry=True)
+    def _url(self, path: str, params: Mapping[str, Any], trust: tuple[str, str] | None = None) -> str:
+        """A marketplace URL; with ``trust`` (method, user) it already carries the person's token.
+
+        A trusted call is not retried, like a token call: the token of a lost answer is wasted.
+        """
+        if trust is None:
+            return self._call("GET", path, wire.parse_url, params=params, retry=True)
+        params = {**params, **wire.login_trust_params(*trust)}
+        return self._call("GET", path, wire.parse_url, params=params, retry=False)
 
     def buying_flow_url(
         self,
@@ -273,6 +280,7 @@ class MentaClient:
         return_to: str,
         lang: str | None = None,
         ticket_option_id: str | None = None,
+        trust: tuple[str, str] | None = None,
     ) -> str:
         return self._url(
             "/v1/marketplace/buyingflow/url/entrypoint",
@@ -283,17 +291,22 @@ class MentaClient:
                 "lang": lang,
                 "ticketOptionId": ticket_option_id,
             },
+            trust,
         )
 
-    def selling_flow_url(self, ticket_id: str, *, lang: str | None = None) -> str:
-        return self._url("/v1/marketplace/sellingflow/url/entrypoint", {"ticketId": ticket_id, "lang": lang})
+    def selling_flow_url(self, ticket_id: str, *, lang: str | None = None, trust: tuple[str, str] | None = None) -> str:
+        return self._url("/v1/marketplace/sellingflow/url/entrypoint", {"ticketId": ticket_id, "lang": lang}, trust)
 
-    def order_selling_flow_url(self, order_id: str, *, lang: str | None = None) -> str:
-        return self._url("/v1/marketplace/sellingflow/url/order/entrypoint", {"orderId": order_id, "lang": lang})
+    def order_selling_flow_url(
+        self, order_id: str, *, lang: str | None = None, trust: tuple[str, str] | None = None
+    ) -> str:
+        return self._url("/v1/marketplace/sellingflow/url/order/entrypoint", {"orderId": order_id, "lang": lang}, trust)
 
-    def selling_details_url(self, ticket_id: str, *, seller_email: str | None = None) -> str:
+    def selling_details_url(
+        self, ticket_id: str, *, seller_email: str | None = None, trust: tuple[str, str] | None = None
+    ) -> str:
         return self._url(
-            "/v1/marketplace/sellingflow/details/url", {"ticketId": ticket_id, "sellerEmail": seller_email}
+            "/v1/marketplace/sellingflow/details/url", {"ticketId": ticket_id, "sellerEmail": seller_email}, trust
         )
 
     def sale_public_url(self, ticket_id: str, *, lang: str) -> str:
@@ -310,6 +323,43 @@ class MentaClient:
 
     def terminate_listing(self, ticket_id: str) -> None:
         self._call("DELETE", f"/v1/marketplace/items/ticket/{_segment(ticket_id)}", _accept, retry=False)
+
+    # --- build your own buying flow (contract 4) ----------------------------------------------
+
+    def listed_tickets(
+        self, event_id: str, *, show_id: str | None = None
+    ) -> tuple[tuple[wire.ListedTicket, ...], tuple[wire.Dropped, ...]]:
+        """The tickets listed for resale for an event (one show's with ``show_id``), and those dropped."""
+        return self._call(
+            "GET",
+            f"/v1/marketplace/items/events/{_segment(event_id)}/listedTickets",
+            wire.parse_listed_tickets,
+            params={"showId": show_id},
+            retry=True,
+        )
+
+    def buy_intention(self, listing_ids: Sequence[str], user: str) -> wire.BuyIntention:
+        """Hold listings for ``user`` for a while; the answer's URL is their checkout."""
+        body = wire.buy_intention_body(listing_ids, user)
+        return self._call(
+            "POST", "/v1/marketplace/buyingflow/buyIntention", wire.parse_buy_intention, body=body, retry=False
+        )
+
+    def checkout_url(self, listing_ids: Sequence[str], *, return_url: str, trust: tuple[str, str] | None = None) -> str:
+        """The checkout of listings bought together; menta sends the buyer to ``return_url`` after.
+
+        With ``trust`` (method, user) the URL already carries the buyer's token (Login Trust).
+        Refused with ValidationFailed (400 or 409, menta's message) when they cannot be bought together.
+        """
+        params = {"returnURL": return_url, **(wire.login_trust_params(*trust) if trust else {})}
+        return self._call(
+            "POST",
+            "/v1/marketplace/checkout/url",
+            wire.parse_url,
+            params=params,
+            body=wire.checkout_body(listing_ids),
+            retry=False,
+        )
 
     # --- what the platform pushes (contract 5) ------------------------------------------------
 

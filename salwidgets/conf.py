@@ -33,7 +33,14 @@ DEFAULTS: dict[str, Any] = {
     # Which of the two documented lead path families the client uses: "ticket-leads" or "users".
     "LEADS_PATH_FAMILY": "ticket-leads",
     # Query parameter that carries a one-time token on a menta URL.
-    "OTT_PARAM": "ott",
+    "OTT_PARAM": "oneTimeToken",
+    # How a click signs the person in at menta. "login-trust": one call to the marketplace URL
+    # endpoint of the flow (buy, sell, order, details), which answers a URL that already carries
+    # a token; "one-time-token": a token call, the token appended to the component's URL. Links
+    # that enter no such flow (banners, list items) and people without an email use the token.
+    "LOGIN_METHOD": "login-trust",
+    # The Login Trust method menta is told (loginTrust[withMethod]).
+    "LOGIN_TRUST_METHOD": "email",
     # Size of the connection pool shared by all threads of a process.
     "POOL_SIZE": 20,
     # Hosts that component and CTA URLs may point to (a leading dot admits subdomains).

@@ -14,6 +14,7 @@ import functools
 import json
 import re
 import zlib
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -113,11 +114,32 @@ def cipher() -> MultiFernet:
     return _cipher((settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS))
 
 
-def sign(request: HttpRequest, url: str, *, return_to: str | None = None) -> str:
+@dataclass(frozen=True)
+class Reference:
+    """What a signed link leads to: the upstream URL, the way back, and the flow it enters.
+
+    ``flow`` names the marketplace URL endpoint that can give the same page with the person
+    already signed in (Login Trust, contract 3): ``("buy", event id, show id)``,
+    ``("sell", ticket id)``, ``("order", order id)`` or ``("details", ticket id)``.
+    """
+
+    url: str
+    return_to: str | None = None
+    flow: tuple[str, ...] = ()
+
+
+FLOW_ARITY = {"buy": 2, "sell": 1, "order": 1, "details": 1}
+LOGIN_TRUST, ONE_TIME_TOKEN = "login-trust", "one-time-token"
+LOGIN_METHODS = (LOGIN_TRUST, ONE_TIME_TOKEN)
+
+
+def sign(request: HttpRequest, url: str, *, return_to: str | None = None, flow: tuple[str, ...] = ()) -> str:
     """The site URL that leads to ``url`` for this person; the caller checked ``is_allowed``."""
     payload: dict[str, Any] = {"u": url, "p": person_of(request)}
     if return_to:
         payload["r"] = return_to
+    if flow:
+        payload["f"] = list(flow)
     plain = zlib.compress(json.dumps(payload, separators=(",", ":")).encode())
     reference = cipher().encrypt(plain).decode().rstrip("=")
     return f"{reverse('salwidgets:go')}?{urlencode({'ref': reference})}"
@@ -142,15 +164,22 @@ def _decrypt(reference: str) -> dict[str, Any]:
     return payload
 
 
-def open_reference(request: HttpRequest, reference: str) -> tuple[str, str | None]:
-    """(target URL, return address) of a reference made by ``sign`` for this person."""
+def open_reference(request: HttpRequest, reference: str) -> Reference:
+    """What a reference made by ``sign`` for this person leads to."""
     payload = _decrypt(reference)
     if not constant_time_compare(str(payload.get("p", "")), person_of(request)):
         raise WrongPerson(_("This link was made for someone else."))
     if not is_allowed(payload["u"]):
         raise TargetNotAllowed(_("This link leads somewhere it may not."))
     return_to = payload.get("r")
-    return payload["u"], return_to if isinstance(return_to, str) else None
+    return Reference(payload["u"], return_to if isinstance(return_to, str) else None, _flow(payload.get("f")))
+
+
+def _flow(value: Any) -> tuple[str, ...]:
+    """A reference's flow, as ``sign`` wrote it; anything else is no flow."""
+    if not isinstance(value, list) or not value or not all(isinstance(part, str) and part for part in value):
+        return ()
+    return tuple(value) if len(value) == FLOW_ARITY.get(value[0], -1) + 1 else ()
 
 
 def with_params(url: str, **params: str) -> str:

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from salwidgets import links, metrics, wire
+from salwidgets.cache import digest as cache_digest
 from salwidgets.conf import get_config
 from salwidgets.recent import Recent
 from salwidgets.sal import PersonResult, ShowResult
@@ -52,6 +53,13 @@ class _NotAllowed(Exception):
     pass
 
 
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or url[:40]
+    except ValueError:
+        return url[:40]
+
+
 def _secure(value: Any, sign: Callable[[str], str]) -> Any:
     """A copy of ``value`` whose links lead through ``sign``; _NotAllowed if one may not be followed."""
     if isinstance(value, tuple):
@@ -63,11 +71,14 @@ def _secure(value: Any, sign: Callable[[str], str]) -> Any:
         current = getattr(value, item.name)
         if current is None:
             continue
-        if item.name in LINK_FIELDS or item.name == "image_url":
+        if item.name == "image":
+            if not links.is_allowed(current):  # the component still works without its image
+                logger.warning("Dropped a SAL component's image: URL to %s not allowed", _host(current))
+                changes[item.name] = None
+        elif item.name in LINK_FIELDS:
             if not links.is_allowed(current):
-                raise _NotAllowed(urlsplit(current).hostname or current[:40])
-            if item.name in LINK_FIELDS:
-                changes[item.name] = sign(current)
+                raise _NotAllowed(_host(current))
+            changes[item.name] = sign(current)
         elif is_dataclass(current) or isinstance(current, tuple):
             changes[item.name] = _secure(current, sign)
     return replace(value, **changes)
@@ -99,23 +110,36 @@ def return_address(request: HttpRequest) -> str:
         page = htmx.current_url_abs_path
     if not url_has_allowed_host_and_scheme(page, allowed_hosts=None):
         page = "/"
-    address = request.build_absolute_uri(f"{reverse('salwidgets:back')}?{urlencode({'next': page})}")
+    address = back_url(request, page)
     request._salwidgets_return = address  # type: ignore[attr-defined]
     return address
 
 
-def secure_components(
-    request: HttpRequest, components: Iterable[wire.Component]
-) -> tuple[list[wire.Component], list[wire.Dropped]]:
-    """The components with signed links, and those dropped for a link that may not be followed."""
-    back = return_address(request)
+def back_url(request: HttpRequest, page: str) -> str:
+    """The absolute URL of ``salwidgets:back`` that returns to ``page`` (a path on this site)."""
+    return request.build_absolute_uri(f"{reverse('salwidgets:back')}?{urlencode({'next': page})}")
 
+
+def _signer(request: HttpRequest, back: str, flow: tuple[str, ...]) -> Callable[[str], str]:
     def sign(url: str) -> str:
-        return links.sign(request, url, return_to=back)
+        return links.sign(request, url, return_to=back, flow=flow)
 
+    return sign
+
+
+def secure_components(
+    request: HttpRequest, components: Iterable[wire.Component], *, buy_flow: tuple[str, ...] = ()
+) -> tuple[list[wire.Component], list[wire.Dropped]]:
+    """The components with signed links, and those dropped for a link that may not be followed.
+
+    A button of a show's buy answer enters ``buy_flow`` (``("buy", event id, show id)``), so a
+    click can open it with one Login Trust call.
+    """
+    back = return_address(request)
     kept: list[wire.Component] = []
     dropped: list[wire.Dropped] = []
     for index, component in enumerate(components):
+        sign = _signer(request, back, buy_flow if component.kind == "button" else ())
         try:
             kept.append(_secure(component, sign))
         except _NotAllowed as exc:
@@ -164,16 +188,41 @@ def components(
     wanted = tuple(kinds) if kinds is not None else None
 
     def render() -> str:
+        layer = result.entry.value if result.entry is not None else None
+        buy_flow = ("buy", layer.event_id, layer.show_id) if surface == "buy" and layer and layer.show_id else ()
         kept, _dropped = secure_components(
-            request, (c for c in result.components if wanted is None or c.kind in wanted)
+            request, (c for c in result.components if wanted is None or c.kind in wanted), buy_flow=buy_flow
         )
-        if not kept:
-            return ""
-        items = [(f"salwidgets/components/{component.kind}.html", component) for component in kept]
-        return render_to_string("salwidgets/components.html", {"items": items, "surface": surface}, request)
+        return _components_html(request, kept, surface)
 
     person, back = links.person_of(request), return_address(request)
     return _rendered((surface, wanted, _identity(result), person, back, get_language()), render)
+
+
+def _components_html(request: HttpRequest, kept: list[wire.Component], surface: str) -> str:
+    """Secured components as HTML, with a stylesheet link for each set of colours they carry."""
+    if not kept:
+        return ""
+    items = [(f"salwidgets/components/{component.kind}.html", component) for component in kept]
+    palettes = sorted({component.colors.key for component in kept if component.colors is not None})
+    context = {
+        "items": items,
+        "surface": surface,
+        "palettes": [reverse("salwidgets:palette", args=[key]) for key in palettes],
+    }
+    return render_to_string("salwidgets/components.html", context, request)
+
+
+def palette_css(colors: wire.Colors) -> str:
+    """The stylesheet of one set of colours: custom properties under the class its components carry.
+
+    Only hex colours reach it (``wire.Colors`` keeps nothing else), so nothing from upstream can
+    end a rule or call a function; the page's CSP needs no ``'unsafe-inline'`` for it.
+    """
+    declarations = ";".join(
+        f"--sal-palette-{name}:{value}" for name in wire.COLOUR_KEYS if (value := getattr(colors, name)) is not None
+    )
+    return f".sal-palette-{colors.key}{{{declarations}}}\n"
 
 
 def lazy(request: HttpRequest, url: str, *, surface: str) -> SafeString:
@@ -181,12 +230,21 @@ def lazy(request: HttpRequest, url: str, *, surface: str) -> SafeString:
     return mark_safe(render_to_string("salwidgets/lazy.html", {"url": url, "surface": surface}, request))
 
 
-def _secure_ctas(request: HttpRequest, ctas: Iterable[wire.Cta]) -> list[wire.Cta]:
+# The flow each CTA enters (see ``links.Reference``), by item kind and action; the others
+# (P2P, PENDING_PAYOUT_INFO) have no URL endpoint and go with a one-time token.
+CTA_FLOWS = {
+    "ticket": {"SELL": "sell", "EDIT": "sell", "DETAILS": "details"},
+    "order": {"SELL": "order", "EDIT": "order", "MANAGE": "order", "DETAILS": "order"},
+}
+
+
+def _secure_ctas(request: HttpRequest, kind: str, item_id: str, ctas: Iterable[wire.Cta]) -> list[wire.Cta]:
     back = return_address(request)
     kept = []
     for cta in ctas:
+        flow_kind = CTA_FLOWS[kind].get(cta.action)
         try:
-            kept.append(_secure(cta, lambda url: links.sign(request, url, return_to=back)))
+            kept.append(_secure(cta, _signer(request, back, (flow_kind, item_id) if flow_kind else ())))
         except _NotAllowed:
             logger.warning("Dropped SAL %s CTA: URL not allowed", cta.action)
     return kept
@@ -201,13 +259,81 @@ def person_item(request: HttpRequest, kind: str, item_id: str, result: PersonRes
         return SafeString("")
 
     def render() -> str:
+        kept, _dropped = secure_components(request, access.components)
         context = {
             "item_id": item_id,
             "access": access,
             "status_label": STATUS_LABELS.get(access.status, access.status),
-            "ctas": _secure_ctas(request, access.ctas),
+            "ctas": _secure_ctas(request, kind, item_id, access.ctas),
+            "components": mark_safe(_components_html(request, kept, "sell")),
         }
         return render_to_string(f"salwidgets/{kind}.html", context, request)
 
     person, back = links.person_of(request), return_address(request)
     return _rendered((kind, access, person, back, get_language()), render)
+
+
+# --- resale listings rendered by the site (contract 4) ---------------------------------------
+
+LISTINGS_SORTS = ("price", "-price")
+# At most this many listings are offered on a page; the rest are counted, not rendered.
+LISTINGS_SHOWN = 50
+REFUSALS = {
+    "seats must be contiguous": _("These seats are not next to each other. Choose seats side by side in one row."),
+    "listings must share event, show and ticket option": _(
+        "These tickets are of different kinds. Choose tickets of one type for this show."
+    ),
+    "a pack cannot be split": _("Some of these tickets are sold only together. Choose every ticket of the pack."),
+    "listing is no longer available": _("One of these tickets was just sold or reserved. Please choose again."),
+}
+
+
+def seat_label(section: str | None, row: str | None, seat: str | None) -> str:
+    parts = [
+        template % value
+        for template, value in ((_("Section %s"), section), (_("Row %s"), row), (_("Seat %s"), seat))
+        if value
+    ]
+    return ", ".join(str(part) for part in parts)
+
+
+def page_path(request: HttpRequest) -> str:
+    """The path of the page a person is on (the page itself when this is its lazy fragment)."""
+    htmx = getattr(request, "htmx", None)
+    page = htmx.current_url_abs_path if htmx and htmx.current_url_abs_path else request.get_full_path()
+    path = urlsplit(page).path
+    return path if url_has_allowed_host_and_scheme(path, allowed_hosts=None) else "/"
+
+
+def listings(
+    request: HttpRequest, result: Any, *, event_id: str, show_id: str, option: str | None, sort: str
+) -> SafeString:
+    """A show's resale listings as the site's own form: filter, sort, choose, check out."""
+    if result.state in ("off", "not_found"):
+        return SafeString("")
+    if result.state == "failed":
+        return fallback(request, "buy")
+    options = sorted({item.ticket_option_id for item in result.listings})
+    chosen = [item for item in result.listings if not option or item.ticket_option_id == option]
+    chosen.sort(key=lambda item: (item.price.amount, item.listing_id), reverse=sort == "-price")
+    rows = [
+        {"item": item, "seat": seat_label(item.section, item.row, item.seat), "price": money(item.price)}
+        for item in chosen[:LISTINGS_SHOWN]
+    ]
+    context = {
+        "event_id": event_id,
+        "show_id": show_id,
+        "dom_id": "sal-listings-" + cache_digest(event_id, show_id)[:10],
+        "options": options,
+        "option": option or "",
+        "sort": sort,
+        "rows": rows,
+        "hidden": max(0, len(chosen) - LISTINGS_SHOWN),
+        "page": page_path(request),
+    }
+    return mark_safe(render_to_string("salwidgets/listings.html", context, request))
+
+
+def refusal_text(message: str) -> str:
+    """menta's refusal of a checkout in plain words (its own message when it is not one we know)."""
+    return str(REFUSALS.get(message, message))

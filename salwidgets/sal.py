@@ -19,13 +19,14 @@ from typing import Any, Literal, TypeVar
 from salwidgets import breaker, cache, metrics, wire
 from salwidgets.client import get_client
 from salwidgets.conf import call_seconds, get_config
-from salwidgets.errors import MentaError, NotFound, ValidationFailed
+from salwidgets.errors import MentaError, NotFound, Unavailable, ValidationFailed
 from salwidgets.recent import Recent
 
 logger = logging.getLogger("salwidgets")
 
 State = Literal["ready", "missing", "failed", "not_found", "off"]
 T = TypeVar("T")
+R = TypeVar("R")
 Pair = tuple[str, str]
 WAIT_STEP = 0.05
 
@@ -147,6 +148,38 @@ def _refresh_in_background(key: str, fetch: Callable[[], object]) -> None:
     threading.Thread(target=run, name="salwidgets-refresh", daemon=True).start()
 
 
+def _read_through(
+    key: str,
+    fetch: Callable[[], R],
+    from_entry: Callable[[cache.Entry[Any]], R],
+    unanswered: Callable[[State], R],
+    *,
+    wait: bool,
+    usable: Callable[[cache.Entry[Any]], bool] = lambda entry: True,
+) -> R:
+    """A cached answer (fresh, or stale while one refresh runs in the background); else, if
+    ``wait``, one fetch shared by every process (single flight); else ``unanswered(state)``."""
+    entry = cache.get_show(key)
+    if entry is not None and usable(entry):
+        if entry.is_fresh():
+            metrics.count("hits")
+        else:
+            metrics.count("stale")
+            _refresh_in_background(key, fetch)
+        return from_entry(entry)
+    if not wait:
+        return unanswered(_unanswered())
+
+    def ready() -> R | None:
+        found = cache.get_show(key)
+        return from_entry(found) if found is not None and usable(found) else None
+
+    # An unusable entry (a show's partial one) is what the page shows if the fetch fails.
+    fallback = from_entry(entry) if entry is not None else unanswered("failed")
+    result = _single_flight(f"{key}:lock", fetch, ready, fallback)
+    return fallback if getattr(result, "state", None) == "failed" else result
+
+
 def show(type: str, event_id: str | None, show_id: str | None, lang: str, *, wait: bool) -> ShowResult:
     """A show's components: cached (fresh or stale), fetched if ``wait``, else ``missing``.
 
@@ -155,25 +188,14 @@ def show(type: str, event_id: str | None, show_id: str | None, lang: str, *, wai
     """
     if not enabled():
         return ShowResult("off")
-    key = cache.show_key(type, event_id, show_id, lang)
-    entry = cache.get_show(key)
-    if entry is not None and not entry.partial:
-        if entry.is_fresh():
-            metrics.count("hits")
-        else:
-            metrics.count("stale")
-            _refresh_in_background(key, lambda: fetch_show(type, event_id, show_id, lang))
-        return _from_entry(entry)
-    if not wait:
-        return ShowResult(_unanswered())
-
-    def ready() -> ShowResult | None:
-        found = cache.get_show(key)
-        return _from_entry(found) if found is not None and not found.partial else None
-
-    fallback = _from_entry(entry) if entry is not None else ShowResult("failed")
-    result = _single_flight(f"{key}:lock", lambda: fetch_show(type, event_id, show_id, lang), ready, fallback)
-    return fallback if result.state == "failed" else result
+    return _read_through(
+        cache.show_key(type, event_id, show_id, lang),
+        lambda: fetch_show(type, event_id, show_id, lang),
+        _from_entry,
+        ShowResult,
+        wait=wait,
+        usable=lambda entry: not entry.partial,
+    )
 
 
 def fetch_shows(type: str, pairs: list[Pair], lang: str, *, keep_full: bool = True) -> dict[Pair, ShowResult]:
@@ -302,6 +324,84 @@ def one_time_token(person: str) -> wire.OneTimeToken | None:
         return None
     except MentaError as exc:
         logger.warning("No one-time token for a resale link: %s", exc)
+        return None
+
+
+# --- resale listings rendered by the site (contract 4) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingsResult:
+    state: State
+    listings: tuple[wire.ListedTicket, ...] = ()
+    entry: cache.Entry[Any] | None = None
+
+
+def _listings_from_entry(entry: cache.Entry[Any]) -> ListingsResult:
+    if entry.value is None:
+        return ListingsResult("not_found", entry=entry)
+    return ListingsResult("ready", entry.value, entry)
+
+
+def fetch_listings(event_id: str, show_id: str) -> ListingsResult:
+    key = cache.listings_key(event_id, show_id)
+    try:
+        listings, dropped = _guarded(lambda: get_client().listed_tickets(event_id, show_id=show_id))
+    except NotFound:
+        return _listings_from_entry(cache.put_show(key, None, max_age=None))
+    except _Skipped:
+        return ListingsResult("failed")
+    except MentaError as exc:
+        logger.warning("Resale listings of %s/%s unavailable: %s", event_id, show_id, exc)
+        return ListingsResult("failed")
+    metrics.count("dropped", len(dropped))
+    return _listings_from_entry(cache.put_show(key, listings, max_age=None))
+
+
+def listings(event_id: str, show_id: str, *, wait: bool) -> ListingsResult:
+    """A show's listed tickets, cached like its components and dropped with them (``forget_show``)."""
+    if not enabled():
+        return ListingsResult("off")
+    return _read_through(
+        cache.listings_key(event_id, show_id),
+        lambda: fetch_listings(event_id, show_id),
+        _listings_from_entry,
+        ListingsResult,
+        wait=wait,
+    )
+
+
+def checkout_url(listing_ids: list[str], *, person: str | None, return_url: str) -> str:
+    """The checkout of listings the person chose (signed in at menta by Login Trust when the site
+    uses it); raises ValidationFailed with menta's message when they cannot be bought together,
+    and MentaError when menta cannot answer."""
+    config = get_config()
+    trust = None
+    if person and "@" in person and config["LOGIN_METHOD"] == "login-trust":
+        trust = (config["LOGIN_TRUST_METHOD"], person)
+    try:
+        return _guarded(lambda: get_client().checkout_url(listing_ids, return_url=return_url, trust=trust))
+    except _Skipped:
+        raise Unavailable("menta is not being called for a while (the circuit breaker is open)") from None
+
+
+def trusted_url(flow: tuple[str, ...], person: str, *, lang: str, return_to: str | None) -> str | None:
+    """The page of ``flow`` with ``person`` signed in, from one Login Trust call, or None when
+    menta cannot give it now (see ``links.Reference`` for the flows)."""
+    client, trust = get_client(), (get_config()["LOGIN_TRUST_METHOD"], person)
+    kind, *ids = flow
+    calls: dict[str, Callable[[], str]] = {
+        "buy": lambda: client.buying_flow_url(ids[0], ids[-1], return_to=return_to or "", lang=lang, trust=trust),
+        "sell": lambda: client.selling_flow_url(ids[0], lang=lang, trust=trust),
+        "order": lambda: client.order_selling_flow_url(ids[0], lang=lang, trust=trust),
+        "details": lambda: client.selling_details_url(ids[0], seller_email=person, trust=trust),
+    }
+    try:
+        return _guarded(calls[kind])
+    except _Skipped:
+        return None
+    except MentaError as exc:
+        logger.warning("No Login Trust URL for a %s link: %s", kind, exc)
         return None
 
 

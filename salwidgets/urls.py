@@ -14,5 +14,8 @@ urlpatterns = [
     path("fragments/shows/", views.shows_fragment, name="shows"),
     path("fragments/tickets/", views.tickets_fragment, name="tickets"),
     path("fragments/orders/", views.orders_fragment, name="orders"),
+    path("fragments/listings/", views.listings_fragment, name="listings"),
+    path("checkout/", views.checkout, name="checkout"),
     path("fragments/<str:type>/", views.show_fragment, name="show"),
+    path("palettes/<str:key>.css", views.palette, name="palette"),
 ]

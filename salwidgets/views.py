@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from salwidgets import cache, limits, links, sal, slots, users
+from salwidgets import cache, limits, links, sal, slots, users, wire
 from salwidgets import render as renderers
 from salwidgets.conf import get_config
+from salwidgets.errors import MentaError, ValidationFailed
 
 R = TypeVar("R")
 
@@ -64,24 +69,43 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    return _problem(request, 503, _("Resale is unavailable right now"), _("Please try again in a few minutes."))
+
+
+def _signed_in_target(request: HttpRequest, reference: links.Reference) -> str | None:
+    """Where the signed-in person goes, signed in at menta: one Login Trust call when the link
+    enters a flow that has a URL endpoint, else a one-time token on the link's own URL."""
+    person = users.identifier(request.user)
+    config = get_config()
+    if reference.flow and config["LOGIN_METHOD"] == links.LOGIN_TRUST and "@" in person:
+        url = sal.trusted_url(reference.flow, person, lang=get_language(), return_to=reference.return_to)
+        if url is None or not links.is_allowed(url):
+            return None
+        return url
+    token = sal.one_time_token(person)
+    if token is None:
+        return None
+    return links.with_params(reference.url, **{config["OTT_PARAM"]: token.token})
+
+
 @require_GET
 def go(request: HttpRequest) -> HttpResponse:
-    """Follow a signed link: check it, mint a one-time token for the signed-in person, redirect."""
+    """Follow a signed link: check it, sign the person in at menta, redirect."""
     try:
-        target, return_to = links.open_reference(request, request.GET.get("ref", ""))
+        reference = links.open_reference(request, request.GET.get("ref", ""))
     except links.LinkError as exc:
         return _problem(request, exc.status, _("This link cannot be used"), str(exc))
-    params: dict[str, str] = {}
-    if return_to:
-        params[links.RETURN_TO] = return_to
+    target = reference.url
     if request.user.is_authenticated:
         verdict = limits.check(request)
         if verdict.limited:
             return _too_many(request, verdict)
-        token = sal.one_time_token(users.identifier(request.user))
-        if token is None:
-            return _problem(request, 503, _("Resale is unavailable right now"), _("Please try again in a few minutes."))
-        params[get_config()["OTT_PARAM"]] = token.token
+        signed_in = _signed_in_target(request, reference)
+        if signed_in is None:
+            return _unavailable(request)
+        target = signed_in
+    params = {links.RETURN_TO: reference.return_to} if reference.return_to else {}
     response = HttpResponseRedirect(links.with_params(target, **params))
     response["Referrer-Policy"] = "no-referrer"
     return _private(response)
@@ -176,3 +200,87 @@ def tickets_fragment(request: HttpRequest) -> HttpResponse:
 def orders_fragment(request: HttpRequest) -> HttpResponse:
     """Status and CTAs of the signed-in person's orders (``?id=...``), out of band."""
     return _person_fragment(request, "order")
+
+
+@require_GET
+def palette(request: HttpRequest, key: str) -> HttpResponse:
+    """The stylesheet of one set of component colours; its name is its content, so it never changes."""
+    colors = wire.Colors.from_key(key)
+    if colors is None:
+        raise Http404(_("There are no such colours."))
+    response = HttpResponse(renderers.palette_css(colors), content_type="text/css; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=365 * 24 * 60 * 60, immutable=True)
+    return response
+
+
+@require_GET
+def listings_fragment(request: HttpRequest) -> HttpResponse:
+    """A show's resale listings (``?event=&show=&option=&sort=``): what ``sal_listings`` loads lazily."""
+    event_id, show_id = request.GET.get("event", ""), request.GET.get("show", "")
+    if not (event_id and show_id):
+        return HttpResponse(_("Both event and show are required."), status=400, content_type="text/plain")
+    sort = request.GET.get("sort", "price")
+    result, verdict = _answer(
+        request,
+        lambda wait: sal.listings(event_id, show_id, wait=wait),
+        lambda result: result.state == "missing",
+        sal.ListingsResult("failed"),
+    )
+    html = renderers.listings(
+        request,
+        result,
+        event_id=event_id,
+        show_id=show_id,
+        option=request.GET.get("option") or None,
+        sort=sort if sort in renderers.LISTINGS_SORTS else "price",
+    )
+    return _fragment(html, verdict)
+
+
+def _next_page(request: HttpRequest) -> str:
+    """The site page a checkout form was posted from (its ``next`` field, a path on this site)."""
+    page = request.POST.get("next", "")
+    if page.startswith("/") and url_has_allowed_host_and_scheme(page, allowed_hosts=None):
+        return page
+    return renderers.page_path(request)
+
+
+def _refused(request: HttpRequest, status: int, text: str, detail: str = "") -> HttpResponse:
+    """A checkout menta or the site refused: next to the selection (htmx), else as a page."""
+    if getattr(request, "htmx", False):
+        html = render_to_string("salwidgets/refusal.html", {"text": text, "detail": detail}, request)
+        return _private(HttpResponse(html, status=status))
+    response = _problem(request, status, _("These tickets cannot be bought together"), text)
+    back = format_html('<p class="sal-problem"><a href="{}">{}</a></p>', _next_page(request), _("Back"))
+    response.content += back.encode()
+    return response
+
+
+@require_POST
+def checkout(request: HttpRequest) -> HttpResponse:
+    """Send the person to menta's checkout of the listings they chose on the site's page."""
+    ids = [value for value in request.POST.getlist("listing") if value]
+    if not ids:
+        return _refused(request, 400, _("Choose at least one ticket."))
+    if len(ids) > renderers.LISTINGS_SHOWN:
+        return _refused(request, 400, _("Choose at most %(count)d tickets.") % {"count": renderers.LISTINGS_SHOWN})
+    verdict = limits.check(request)
+    if verdict.limited:
+        return _refused(request, 429, _("Too many requests. Please wait a minute and try again."))
+    person = users.identifier(request.user) if request.user.is_authenticated else None
+    back = request.build_absolute_uri(
+        f"{reverse('salwidgets:back')}?{urlencode({'next': renderers.page_path(request)})}"
+    )
+    try:
+        url = sal.checkout_url(ids, person=person, return_url=back)
+    except ValidationFailed as exc:
+        return _refused(request, exc.status or 400, renderers.refusal_text(exc.message), exc.message)
+    except MentaError:
+        return _refused(request, 503, _("Resale is unavailable right now. Please try again in a few minutes."))
+    if not links.is_allowed(url):
+        return _refused(request, 502, _("Resale is unavailable right now. Please try again in a few minutes."))
+    # htmx follows HX-Redirect with a full page load; a plain form post gets a 303 to the checkout.
+    response = HttpResponse(status=204 if getattr(request, "htmx", False) else 303)
+    response["HX-Redirect" if response.status_code == 204 else "Location"] = url
+    response["Referrer-Policy"] = "no-referrer"
+    return _private(response)

@@ -2,7 +2,7 @@
 
 Answers are parsed into the typed objects below; request bodies are built by the
 functions at the end. When menta's official schema differs from the project's
-reading (``menta-contract.md``), this module is what changes.
+reading (``docs/menta-contract.md``), this module is what changes.
 """
 
 from __future__ import annotations
@@ -38,13 +38,24 @@ def parse_envelope(body: Any) -> Envelope:
     status = body["status"]
     if not isinstance(status, int) or isinstance(status, bool):
         raise WireError("envelope status is not an integer")
-    errors = body.get("errors")
-    message = None
-    if isinstance(errors, dict) and isinstance(errors.get("message"), str):
-        message = errors["message"]
-    elif errors is not None:
-        raise WireError("envelope errors is neither null nor an object with a message")
-    return Envelope(status=status, data=body["data"], error_message=message)
+    return Envelope(status=status, data=body["data"], error_message=_error_message(body.get("errors")))
+
+
+def _error_message(errors: Any) -> str | None:
+    """``errors`` as one message, or None for "no error": ``null``, ``[]`` and ``[null]`` [doc]
+    mean none; an object with a message, or a list of them, is one error each."""
+    items = errors if isinstance(errors, list) else [errors]
+    messages = []
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, dict) and isinstance(item.get("message"), str):
+            messages.append(item["message"])
+        elif isinstance(item, str):
+            messages.append(item)
+        else:
+            raise WireError("envelope errors is neither null nor a list of objects with a message")
+    return "; ".join(messages) if messages else None
 
 
 # --- small values -------------------------------------------------------------------------
@@ -121,37 +132,101 @@ def _opt_link(raw: Mapping[str, Any], name: str) -> Link | None:
 
 # --- SAL components (contract 2.1) --------------------------------------------------------
 
+COLOUR_KEYS = ("background", "text", "accent")
+HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
 
 @dataclass(frozen=True)
-class Button:
+class Colors:
+    """A component's colours, each a CSS hex colour (``#rgb`` or ``#rrggbb``) or None."""
+
+    background: str | None = None
+    text: str | None = None
+    accent: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The colours as a name: ``5b3cc4-fff-x`` (``x`` for a colour not given)."""
+        return "-".join((getattr(self, name) or "#x")[1:].lower() for name in COLOUR_KEYS)
+
+    @classmethod
+    def from_key(cls, key: str) -> Colors | None:
+        """The colours a ``key`` names, or None when it is not one."""
+        values = key.split("-")
+        if len(values) != len(COLOUR_KEYS):
+            return None
+        colours = {}
+        for name, value in zip(COLOUR_KEYS, values, strict=True):
+            if value != "x":
+                if not HEX_COLOUR.fullmatch(f"#{value}") or value != value.lower():
+                    return None
+                colours[name] = f"#{value}"
+        return cls(**colours) if colours else None
+
+
+def _colors(raw: Mapping[str, Any]) -> Colors | None:
+    """The component's ``colors``: only hex colours are kept; anything else is ignored and logged,
+    so no upstream text ever reaches a stylesheet."""
+    value = raw.get("colors")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        logger.warning("Ignored SAL colours of %r: not an object", raw.get("id"))
+        return None
+    kept = {}
+    for name, colour in value.items():
+        if name in COLOUR_KEYS and isinstance(colour, str) and HEX_COLOUR.fullmatch(colour):
+            kept[name] = colour.lower()
+        else:
+            logger.warning("Ignored SAL colour %s=%r of %r", name, colour, raw.get("id"))
+    return Colors(**kept) if kept else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Common:
+    """What every component has [doc]: its mode (``class``: buy or sell), an image, colours."""
+
+    mode: str | None = None
+    image: str | None = None
+    colors: Colors | None = None
+    placement: str | None = None
+
+
+def _common(raw: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "mode": _opt_text(raw, "class"),
+        "image": _opt_text(raw, "image"),
+        "colors": _colors(raw),
+        "placement": _opt_text(raw, "placement"),
+    }
+
+
+@dataclass(frozen=True)
+class Button(Common):
     id: str
     label: str
     url: str
     style: str = "primary"
     badge: str | None = None
-    placement: str | None = None
     kind = "button"
 
 
 @dataclass(frozen=True)
-class Banner:
+class Banner(Common):
     id: str
     title: str
-    body: str
-    tone: str = "info"
+    description: str
     cta: Link | None = None
-    placement: str | None = None
     kind = "banner"
 
 
 @dataclass(frozen=True)
-class Modal:
+class Modal(Common):
     id: str
     trigger_label: str
     title: str
-    body: str
+    description: str
     cta: Link | None = None
-    placement: str | None = None
     kind = "modal"
 
 
@@ -168,12 +243,11 @@ class ListingItem:
 
 
 @dataclass(frozen=True)
-class ListingList:
+class ListingList(Common):
     id: str
     title: str
     items: tuple[ListingItem, ...]
     more_url: str | None = None
-    placement: str | None = None
     kind = "list"
 
 
@@ -187,19 +261,16 @@ class MapSection:
 
 
 @dataclass(frozen=True)
-class SeatMap:
+class SeatMap(Common):
     id: str
     title: str
     sections: tuple[MapSection, ...]
-    image_url: str | None = None
-    placement: str | None = None
     kind = "map"
 
 
 Component: TypeAlias = Button | Banner | Modal | ListingList | SeatMap
 
 BUTTON_STYLES = ("primary", "secondary", "link")
-BANNER_TONES = ("info", "promo", "warning")
 
 
 def _choice(raw: Mapping[str, Any], name: str, choices: tuple[str, ...]) -> str:
@@ -214,7 +285,7 @@ def _button(raw: Mapping[str, Any]) -> Button:
         url=_text(raw, "url"),
         style=_choice(raw, "style", BUTTON_STYLES),
         badge=_opt_text(raw, "badge"),
-        placement=_opt_text(raw, "placement"),
+        **_common(raw),
     )
 
 
@@ -222,10 +293,9 @@ def _banner(raw: Mapping[str, Any]) -> Banner:
     return Banner(
         id=_text(raw, "id"),
         title=_text(raw, "title"),
-        body=_text(raw, "body"),
-        tone=_choice(raw, "tone", BANNER_TONES),
+        description=_text(raw, "description"),
         cta=_opt_link(raw, "cta"),
-        placement=_opt_text(raw, "placement"),
+        **_common(raw),
     )
 
 
@@ -234,9 +304,9 @@ def _modal(raw: Mapping[str, Any]) -> Modal:
         id=_text(raw, "id"),
         trigger_label=_text(_object(raw, "trigger"), "label"),
         title=_text(raw, "title"),
-        body=_text(raw, "body"),
+        description=_text(raw, "description"),
         cta=_opt_link(raw, "cta"),
-        placement=_opt_text(raw, "placement"),
+        **_common(raw),
     )
 
 
@@ -261,7 +331,7 @@ def _listing_list(raw: Mapping[str, Any]) -> ListingList:
         title=_text(raw, "title"),
         items=tuple(_listing_item(item) for item in _list(raw, "items")),
         more_url=_opt_text(raw, "moreUrl"),
-        placement=_opt_text(raw, "placement"),
+        **_common(raw),
     )
 
 
@@ -285,8 +355,7 @@ def _seat_map(raw: Mapping[str, Any]) -> SeatMap:
         id=_text(raw, "id"),
         title=_text(raw, "title"),
         sections=tuple(_map_section(item) for item in _list(raw, "sections")),
-        image_url=_opt_text(raw, "imageUrl"),
-        placement=_opt_text(raw, "placement"),
+        **_common(raw),
     )
 
 
@@ -309,12 +378,15 @@ class Dropped:
 
 
 def parse_components(raw: Any) -> tuple[tuple[Component, ...], tuple[Dropped, ...]]:
-    """Parse a list of components; each bad or unknown one is dropped alone."""
+    """Parse a list of components; each bad or unknown one is dropped alone, each with
+    ``visible: false`` left out."""
     if not isinstance(raw, list):
         raise WireError("missing field 'components'")
     components: list[Component] = []
     dropped: list[Dropped] = []
     for index, item in enumerate(raw):
+        if isinstance(item, dict) and item.get("visible") is False:
+            continue  # menta says not to render it [doc]: not a fault, so not dropped
         kind = item.get("type") if isinstance(item, dict) else None
         parser = COMPONENT_PARSERS.get(kind) if isinstance(kind, str) else None
         if parser is None:
@@ -432,6 +504,7 @@ class TicketAccess:
     ctas: tuple[Cta, ...] = ()
     reason: str | None = None
     listing_price: Money | None = None
+    components: tuple[Component, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -440,6 +513,15 @@ class OrderAccess:
     status: str
     ticket_ids: tuple[str, ...] = ()
     ctas: tuple[Cta, ...] = ()
+    components: tuple[Component, ...] = ()
+
+
+def _item_components(item: Mapping[str, Any]) -> tuple[Component, ...]:
+    """The UI components an item may carry [doc] (e.g. a sell banner); a bad one is dropped alone."""
+    if "components" not in item:
+        return ()
+    components, _dropped = parse_components(item["components"])
+    return components
 
 
 def _items(data: Any, name: str) -> list[dict[str, Any]]:
@@ -462,6 +544,7 @@ def parse_ticket_access(data: Any) -> list[TicketAccess]:
                 ctas=_ctas(item, TICKET_ACTIONS),
                 reason=_opt_text(item, "reason"),
                 listing_price=_opt_money(listing, "price") if isinstance(listing, dict) else None,
+                components=_item_components(item),
             )
         )
     return result
@@ -477,6 +560,7 @@ def parse_order_access(data: Any) -> list[OrderAccess]:
                 status=_status(item, ORDER_STATUSES),
                 ticket_ids=tuple(str(ticket_id) for ticket_id in ticket_ids),
                 ctas=_ctas(item, ORDER_ACTIONS),
+                components=_item_components(item),
             )
         )
     return result
@@ -501,10 +585,22 @@ def parse_token(data: Any) -> OneTimeToken:
     )
 
 
+LOGIN_TRUST_METHOD = "loginTrust[withMethod]"
+LOGIN_TRUST_USER = "loginTrust[user]"
+
+
+def login_trust_params(method: str, user: str) -> dict[str, str]:
+    """Query parameters that make a marketplace URL answer carry a one-time token for ``user``."""
+    return {LOGIN_TRUST_METHOD: method, LOGIN_TRUST_USER: user}
+
+
 def parse_url(data: Any) -> str:
-    if not isinstance(data, dict):
-        raise WireError("URL data is not an object")
-    return _text(data, "url")
+    """A marketplace URL: a bare string [doc]; ``{"url": ...}``, the earlier reading, is still read."""
+    if isinstance(data, dict):
+        return _text(data, "url")
+    if not isinstance(data, str) or not data.strip():
+        raise WireError("URL data is not a string")
+    return data
 
 
 LISTING_STATUSES = ("ACTIVE", "SOLD", "WITHDRAWN")
@@ -534,6 +630,90 @@ def parse_listing(data: Any) -> Listing:
         price=_money(_object(data, "price")),
         seller_email=_opt_text(data, "sellerEmail"),
     )
+
+
+# --- build your own buying flow (contract 4) ------------------------------------------------
+
+LISTED_TYPES = ("SINGLE", "PACK")
+
+
+@dataclass(frozen=True)
+class ListedTicket:
+    """A ticket listed for resale (GET /v1/marketplace/items/events/:eventId/listedTickets)."""
+
+    listing_id: str
+    ticket_id: str
+    event_id: str
+    show_id: str
+    ticket_option_id: str
+    price: Money
+    type: str = "SINGLE"
+    quantity: int = 1
+    pack_id: str | None = None
+    section: str | None = None
+    row: str | None = None
+    seat: str | None = None
+
+
+def parse_listed_tickets(data: Any) -> tuple[tuple[ListedTicket, ...], tuple[Dropped, ...]]:
+    """The listed tickets; each bad one is dropped alone (and logged), as components are."""
+    if not isinstance(data, list):
+        raise WireError("listed tickets data is not a list")
+    kept: list[ListedTicket] = []
+    dropped: list[Dropped] = []
+    for index, raw in enumerate(data):
+        try:
+            if not isinstance(raw, dict):
+                raise WireError("listed ticket is not an object")
+            quantity = raw.get("quantity", 1)
+            kept.append(
+                ListedTicket(
+                    listing_id=_id(raw, "listingId"),
+                    ticket_id=_id(raw, "ticketId"),
+                    event_id=_id(raw, "eventId"),
+                    show_id=_id(raw, "showId"),
+                    ticket_option_id=_id(raw, "ticketOptionId"),
+                    price=_money(_object(raw, "price")),
+                    type=_choice(raw, "type", LISTED_TYPES),
+                    quantity=quantity if isinstance(quantity, int) and not isinstance(quantity, bool) else 1,
+                    pack_id=_opt_text(raw, "packId"),
+                    section=_opt_text(raw, "section"),
+                    row=_opt_text(raw, "row"),
+                    seat=_opt_text(raw, "seat"),
+                )
+            )
+        except WireError as exc:
+            logger.info("Dropped listed ticket %d: %s", index, exc)
+            dropped.append(Dropped(index=index, type="listedTicket", reason=str(exc)))
+    return tuple(kept), tuple(dropped)
+
+
+@dataclass(frozen=True)
+class BuyIntention:
+    """Listings held for a buyer (POST /v1/marketplace/buyingflow/buyIntention)."""
+
+    id: str
+    url: str
+    expires_at: datetime | None = None
+
+
+def parse_buy_intention(data: Any) -> BuyIntention:
+    if not isinstance(data, dict):
+        raise WireError("buy intention data is not an object")
+    expires = _opt_text(data, "expiresAt")
+    try:
+        expires_at = datetime.fromisoformat(expires.replace("Z", "+00:00")) if expires else None
+    except ValueError as exc:
+        raise WireError("field 'expiresAt' is not an ISO 8601 date") from exc
+    return BuyIntention(id=_id(data, "buyIntentionId"), url=_text(data, "url"), expires_at=expires_at)
+
+
+def buy_intention_body(listing_ids: Iterable[str], user: str) -> dict[str, Any]:
+    return {"items": list(listing_ids), "user": user}
+
+
+def checkout_body(listing_ids: Iterable[str]) -> dict[str, Any]:
+    return {"listingIds": list(listing_ids)}
 
 
 @dataclass(frozen=True)
@@ -658,6 +838,15 @@ class TicketOptionPush:
 
 
 @dataclass(frozen=True)
+class Image:
+    url: str
+    kind: str = ""
+
+    def to_wire(self) -> dict[str, str]:
+        return _without_empty({"url": self.url, "kind": self.kind})
+
+
+@dataclass(frozen=True)
 class ShowPush:
     show_id: str
     title: str
@@ -665,6 +854,7 @@ class ShowPush:
     status: str = "LIVE"
     primary_sales_url: str = ""
     ticket_options: tuple[TicketOptionPush, ...] = ()
+    images: tuple[Image, ...] = ()
 
     def to_wire(self) -> dict[str, Any]:
         return _without_empty(
@@ -674,6 +864,7 @@ class ShowPush:
                 "date": self.date.isoformat(),
                 "status": self.status,
                 "primarySalesUrl": self.primary_sales_url,
+                "images": [image.to_wire() for image in self.images],
                 "ticketOptions": [option.to_wire() for option in self.ticket_options],
             }
         )
@@ -770,6 +961,28 @@ class Seating:
 
 
 @dataclass(frozen=True)
+class PrimarySaleBuyer:
+    """Who bought the ticket at the primary sale (``primarySaleBuyerData`` [doc])."""
+
+    first_name: str = ""
+    last_name: str = ""
+    identification_type: str = ""
+    identification_number: str = ""
+    phone_number: str = ""
+
+    def to_wire(self) -> dict[str, str]:
+        return _without_empty(
+            {
+                "firstName": self.first_name,
+                "lastName": self.last_name,
+                "identificationType": self.identification_type,
+                "identificationNumber": self.identification_number,
+                "phoneNumber": self.phone_number,
+            }
+        )
+
+
+@dataclass(frozen=True)
 class TicketPush:
     """A ticket as issued to its holder (POST /v1/tickets, PUT /v1/tickets/:ticketId)."""
 
@@ -784,6 +997,7 @@ class TicketPush:
     access_type: str = "OTHER"
     order_id: str = ""
     seating: Seating = Seating()
+    primary_sale_buyer: PrimarySaleBuyer = PrimarySaleBuyer()
 
     def validate(self) -> None:
         _require(self.ticket_id, "ticketId is required")
@@ -808,6 +1022,9 @@ class TicketPush:
             "ticketOptionId": self.ticket_option_id,
             "props": _without_empty({"orderId": self.order_id, "seating": self.seating.to_wire()}),
         }
+        buyer_data = self.primary_sale_buyer.to_wire()
+        if buyer_data:
+            payload["primarySaleBuyerData"] = buyer_data
         if self.price is not None:
             payload["price"] = _number(self.price)
         if self.currency:

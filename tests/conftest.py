@@ -175,7 +175,7 @@ class Person:
         self.browser = requests.Session()
 
     def open(self, url: str, *, sign_in: bool = True) -> requests.Response:
-        params = {"ott": self.menta.one_time_token(self.email).token} if sign_in else {}
+        params = {"oneTimeToken": self.menta.one_time_token(self.email).token} if sign_in else {}
         return self.browser.get(url, params=params, timeout=10)
 
     def submit(self, page: requests.Response, *, form: str = "", **fields: str) -> requests.Response:

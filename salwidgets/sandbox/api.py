@@ -1,4 +1,4 @@
-"""The contract's endpoints (menta-contract.md sections 2 to 6), served from the sandbox's state."""
+"""The contract's endpoints (docs/menta-contract.md sections 2 to 6), served from the sandbox's state."""
 
 from __future__ import annotations
 
@@ -212,7 +212,21 @@ def get_one_time_token(request: HttpRequest) -> dict[str, Any]:
 # --- marketplace URLs (contract 4) ----------------------------------------------------------
 
 
-def buying_flow_url(request: HttpRequest) -> dict[str, str]:
+def _trusted(request: HttpRequest, url: str) -> str:
+    """``url`` with a one-time token for the person Login Trust names, when the call names one."""
+    method = request.GET.get(wire.LOGIN_TRUST_METHOD, "")
+    user = request.GET.get(wire.LOGIN_TRUST_USER, "").strip()
+    if not method and not user:
+        return url
+    if method not in wire.LOGIN_TRUST_METHODS:
+        raise ApiError(400, f"{wire.LOGIN_TRUST_METHOD} must be one of: {', '.join(wire.LOGIN_TRUST_METHODS)}")
+    if not user:
+        raise ApiError(400, f"{wire.LOGIN_TRUST_USER} is required")
+    token, _ttl = tokens.mint(user, method)
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({settings.SANDBOX_OTT_PARAM: token})}"
+
+
+def buying_flow_url(request: HttpRequest) -> str:
     event_id, show_id, return_to = _required(request, wire.EXTERNAL_EVENT_ID, wire.SHOW_ID, wire.RETURN_TO)
     if not return_to.startswith(("http://", "https://")):
         raise ApiError(400, "returnTo must be an http(s) URL")
@@ -220,32 +234,34 @@ def buying_flow_url(request: HttpRequest) -> dict[str, str]:
     query = {wire.RETURN_TO: return_to, wire.LANG: language(request.GET.get(wire.LANG))}
     if request.GET.get(wire.TICKET_OPTION_ID):
         query[wire.TICKET_OPTION_ID] = request.GET[wire.TICKET_OPTION_ID]
-    return wire.url(_url_builder(request)("buy-show", event_id, show_id, **query))
+    return wire.url(_trusted(request, _url_builder(request)("buy-show", event_id, show_id, **query)))
 
 
-def selling_flow_url(request: HttpRequest) -> dict[str, str]:
+def selling_flow_url(request: HttpRequest) -> str:
     (ticket_id,) = _required(request, wire.TICKET_ID)
     ticket = _ticket(ticket_id)
-    return wire.url(_url_builder(request)("sell-ticket", ticket.ticket_id, lang=language(request.GET.get(wire.LANG))))
+    lang = language(request.GET.get(wire.LANG))
+    return wire.url(_trusted(request, _url_builder(request)("sell-ticket", ticket.ticket_id, lang=lang)))
 
 
-def order_selling_flow_url(request: HttpRequest) -> dict[str, str]:
+def order_selling_flow_url(request: HttpRequest) -> str:
     (order_id,) = _required(request, wire.ORDER_ID)
     if not Ticket.objects.filter(order_id=order_id).exists():
         raise ApiError(404, "Order not found")
-    return wire.url(_url_builder(request)("sell-order", order_id, lang=language(request.GET.get(wire.LANG))))
+    lang = language(request.GET.get(wire.LANG))
+    return wire.url(_trusted(request, _url_builder(request)("sell-order", order_id, lang=lang)))
 
 
-def selling_details_url(request: HttpRequest) -> dict[str, str]:
+def selling_details_url(request: HttpRequest) -> str:
     (ticket_id,) = _required(request, wire.TICKET_ID)
     ticket = _ticket(ticket_id)
     seller = request.GET.get(wire.SELLER_EMAIL, "").lower()
     if seller and not ticket.listings.filter(seller_email=seller).exists():
         raise ApiError(404, "Listing not found")
-    return wire.url(_url_builder(request)("sell-ticket", ticket.ticket_id, view="details"))
+    return wire.url(_trusted(request, _url_builder(request)("sell-ticket", ticket.ticket_id, view="details")))
 
 
-def sale_public_url(request: HttpRequest) -> dict[str, str]:
+def sale_public_url(request: HttpRequest) -> str:
     ticket_id, lang = _required(request, wire.TICKET_ID, wire.LANG)
     listing = (
         Listing.objects.select_related("ticket__event")
@@ -279,6 +295,65 @@ def terminate_listing(request: HttpRequest, ticketId: str) -> bool:  # noqa: N80
     if not market.withdraw(_ticket(ticketId), "Terminated by the platform"):
         raise ApiError(404, "Listing not found")
     return True
+
+
+# --- build your own buying flow (contract 4) ------------------------------------------------
+
+
+def listed_tickets(request: HttpRequest, eventId: str) -> list[dict[str, Any]]:  # noqa: N803
+    listings = market.listed(_event(eventId), request.GET.get(wire.SHOW_ID) or None)
+    sizes = market.pack_sizes(listings)
+    return [
+        wire.listed_ticket(
+            listing.public_id,
+            listing.ticket.ticket_id,
+            listing.ticket.event.external_id,
+            listing.ticket.show_id,
+            listing.ticket.ticket_option_id,
+            wire.money(listing.price, listing.currency),
+            pack_id=listing.pack_id,
+            quantity=sizes.get(listing.pack_id, 1),
+            section=listing.ticket.section,
+            row=listing.ticket.row,
+            seat=listing.ticket.seat,
+        )
+        for listing in listings
+    ]
+
+
+def _listing_ids(body: dict[str, Any], field: str) -> list[str]:
+    ids = body.get(field)
+    if not isinstance(ids, list) or not all(isinstance(value, str) and value for value in ids):
+        raise ApiError(400, f"{field} must be a list of listing ids")
+    return ids
+
+
+def _intend(ids: list[str], **options: Any) -> Any:
+    try:
+        return market.intend(ids, **options)
+    except market.CheckoutRefused as exc:
+        raise ApiError(exc.status, str(exc)) from None
+
+
+def post_buy_intention(request: HttpRequest) -> dict[str, str]:
+    body = _body(request, dict)
+    user = body.get(wire.USER)
+    if not isinstance(user, str) or "@" not in user:
+        raise ApiError(400, "user is required")
+    intention = _intend(_listing_ids(body, wire.ITEMS), user=user, holds=True)
+    url = _url_builder(request)("checkout", intention.public_id)
+    return wire.buy_intention(intention.public_id, url, intention.expires_at.isoformat())
+
+
+def post_checkout_url(request: HttpRequest) -> str:
+    body = _body(request, dict)
+    ids = _listing_ids(body, wire.LISTING_IDS)
+    return_url = request.GET.get(wire.RETURN_URL, "")
+    if return_url and not return_url.startswith(("http://", "https://")):
+        raise ApiError(400, "returnURL must be an http(s) URL")
+    user = request.GET.get(wire.LOGIN_TRUST_USER, "")
+    intention = _intend(ids, user=user, holds=False, return_url=return_url)
+    return _trusted(request, _url_builder(request)("checkout", intention.public_id))
 
 
 # --- events and rules (contract 5) ----------------------------------------------------------
@@ -372,6 +447,9 @@ def define_rules(request: HttpRequest) -> dict[str, int]:
 
 
 def _apply_ticket(ticket: Ticket, body: dict[str, Any]) -> None:
+    fault = wire.ticket_fault(body)
+    if fault:
+        raise ApiError(400, fault)
     if wire.EXTERNAL_EVENT_ID in body:
         ticket.event = _event(str(body[wire.EXTERNAL_EVENT_ID]))
     if body.get(wire.SHOW_ID):
@@ -488,7 +566,8 @@ def admit_ticket(request: HttpRequest, ticketId: str) -> bool:  # noqa: N803
 
 
 @transaction.atomic
-def admit_tickets(request: HttpRequest) -> dict[str, Any]:
+def admit_tickets(request: HttpRequest) -> bool:
+    """Admit the tickets it names; like menta, answer ``true`` [doc] (unknown ids are skipped)."""
     body = _body(request, list)
     admissions = []
     for item in body:
@@ -500,11 +579,10 @@ def admit_tickets(request: HttpRequest) -> dict[str, Any]:
             raise ApiError(400, f"{wire.ENTRY_DATE} must be an ISO 8601 date") from None
         admissions.append((str(item[wire.TICKET_ID]), when if when.tzinfo else timezone.make_aware(when)))
     tickets = Ticket.objects.in_bulk([ticket_id for ticket_id, _ in admissions], field_name="ticket_id")
-    missing = [ticket_id for ticket_id, _ in admissions if ticket_id not in tickets]
     for ticket_id, when in admissions:
         if ticket_id in tickets:
             _admit(tickets[ticket_id], when)
-    return {"admitted": len(admissions) - len(missing), "notFound": missing}
+    return True
 
 
 # --- market data (contract 6) ---------------------------------------------------------------
@@ -580,6 +658,9 @@ selling_details_view = endpoint(get=selling_details_url)
 sale_public_view = endpoint(get=sale_public_url)
 listing_view = endpoint(get=get_listing)
 listing_item_view = endpoint(delete=terminate_listing)
+listed_tickets_view = endpoint(get=listed_tickets)
+buy_intention_view = endpoint(post=post_buy_intention)
+checkout_url_view = endpoint(post=post_checkout_url)
 events_view = endpoint(post=create_event, put=update_event)
 event_cancellation_view = endpoint(post=cancel_event)
 rules_view = endpoint(post=define_rules)

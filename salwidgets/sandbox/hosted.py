@@ -1,11 +1,12 @@
 """menta's hosted pages, as the sandbox plays them: buy a listed ticket, list/reprice/withdraw one.
 
-A person arrives signed in through ``?ott=`` (see ``middleware``); the ``returnTo`` of a
+A person arrives signed in through ``?oneTimeToken=`` (see ``middleware``); the ``returnTo`` of a
 buy link, or of any hosted page, is kept in the session for the way back.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from salwidgets.sandbox import market, verify, wire
-from salwidgets.sandbox.models import Event, Listing, Show, Ticket
+from salwidgets.sandbox.models import BuyIntention, Event, Listing, Show, Ticket
 from salwidgets.sandbox.texts import language
 
 SESSION_USER = "user"
@@ -146,6 +147,36 @@ def buy_listing(request: HttpRequest, listing_id: int) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest, intention_id: str) -> HttpResponse:
+    """The checkout of listings chosen on the platform's own page (contract 4): pay, get them,
+    go back to ``returnURL``."""
+    intention = get_object_or_404(BuyIntention, public_id=intention_id)
+    listings = list(intention.listings.select_related("ticket__event").order_by("id"))
+    context: dict[str, Any] = {
+        "intention": intention,
+        "rows": [{"listing": item, "price": market.format_money(item.price, item.currency)} for item in listings],
+        "total": market.format_money(sum((item.price for item in listings), Decimal(0)), listings[0].currency)
+        if listings
+        else "",
+    }
+    if request.method == "GET" or intention.completed_at is not None:
+        return _page(request, "checkout.html", {**context, "done": intention.completed_at is not None})
+    buyer = _user(request) or request.POST.get("email", "").strip()
+    try:
+        validate_email(buyer)
+    except ValidationError:
+        return _page(request, "checkout.html", {**context, "error": "Enter a valid email address to buy."}, 400)
+    refused = next((verify.refusal(item.ticket, item.seller_email) for item in listings), None)
+    try:
+        if refused:
+            raise market.MarketError("These tickets are no longer available.")
+        market.check_out(intention, buyer)
+    except (market.MarketError, market.CheckoutRefused) as exc:
+        return _page(request, "checkout.html", {**context, "error": str(exc)}, 409)
+    return HttpResponseRedirect(_url("checkout", intention.public_id))
+
+
 # --- selling --------------------------------------------------------------------------------
 
 
@@ -226,6 +257,7 @@ def sell_payout(request: HttpRequest, ticket_id: str) -> HttpResponse:
     return HttpResponseRedirect(_url("sell-ticket", ticket_id) + "#payout")
 
 
+@require_http_methods(["GET", "POST"])
 def sell_order(request: HttpRequest, order_id: str) -> HttpResponse:
     refused = _signed_in_required(request)
     if refused:
@@ -236,7 +268,15 @@ def sell_order(request: HttpRequest, order_id: str) -> HttpResponse:
     rows = [row for row in rows if market.owns(row["ticket"], user) or row["status"] == "SOLD"]
     if not rows:
         return _message(request, "Order not found", "There are no tickets of yours in this order.", 404)
-    return _page(request, "sell_order.html", {"order_id": order_id, "rows": rows})
+    sellable = [row["ticket"] for row in rows if row["status"] == "SELLABLE"]
+    context = {"order_id": order_id, "rows": rows, "sellable": sellable, "done": request.GET.get("done", "")}
+    if request.method == "POST":
+        try:
+            market.list_pack(sellable, user, request.POST.get("price", ""))
+        except market.MarketError as exc:
+            return _page(request, "sell_order.html", {**context, "error": str(exc)}, 400)
+        return HttpResponseRedirect(f"{_url('sell-order', order_id)}?done=pack")
+    return _page(request, "sell_order.html", context)
 
 
 @require_http_methods(["GET", "POST"])

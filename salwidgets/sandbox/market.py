@@ -5,9 +5,11 @@ Everything here works on the models; ``api`` and ``hosted`` turn it into answers
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -16,11 +18,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from salwidgets.sandbox import notify, wire
-from salwidgets.sandbox.models import Event, Listing, Show, Ticket
+from salwidgets.sandbox.models import BuyIntention, Event, Listing, Show, Ticket
 from salwidgets.sandbox.texts import text
 
 MAX_AGE = 60
 LIST_LIMIT = 10
+# The colours menta gives its promotional banners (contract 2.1: hex only).
+PROMO_COLORS = {"background": "#f3edff", "text": "#1b1f24", "accent": "#5b3cc4"}
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "MXN": "MX$", "ARS": "AR$", "BRL": "R$"}
 
 # Builds an absolute URL of a hosted page from a URL name, its arguments and a query.
@@ -136,7 +140,17 @@ def ticket_access(ticket: Ticket | None, user: str, lang: str, url: UrlBuilder) 
         )
     if reason:
         return wire.ticket_access(ticket.ticket_id, "NOT_SELLABLE", [], reason=text(lang, reason))
-    return wire.ticket_access(ticket.ticket_id, "SELLABLE", [cta("SELL", "sell-ticket")])
+    ceiling = max_price(ticket)
+    invite = wire.banner(
+        f"{ticket.ticket_id}-resell",
+        text(lang, "ticket_sell_title"),
+        text(lang, "ticket_sell_body", price=format_money(ceiling, ticket.currency or "USD"))
+        if ceiling is not None
+        else text(lang, "sell_body"),
+        mode="sell",
+        colors=PROMO_COLORS,
+    )
+    return wire.ticket_access(ticket.ticket_id, "SELLABLE", [cta("SELL", "sell-ticket")], components=[invite])
 
 
 def _with_listings(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -209,11 +223,18 @@ def buy_components(show: Show, lang: str, url: UrlBuilder) -> list[dict[str, Any
         text(lang, "how_trigger"),
         text(lang, "how_title"),
         text(lang, "how_body"),
+        mode="buy",
         cta=wire.link(text(lang, "see_tickets"), page),
     )
     listings = list(active_listings(event, show.show_id))
     if not listings:
-        return [wire.button(f"{show.show_id}-buy", text(lang, "marketplace"), page, style="secondary"), how]
+        # The list and the map are there, hidden, as menta sends them when they have nothing to show.
+        return [
+            wire.button(f"{show.show_id}-buy", text(lang, "marketplace"), page, mode="buy", style="secondary"),
+            how,
+            wire.listing_list(f"{show.show_id}-listings", text(lang, "list_title"), [], mode="buy", more_url=None),
+            wire.seat_map(f"{show.show_id}-map", text(lang, "map_title"), [], mode="buy", image=None),
+        ]
     cheapest = listings[0]
     badge = text(lang, "badge", count=len(listings), price=format_money(cheapest.price, cheapest.currency))
     items = [
@@ -244,12 +265,13 @@ def buy_components(show: Show, lang: str, url: UrlBuilder) -> list[dict[str, Any
     ]
     image = show.data.get("seatMapUrl") or event.data.get("seatMapUrl")
     return [
-        wire.button(f"{show.show_id}-buy", text(lang, "buy"), page, badge=badge),
+        wire.button(f"{show.show_id}-buy", text(lang, "buy"), page, mode="buy", badge=badge),
         wire.banner(
             f"{show.show_id}-available",
             text(lang, "available_title"),
             text(lang, "available_body", count=len(listings)),
-            tone="promo",
+            mode="buy",
+            colors=PROMO_COLORS,
             cta=wire.link(text(lang, "see_tickets"), page),
         ),
         how,
@@ -257,9 +279,10 @@ def buy_components(show: Show, lang: str, url: UrlBuilder) -> list[dict[str, Any
             f"{show.show_id}-listings",
             text(lang, "list_title"),
             items,
+            mode="buy",
             more_url=page if len(listings) > LIST_LIMIT else None,
         ),
-        wire.seat_map(f"{show.show_id}-map", text(lang, "map_title"), sections, image_url=image),
+        wire.seat_map(f"{show.show_id}-map", text(lang, "map_title"), sections, mode="buy", image=image),
     ]
 
 
@@ -276,7 +299,8 @@ def sell_components(event: Event | None, show: Show | None, lang: str, url: UrlB
             "sell-invite",
             text(lang, "sell_title"),
             text(lang, "sell_body"),
-            tone="promo",
+            mode="sell",
+            colors=PROMO_COLORS,
             cta=wire.link(text(lang, "sell_cta"), page),
         ),
         wire.modal(
@@ -284,6 +308,7 @@ def sell_components(event: Event | None, show: Show | None, lang: str, url: UrlB
             text(lang, "sell_how_trigger"),
             text(lang, "sell_how_title"),
             text(lang, "sell_how_body"),
+            mode="sell",
             cta=wire.link(text(lang, "sell_cta"), page),
         ),
     ]
@@ -431,3 +456,118 @@ def set_payout(listing: Listing, details: str) -> None:
 def notify_me(show: Show, email: str) -> None:
     """A "notify me" for a show without listings: the platform hears of it."""
     notify.emit(wire.NOTIFY_ME, wire.notify_me_data(email.lower(), show.event.external_id, show.show_id))
+
+
+# --- build your own buying flow (contract 4) ------------------------------------------------
+
+HOLD_SECONDS = 10 * 60
+
+
+class CheckoutRefused(Exception):
+    """Listings that cannot be bought together; ``status`` and the message are the contract's."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def listed(event: Event, show_id: str | None) -> list[Listing]:
+    """The active listings of an event (of one show when given), cheapest first."""
+    listings = Listing.objects.filter(status=Listing.ACTIVE, ticket__event=event, ticket__deleted=False)
+    if show_id:
+        listings = listings.filter(ticket__show_id=show_id)
+    return list(listings.select_related("ticket__event").order_by("price", "id"))
+
+
+def pack_sizes(listings: Iterable[Listing]) -> dict[str, int]:
+    packs = {listing.pack_id for listing in listings if listing.pack_id}
+    counts = Listing.objects.filter(pack_id__in=packs, status=Listing.ACTIVE).values_list("pack_id", flat=True)
+    sizes: dict[str, int] = defaultdict(int)
+    for pack_id in counts:
+        sizes[pack_id] += 1
+    return sizes
+
+
+def _held_by_someone_else(listing: Listing, user: str) -> bool:
+    now = timezone.now()
+    return listing.intentions.filter(holds=True, completed_at=None, expires_at__gt=now).exclude(user=user).exists()
+
+
+def _contiguous(tickets: list[Ticket]) -> bool:
+    """One section and row, numeric seats that follow each other (contract 4, reading)."""
+    if len({(ticket.section, ticket.row) for ticket in tickets}) > 1:
+        return False
+    if not all(ticket.seat.isdigit() for ticket in tickets):
+        return False
+    seats = sorted(int(ticket.seat) for ticket in tickets)
+    return seats == list(range(seats[0], seats[0] + len(seats)))
+
+
+def checkable(listing_ids: list[str], user: str = "") -> list[Listing]:
+    """The listings named, if they can be bought together now; CheckoutRefused says why not."""
+    if not listing_ids:
+        raise CheckoutRefused(400, "listingIds must contain at least one listing")
+    pks = [int(value[4:]) for value in listing_ids if value.startswith("lst_") and value[4:].isdigit()]
+    listings = list(
+        Listing.objects.select_for_update().select_related("ticket__event").filter(pk__in=pks).order_by("id")
+    )
+    if len(pks) != len(listing_ids) or len(listings) != len(set(pks)):
+        raise CheckoutRefused(409, "listing is no longer available")
+    for listing in listings:
+        if listing.status != Listing.ACTIVE or listing.ticket.deleted or _held_by_someone_else(listing, user):
+            raise CheckoutRefused(409, "listing is no longer available")
+    tickets = [listing.ticket for listing in listings]
+    if len({(t.event_id, t.show_id, t.ticket_option_id) for t in tickets}) > 1:
+        raise CheckoutRefused(400, "listings must share event, show and ticket option")
+    chosen = {listing.pk for listing in listings}
+    for pack_id in {listing.pack_id for listing in listings if listing.pack_id}:
+        whole = set(Listing.objects.filter(pack_id=pack_id, status=Listing.ACTIVE).values_list("pk", flat=True))
+        if not whole <= chosen:
+            raise CheckoutRefused(400, "a pack cannot be split")
+    if len(tickets) > 1 and any(ticket.seat for ticket in tickets) and not _contiguous(tickets):
+        raise CheckoutRefused(400, "seats must be contiguous")
+    return listings
+
+
+@transaction.atomic
+def intend(listing_ids: list[str], *, user: str, holds: bool, return_url: str = "") -> BuyIntention:
+    """A buy intention (``holds``: the listings are kept for ``user`` for HOLD_SECONDS)."""
+    listings = checkable(listing_ids, user.lower())
+    intention = BuyIntention.objects.create(
+        public_id=f"bi_{uuid.uuid4().hex[:16]}",
+        user=user.lower(),
+        holds=holds,
+        return_url=return_url,
+        expires_at=timezone.now() + timedelta(seconds=HOLD_SECONDS),
+    )
+    intention.listings.set(listings)
+    return intention
+
+
+@transaction.atomic
+def check_out(intention: BuyIntention, buyer: str) -> list[Listing]:
+    """Buy every listing of the intention for ``buyer``, or none (MarketError or CheckoutRefused)."""
+    intention = BuyIntention.objects.select_for_update().get(pk=intention.pk)
+    if intention.completed_at is not None:
+        raise MarketError("This purchase is already complete.")
+    if intention.expires_at <= timezone.now():
+        raise MarketError("This checkout has expired. Choose the tickets again.")
+    ids = [listing.public_id for listing in intention.listings.order_by("id")]
+    listings = checkable(ids, intention.user if intention.holds else buyer.lower())
+    sold = [buy(listing.pk, buyer) for listing in listings]
+    intention.completed_at = timezone.now()
+    intention.save(update_fields=["completed_at"])
+    return sold
+
+
+@transaction.atomic
+def list_pack(tickets: list[Ticket], seller: str, raw_price: str) -> list[Listing]:
+    """List the seller's tickets as one pack, each at ``raw_price``: bought together only."""
+    if len(tickets) < 2:
+        raise MarketError("A pack needs at least two tickets.")
+    pack_id = f"pck_{uuid.uuid4().hex[:12]}"
+    listings = [list_ticket(ticket, seller, raw_price) for ticket in tickets]
+    for listing in listings:
+        listing.pack_id = pack_id
+        listing.save(update_fields=["pack_id"])
+    return listings

@@ -89,7 +89,7 @@ class ContractMiddleware:
 
 
 class OneTimeTokenSignInMiddleware:
-    """On a hosted page, ``?ott=`` signs the person in once, then drops the token from the URL."""
+    """On a hosted page, ``?oneTimeToken=`` signs the person in once, then drops the token from the URL."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

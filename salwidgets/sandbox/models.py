@@ -83,6 +83,8 @@ class Listing(models.Model):
     withdrawn_reason = models.CharField(max_length=300, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     sold_at = models.DateTimeField(null=True)
+    # Listings with the same pack id are sold together only (a PACK); blank: a SINGLE listing.
+    pack_id = models.CharField(max_length=40, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -90,6 +92,20 @@ class Listing(models.Model):
     @property
     def public_id(self) -> str:
         return f"lst_{self.pk}"
+
+
+class BuyIntention(models.Model):
+    """Listings a buyer is about to check out: made by the buy intention and checkout URL calls
+    (contract 4); a buy intention's listings are held for its buyer until it expires."""
+
+    public_id = models.CharField(max_length=40, unique=True)
+    listings = models.ManyToManyField(Listing, related_name="intentions")
+    user = models.CharField(max_length=320, blank=True)
+    holds = models.BooleanField(default=False)
+    return_url = models.URLField(max_length=2000, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True)
 
 
 class Lead(models.Model):

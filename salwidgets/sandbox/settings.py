@@ -59,7 +59,7 @@ SANDBOX_VERIFY_URL = os.environ.get("SANDBOX_VERIFY_URL", "")
 SANDBOX_VERIFY_SECRET = os.environ.get("SAL_VERIFY_SECRET", "")
 SANDBOX_TOKEN_TTL = int(os.environ.get("SANDBOX_TOKEN_TTL", "300"))
 # Query parameter that carries a one-time token into a hosted page.
-SANDBOX_OTT_PARAM = "ott"
+SANDBOX_OTT_PARAM = "oneTimeToken"
 # Webhooks to the platform (contract 8): its receiver (unset: kept until one is set with
 # PUT /__sandbox/webhooks), the X-Menta-Secret sent (the ownership endpoint's), the Standard
 # Webhooks signing secrets ("whsec_...", comma-separated; none: unsigned), and the retry backoff.

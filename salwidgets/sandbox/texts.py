@@ -22,6 +22,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "sell_title": "Can't make it?",
         "sell_body": "Resell your ticket safely to another fan at a fair price.",
         "sell_cta": "Sell a ticket",
+        "ticket_sell_title": "Can't go?",
+        "ticket_sell_body": "You can resell this ticket for up to {price}.",
         "sell_how_trigger": "How selling works",
         "sell_how_title": "Selling your ticket",
         "sell_how_body": "Set your price within the organizer's limit. When a fan buys it, your ticket is "
@@ -59,6 +61,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "sell_title": "¿No puedes ir?",
         "sell_body": "Revende tu entrada de forma segura a otro fan a un precio justo.",
         "sell_cta": "Vender una entrada",
+        "ticket_sell_title": "¿No puedes ir?",
+        "ticket_sell_body": "Puedes revender esta entrada por hasta {price}.",
         "sell_how_trigger": "Cómo funciona la venta",
         "sell_how_title": "Vender tu entrada",
         "sell_how_body": "Elige tu precio dentro del límite del organizador. Cuando un fan la compre, la "

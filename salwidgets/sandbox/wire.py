@@ -1,7 +1,7 @@
 """menta's wire format, sandbox side: every field name the sandbox reads or writes.
 
 The counterpart of ``salwidgets.wire`` (the client side). Both follow
-``menta-contract.md``; a change of the official schema changes these two modules.
+``docs/menta-contract.md``; a change of the official schema changes these two modules.
 """
 
 from __future__ import annotations
@@ -56,6 +56,10 @@ ORDER_ID = "orderId"
 EXTERNAL_EVENT_ID = "externalReferenceEventId"
 EXTERNAL_ID = "externalReferenceId"
 RETURN_TO = "returnTo"
+RETURN_URL = "returnURL"
+LOGIN_TRUST_METHOD = "loginTrust[withMethod]"
+LOGIN_TRUST_USER = "loginTrust[user]"
+LOGIN_TRUST_METHODS = ("email",)
 TICKET_OPTION_ID = "ticketOptionId"
 PRICE_TYPE_ID = "priceTypeId"
 SELLER_EMAIL = "sellerEmail"
@@ -121,6 +125,23 @@ def ticket_price(ticket: Mapping[str, Any]) -> tuple[Decimal | None, str]:
     return None, currency
 
 
+TICKET_ACCESS_TYPES = ("URL", "API", "OTHER")
+PRIMARY_SALE_BUYER = "primarySaleBuyerData"
+
+
+def ticket_fault(ticket: Mapping[str, Any]) -> str | None:
+    """What menta would refuse in a ticket push's ``ticketAccess`` and ``primarySaleBuyerData`` [doc]."""
+    access = ticket.get(TICKET_ACCESS)
+    if TICKET_ACCESS in ticket:
+        if not isinstance(access, dict) or access.get("type") not in TICKET_ACCESS_TYPES:
+            return f"ticketAccess.type must be one of: {', '.join(TICKET_ACCESS_TYPES)}"
+        if not isinstance(access.get("locator"), str) or not access["locator"].strip():
+            return "ticketAccess.locator is required"
+    if PRIMARY_SALE_BUYER in ticket and not isinstance(ticket[PRIMARY_SALE_BUYER], dict):
+        return f"{PRIMARY_SALE_BUYER} must be an object"
+    return None
+
+
 def ticket_order_id(ticket: Mapping[str, Any]) -> str:
     props = ticket.get(PROPS)
     return str(props.get(ORDER_ID) or "") if isinstance(props, dict) else ""
@@ -138,35 +159,62 @@ def ticket_seating(ticket: Mapping[str, Any]) -> tuple[str, str, str]:
 # --- SAL components (contract 2.1) ---------------------------------------------------------
 
 
-def button(id: str, label: str, url: str, *, style: str = "primary", badge: str | None = None) -> dict[str, Any]:
-    component = {"type": "button", "id": id, "label": label, "url": url, "style": style}
-    if badge:
-        component["badge"] = badge
+def _component(
+    type: str,
+    id: str,
+    mode: str,
+    fields: Mapping[str, Any],
+    *,
+    image: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    visible: bool = True,
+) -> dict[str, Any]:
+    """A component with what every one has [doc]: its mode (``class``), visibility, image, colours."""
+    component: dict[str, Any] = {"type": type, "id": id, "class": mode, "visible": visible}
+    component.update({name: value for name, value in fields.items() if value not in (None, "")})
+    if image:
+        component["image"] = image
+    if colors:
+        component["colors"] = dict(colors)
     return component
+
+
+def button(
+    id: str,
+    label: str,
+    url: str,
+    *,
+    mode: str,
+    style: str = "primary",
+    badge: str | None = None,
+    colors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    return _component("button", id, mode, {"label": label, "url": url, "style": style, "badge": badge}, colors=colors)
 
 
 def link(label: str, url: str) -> dict[str, str]:
     return {"label": label, "url": url}
 
 
-def banner(id: str, title: str, body: str, *, tone: str = "info", cta: dict[str, str] | None = None) -> dict[str, Any]:
-    component: dict[str, Any] = {"type": "banner", "id": id, "title": title, "body": body, "tone": tone}
-    if cta:
-        component["cta"] = cta
-    return component
+def banner(
+    id: str,
+    title: str,
+    description: str,
+    *,
+    mode: str,
+    image: str | None = None,
+    cta: dict[str, str] | None = None,
+    colors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    fields = {"title": title, "description": description, "cta": cta}
+    return _component("banner", id, mode, fields, image=image, colors=colors)
 
 
-def modal(id: str, trigger: str, title: str, body: str, *, cta: dict[str, str] | None = None) -> dict[str, Any]:
-    component: dict[str, Any] = {
-        "type": "modal",
-        "id": id,
-        "trigger": {"label": trigger},
-        "title": title,
-        "body": body,
-    }
-    if cta:
-        component["cta"] = cta
-    return component
+def modal(
+    id: str, trigger: str, title: str, description: str, *, mode: str, cta: dict[str, str] | None = None
+) -> dict[str, Any]:
+    fields = {"trigger": {"label": trigger}, "title": title, "description": description, "cta": cta}
+    return _component("modal", id, mode, fields)
 
 
 def listing_item(
@@ -193,11 +241,11 @@ def listing_item(
     return item
 
 
-def listing_list(id: str, title: str, items: Sequence[dict[str, Any]], *, more_url: str | None) -> dict[str, Any]:
-    component: dict[str, Any] = {"type": "list", "id": id, "title": title, "items": list(items)}
-    if more_url:
-        component["moreUrl"] = more_url
-    return component
+def listing_list(
+    id: str, title: str, items: Sequence[dict[str, Any]], *, mode: str, more_url: str | None
+) -> dict[str, Any]:
+    fields = {"title": title, "items": list(items), "moreUrl": more_url}
+    return _component("list", id, mode, fields, visible=bool(items))
 
 
 def map_section(
@@ -209,11 +257,12 @@ def map_section(
     return section
 
 
-def seat_map(id: str, title: str, sections: Sequence[dict[str, Any]], *, image_url: str | None) -> dict[str, Any]:
-    component: dict[str, Any] = {"type": "map", "id": id, "title": title, "sections": list(sections)}
-    if image_url:
-        component["imageUrl"] = image_url
-    return component
+def seat_map(
+    id: str, title: str, sections: Sequence[dict[str, Any]], *, mode: str, image: str | None
+) -> dict[str, Any]:
+    return _component(
+        "map", id, mode, {"title": title, "sections": list(sections)}, image=image, visible=bool(sections)
+    )
 
 
 BULK_TYPES = frozenset({"button", "modal", "banner"})
@@ -255,17 +304,30 @@ def ticket_access(
     *,
     reason: str | None = None,
     listing_price: dict[str, Any] | None = None,
+    components: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     item: dict[str, Any] = {"ticketId": ticket_id, "status": status, "ctas": ctas}
     if reason:
         item["reason"] = reason
     if listing_price:
         item["listing"] = {"price": listing_price}
+    if components:
+        item["components"] = components
     return item
 
 
-def order_access(order_id: str, status: str, ticket_ids: list[str], ctas: list[dict[str, str]]) -> dict[str, Any]:
-    return {"orderId": order_id, "status": status, "ticketIds": ticket_ids, "ctas": ctas}
+def order_access(
+    order_id: str,
+    status: str,
+    ticket_ids: list[str],
+    ctas: list[dict[str, str]],
+    *,
+    components: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    item: dict[str, Any] = {"orderId": order_id, "status": status, "ticketIds": ticket_ids, "ctas": ctas}
+    if components:
+        item["components"] = components
+    return item
 
 
 def listing(listing_id: str, ticket_id: str, status: str, price: dict[str, Any], seller_email: str) -> dict[str, Any]:
@@ -278,12 +340,54 @@ def listing(listing_id: str, ticket_id: str, status: str, price: dict[str, Any],
     }
 
 
+LISTING_IDS = "listingIds"
+SINGLE, PACK = "SINGLE", "PACK"
+
+
+def listed_ticket(
+    listing_id: str,
+    ticket_id: str,
+    event_id: str,
+    show_id: str,
+    ticket_option_id: str,
+    price: dict[str, Any],
+    *,
+    pack_id: str = "",
+    quantity: int = 1,
+    section: str = "",
+    row: str = "",
+    seat: str = "",
+) -> dict[str, Any]:
+    """One item of listedTickets (contract 4): a listed ticket, alone or one of a pack."""
+    item: dict[str, Any] = {
+        "listingId": listing_id,
+        "ticketId": ticket_id,
+        "eventId": event_id,
+        "showId": show_id,
+        "ticketOptionId": ticket_option_id,
+        "type": PACK if pack_id else SINGLE,
+        "quantity": quantity,
+    }
+    if pack_id:
+        item["packId"] = pack_id
+    for name, value in (("section", section), ("row", row), ("seat", seat)):
+        if value:
+            item[name] = value
+    item["price"] = price
+    return item
+
+
+def buy_intention(intention_id: str, url: str, expires_at: str) -> dict[str, str]:
+    return {"buyIntentionId": intention_id, "url": url, "expiresAt": expires_at}
+
+
 def token(value: str, expires_in: int) -> dict[str, Any]:
     return {"token": value, "expiresIn": expires_in}
 
 
-def url(value: str) -> dict[str, str]:
-    return {"url": value}
+def url(value: str) -> str:
+    """A marketplace URL answer: the URL as a bare string [doc]."""
+    return value
 
 
 def bulk_leads(accepted: int, rejected: list[tuple[int, str]]) -> dict[str, Any]:

@@ -80,6 +80,33 @@ def sal_shows(context: template.Context, pairs: Iterable[tuple[Any, Any]], lazy:
 
 
 @register.simple_tag(takes_context=True)
+def sal_listings(
+    context: template.Context,
+    event_id: Any,
+    show_id: Any,
+    option: Any = None,
+    sort: str | None = None,
+    lazy: bool | None = None,
+) -> SafeString:
+    """A show's resale listings rendered by the site: filter by ticket option, sort by price, choose
+    one or more, check out at menta. ``option`` and ``sort`` default to the page's ``sal_option``
+    and ``sal_sort`` query parameters (the tag's own filter form sets them)."""
+    request = _request(context)
+    option = str(option) if option else request.GET.get("sal_option") or None
+    sort = sort if sort in render.LISTINGS_SORTS else request.GET.get("sal_sort", "price")
+    sort = sort if sort in render.LISTINGS_SORTS else "price"
+    event_id, show_id = str(event_id), str(show_id)
+    query = {"event": event_id, "show": show_id, "option": option or "", "sort": sort}
+    url = reverse("salwidgets:listings") + "?" + urlencode({k: v for k, v in query.items() if v})
+    if lazy is True:
+        return render.lazy(request, url, surface="buy")
+    result = sal.listings(event_id, show_id, wait=lazy is False)
+    if result.state == "missing":
+        return render.lazy(request, url, surface="buy")
+    return render.listings(request, result, event_id=event_id, show_id=show_id, option=option, sort=sort)
+
+
+@register.simple_tag(takes_context=True)
 def sal_show_button(context: template.Context, event_id: Any, show_id: Any) -> SafeString:
     """The buy button of one show loaded by ``sal_shows``."""
     batch = slots.recall(_request(context), "show")

@@ -18,6 +18,7 @@ from tests.integration.test_shared_cache import signed_in
 
 SHOW = "/events/evt_2024_metallica/show_nyc_20240815/"
 FRAGMENT = "/sal/fragments/buy/?event=evt_2024_metallica&show=show_nyc_20240815"
+LISTINGS = "/sal/fragments/listings/?event=evt_2024_metallica&show=show_nyc_20240815"
 
 
 class Load:
@@ -99,8 +100,10 @@ def test_killing_redis_under_load_costs_no_5xx(tmp_path_factory: pytest.TempPath
         assert not [status for status in load.statuses if status >= 500], load.statuses
         assert set(load.statuses) <= {200, 302}, load.statuses
         assert during >= 150
-        # Recovered: the show's components are cached in Redis again, so the page renders them inline.
+        # Recovered: the show's components and listings are cached in Redis again, so the page renders
+        # them inline.
         requests.get(site.url + FRAGMENT, timeout=30)
+        requests.get(site.url + LISTINGS, timeout=30)
         page = requests.get(site.url + SHOW, timeout=30).text
         assert 'data-sal-component="button"' in page and "sal-lazy" not in page
     finally:

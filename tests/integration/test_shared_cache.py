@@ -156,7 +156,7 @@ def test_no_cache_entry_holds_a_one_time_token(fresh: Stack) -> None:
     link = re.search(r'href="(/sal/go/[^"]+)" data-sal-action="SELL"', html).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
 
     location = get(fresh.sites[1], link, alice).headers["Location"]
-    token = parse_qs(urlsplit(location).query)["ott"][0]
+    token = parse_qs(urlsplit(location).query)["oneTimeToken"][0]
 
     entries = fresh.keys()
     assert any(b"salwidgets" in key for key in entries)

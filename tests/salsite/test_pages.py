@@ -91,7 +91,7 @@ class TestResaleOnPages:
         assert len(filled.select(".sal-slot")) == 8
         assert warm.select_one(".sal-loader") is None
         metallica = warm.select_one('[data-show="evt_2024_metallica/show_nyc_20240815"] .sal-button')
-        assert metallica.get_text(" ", strip=True) == "Buy resale tickets 4 tickets from $95"
+        assert metallica.get_text(" ", strip=True) == "Buy resale tickets 5 tickets from $95"
         assert warm.select_one('[data-show="evt_bluenote_jazz/show_bluenote_1"] .sal-button') is None
 
     def test_my_tickets_per_order_and_per_ticket(self, demo: SandboxControl, client: Client) -> None:

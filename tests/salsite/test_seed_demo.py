@@ -71,7 +71,7 @@ class TestDemo:
 
         kinds = {c.kind: c for c in answer.components}
         assert set(kinds) == {"button", "banner", "modal", "list", "map"}
-        assert kinds["button"].badge == "4 tickets from $95"
+        assert kinds["button"].badge == "5 tickets from $95"
 
     def test_sal_statuses_follow_what_was_pushed(self, demo: SandboxControl) -> None:
         answers = get_client().ticket_access("alice@example.com", ["TKT-ALICE-001", "TKT-ALICE-004", "TKT-ALICE-005"])

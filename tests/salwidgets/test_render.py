@@ -102,16 +102,38 @@ HOSTILE = {
     "maxAge": 60,
     "components": [
         {"type": "button", "id": "b", "label": "<script>alert(1)</script>", "url": "https://evil.example/x"},
-        {"type": "banner", "id": "n", "title": "<b>Hi</b>", "body": '" onmouseover="alert(1)', "tone": "info"},
+        {"type": "banner", "id": "n", "title": "<b>Hi</b>", "description": '" onmouseover="alert(1)'},
         {"type": "button", "id": "j", "label": "JS", "url": "javascript:alert(1)"},
         {
             "type": "map",
             "id": "m",
             "title": "Map",
-            "imageUrl": "http://127.0.0.1/map.png",
+            "image": "http://127.0.0.1/map.png",
             "sections": [{"sectionId": "A", "label": "A & B", "available": 1, "url": "http://127.0.0.1/a"}],
         },
         {"type": "hologram", "id": "h"},
+        {"type": "button", "id": "hidden", "label": "Hidden", "url": "http://127.0.0.1/h", "visible": False},
+        {
+            "type": "button",
+            "id": "painted",
+            "label": "Painted",
+            "url": "http://127.0.0.1/p",
+            "style": "secondary",
+            "colors": {
+                "background": "url(https://evil.example/x.png)",
+                "text": "#FFF",
+                "accent": "expression(alert(1))",
+                "border": "#000",
+            },
+        },
+        {
+            "type": "banner",
+            "id": "sneaky",
+            "title": "Sneaky",
+            "description": "Colours that try to leave their rule",
+            "colors": {"background": "#fff;}body{display:none", "text": "var(--x)", "accent": "#00aa77"},
+            "image": "https://evil.example/tracker.png",
+        },
     ],
 }
 
@@ -130,10 +152,45 @@ class TestHostileUpstream:
         html = fragment(client, event="e", show="s")
 
         assert html.select("script") == []
-        assert [n["data-sal-component"] for n in html.select("[data-sal-component]")] == ["banner", "map"]
+        assert [n["data-sal-component"] for n in html.select("[data-sal-component]")] == [
+            "banner",
+            "map",
+            "button",
+            "banner",
+        ]
         assert html.select_one(".sal-banner__title").get_text() == "<b>Hi</b>"
         assert html.select_one(".sal-banner__body").get_text() == '" onmouseover="alert(1)'
         assert not html.select_one(".sal-banner").has_attr("onmouseover")
+
+    def test_hidden_components_are_not_rendered(self, client: Client, upstream: Any) -> None:
+        html = fragment(client, event="e", show="s")
+
+        assert "Hidden" not in html.get_text()
+
+    def test_colours_reach_the_page_only_as_hex_through_a_stylesheet(self, client: Client, upstream: Any) -> None:
+        html = fragment(client, event="e", show="s")
+        painted = html.find("a", string="Painted")
+        sneaky = html.select_one('[aria-label="Sneaky"]')
+
+        assert "sal-palette-x-fff-x" in painted["class"]
+        assert "sal-palette-x-x-00aa77" in sneaky["class"]
+        assert sneaky.img is None  # an image from a host not allowed is left out, the banner kept
+        assert html.select("[style]") == [] and html.select("style") == []
+        assert [link["href"] for link in html.select("link[rel=stylesheet]")] == [
+            "/sal/palettes/x-fff-x.css",
+            "/sal/palettes/x-x-00aa77.css",
+        ]
+        for bad in ("evil.example", "expression", "var(", "display:none"):
+            assert bad not in str(html)
+
+        css = client.get("/sal/palettes/x-fff-x.css")
+        assert css["Content-Type"].startswith("text/css")
+        assert css.content == b".sal-palette-x-fff-x{--sal-palette-text:#fff}\n"
+        assert "immutable" in css["Cache-Control"] and "public" in css["Cache-Control"]
+
+    @pytest.mark.parametrize("key", ["x-x-x", "FFF-x-x", "fff-x", "url(x)-x-x", "fff-x-x;"])
+    def test_a_stylesheet_for_anything_but_hex_colours_is_not_found(self, client: Client, key: str) -> None:
+        assert client.get(f"/sal/palettes/{key}.css").status_code == 404
 
     def test_the_map_shows_its_image_and_still_lists_sections(self, client: Client, upstream: Any) -> None:
         seat_map = fragment(client, event="e", show="s").select_one(".sal-map")

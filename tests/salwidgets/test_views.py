@@ -74,8 +74,35 @@ class TestGo:
 
         first, second = client.get(link)["Location"], client.get(link)["Location"]
 
-        assert parse_qs(urlsplit(first).query)["ott"] != parse_qs(urlsplit(second).query)["ott"]
-        assert site_menta.stats()["GET /v1/auth/oneTimeToken"] == 2
+        assert parse_qs(urlsplit(first).query)["oneTimeToken"] != parse_qs(urlsplit(second).query)["oneTimeToken"]
+        stats = site_menta.stats()
+        assert stats["GET /v1/marketplace/sellingflow/url/entrypoint"] == 2  # Login Trust: one call a click
+        assert "GET /v1/auth/oneTimeToken" not in stats
+
+    def test_with_the_one_time_token_method_a_click_makes_a_token_call(
+        self, alice: User, ticket: str, site_menta: SandboxControl, settings: Any
+    ) -> None:
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "LOGIN_METHOD": "one-time-token"}
+        client = signed_in(alice)
+        link = sell_link(client, ticket)
+        site_menta.reset_stats()
+
+        location = client.get(link)["Location"]
+
+        assert urlsplit(location).path == f"/sell/tickets/{ticket}/"
+        assert site_menta.stats() == {"GET /v1/auth/oneTimeToken": 1}
+        assert "Signed in as alice@example.com" in requests.get(location, timeout=5).text
+
+    def test_login_trust_opens_menta_in_the_person_s_language(
+        self, alice: User, ticket: str, site_menta: SandboxControl
+    ) -> None:
+        client = signed_in(alice)
+        client.cookies["django_language"] = "es"
+
+        location = client.get(sell_link(client, ticket))["Location"]
+
+        assert parse_qs(urlsplit(location).query)["lang"] == ["es"]
+        assert "Signed in as alice@example.com" in requests.get(location, timeout=5).text
 
     def test_tampered(self, alice: User, ticket: str) -> None:
         client = signed_in(alice)
@@ -85,7 +112,7 @@ class TestGo:
 
         assert response.status_code == 400
         assert "This link is not valid." in response.content.decode()
-        assert "ott=" not in response.content.decode()
+        assert "oneTimeToken=" not in response.content.decode()
 
     def test_someone_elses(self, alice: User, bob: User, ticket: str, site_menta: SandboxControl) -> None:
         link = sell_link(signed_in(alice), ticket)
@@ -127,7 +154,7 @@ class TestGo:
 
         response = client.get(html.select_one(".sal-button")["href"])
 
-        assert response.status_code == 302 and "ott=" not in response["Location"]
+        assert response.status_code == 302 and "oneTimeToken=" not in response["Location"]
         assert "GET /v1/auth/oneTimeToken" not in site_menta.stats()
 
     def test_menta_down_is_a_clear_503(self, alice: User, ticket: str, site_menta: SandboxControl) -> None:
@@ -143,9 +170,9 @@ class TestGo:
         client = signed_in(alice)
         page = client.get("/my-tickets/").content + client.get("/sal/fragments/tickets/", {"id": ticket}).content
         location = client.get(sell_link(client, ticket))["Location"]
-        token = parse_qs(urlsplit(location).query)["ott"][0]
+        token = parse_qs(urlsplit(location).query)["oneTimeToken"][0]
 
-        assert b"ott=" not in page
+        assert b"oneTimeToken=" not in page
         assert all(token not in repr(cache.get(key)) for key in cache._cache)  # type: ignore[attr-defined]
 
 

@@ -19,12 +19,13 @@ class TestComponents:
             {
                 "type": "banner",
                 "id": "n",
+                "class": "buy",
                 "title": "T",
-                "body": "B",
-                "tone": "promo",
+                "description": "B",
+                "image": "https://img.example/b.png",
                 "cta": {"label": "Go", "url": "u"},
             },
-            {"type": "modal", "id": "m", "trigger": {"label": "How"}, "title": "T", "body": "B"},
+            {"type": "modal", "id": "m", "trigger": {"label": "How"}, "title": "T", "description": "B"},
             {
                 "type": "list",
                 "id": "l",
@@ -62,12 +63,13 @@ class TestComponents:
 
         button, banner, modal, listing, seat_map = components
         assert (button.badge, button.placement) == ("3 tickets from $80", "hero")
-        assert (banner.tone, banner.cta) == ("promo", wire.Link("Go", "u"))
+        assert (banner.description, banner.cta) == ("B", wire.Link("Go", "u"))
+        assert (banner.mode, banner.image) == ("buy", "https://img.example/b.png")
         assert (modal.trigger_label, modal.cta) == ("How", None)
         assert listing.items[0].price == wire.Money(Decimal("80.5"), "USD")
         assert (listing.items[0].row, listing.more_url) == ("3", "more")
         assert seat_map.sections[0].min_price == wire.Money(Decimal("70"), "EUR")
-        assert seat_map.image_url is None
+        assert seat_map.image is None
         assert dropped == ()
 
     def test_unknown_fields_are_ignored(self) -> None:
@@ -102,6 +104,58 @@ class TestComponents:
         with pytest.raises(wire.WireError, match="missing field 'components'"):
             wire.parse_access_layer({"type": "buy", "components": {"a": 1}})
 
+    def test_a_component_menta_hides_is_left_out_and_not_counted_as_dropped(self) -> None:
+        components, dropped = wire.parse_components([{**BUTTON, "visible": False}, {**BUTTON, "visible": True}])
+
+        assert (len(components), dropped) == (1, ())
+
+    def test_hex_colours_are_kept_in_lower_case(self) -> None:
+        colors = {"background": "#5B3CC4", "text": "#fff", "accent": "#00aa77"}
+        (button,), _ = wire.parse_components([{**BUTTON, "colors": colors}])
+
+        assert button.colors == wire.Colors("#5b3cc4", "#fff", "#00aa77")
+        assert button.colors.key == "5b3cc4-fff-00aa77"
+        assert wire.Colors.from_key(button.colors.key) == button.colors
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "red",
+            "#12345",
+            "#1234567",
+            "#ggg",
+            "rgb(0,0,0)",
+            "url(https://evil.example/x.png)",
+            "expression(alert(1))",
+            "var(--x)",
+            "#fff;background:url(//evil.example)",
+            "#fff}body{display:none",
+            " #fff",
+            "#fff ",
+            12,
+            None,
+            ["#fff"],
+        ],
+    )
+    def test_anything_but_a_hex_colour_is_ignored_and_logged(
+        self, value: object, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        (button,), dropped = wire.parse_components([{**BUTTON, "colors": {"background": value, "text": "#000"}}])
+
+        assert button.colors == wire.Colors(text="#000")
+        assert dropped == ()
+        assert "Ignored SAL colour background" in caplog.text
+
+    @pytest.mark.parametrize("colors", ["#fff", ["#fff"], {"border": "#fff"}, {}])
+    def test_colours_that_are_not_an_object_of_known_names_give_none(self, colors: object) -> None:
+        (button,), _ = wire.parse_components([{**BUTTON, "colors": colors}])
+
+        assert button.colors is None
+
+    @pytest.mark.parametrize("key", ["", "x-x-x", "fff-fff", "FFF-x-x", "ffff-x-x", "fff-x-x-x", "f;f-x-x", "../-x-x"])
+    def test_a_colour_key_that_names_no_colours_is_refused(self, key: str) -> None:
+        assert wire.Colors.from_key(key) is None
+
 
 class TestEnvelope:
     def test_error_message(self) -> None:
@@ -109,8 +163,27 @@ class TestEnvelope:
 
         assert (envelope.status, envelope.error_message) == (404, "Event not found")
 
+    @pytest.mark.parametrize("errors", [None, [], [None], [None, None]])
+    def test_no_error_in_every_documented_form(self, errors: object) -> None:
+        envelope = wire.parse_envelope({"status": 200, "data": 1, "errors": errors})
+
+        assert envelope.error_message is None
+
+    def test_a_list_of_errors_is_one_message(self) -> None:
+        errors = [{"message": "title is required"}, None, {"message": "shows must contain at least one show"}]
+        envelope = wire.parse_envelope({"status": 400, "data": None, "errors": errors})
+
+        assert envelope.error_message == "title is required; shows must contain at least one show"
+
     @pytest.mark.parametrize(
-        "body", [[], {"data": 1}, {"status": "200", "data": 1}, {"status": 200, "data": 1, "errors": 3}]
+        "body",
+        [
+            [],
+            {"data": 1},
+            {"status": "200", "data": 1},
+            {"status": 200, "data": 1, "errors": 3},
+            {"status": 200, "data": 1, "errors": [3]},
+        ],
     )
     def test_not_an_envelope(self, body: object) -> None:
         with pytest.raises(wire.WireError):

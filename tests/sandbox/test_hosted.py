@@ -24,15 +24,17 @@ class TestSignIn:
         token = menta.one_time_token("alice@example.com").token
         alice, mallory = person("alice@example.com"), person("mallory@example.com")
 
-        first = alice.browser.get(url, params={"ott": token}, timeout=5)
-        replay = mallory.browser.get(url, params={"ott": token}, timeout=5)
+        first = alice.browser.get(url, params={"oneTimeToken": token}, timeout=5)
+        replay = mallory.browser.get(url, params={"oneTimeToken": token}, timeout=5)
 
         assert first.status_code == 200 and "Signed in as alice@example.com" in first.text
-        assert "ott=" not in first.url and first.history[0].status_code == 302
+        assert "oneTimeToken=" not in first.url and first.history[0].status_code == 302
         assert replay.status_code == 403 and "expired or was used already" in replay.text
 
     def test_an_unknown_token_is_refused(self, menta: MentaClient, person: People) -> None:
-        page = person("a@example.com").browser.get(menta.access_layer("sell").components[0].cta.url + "?ott=nope")
+        page = person("a@example.com").browser.get(
+            menta.access_layer("sell").components[0].cta.url + "?oneTimeToken=nope"
+        )
 
         assert page.status_code == 403
 

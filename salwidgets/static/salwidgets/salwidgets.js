@@ -1,12 +1,19 @@
 /* salwidgets: opens and closes SAL modals where the browser lacks invoker commands
-   (commandfor/command), and swaps in the fallback a lazy fragment answers with 429 (too many
-   calls to menta) instead of leaving it loading; everything else is plain HTML and htmx.
+   (commandfor/command), swaps in the fallback a lazy fragment answers with 429 (too many
+   calls to menta) instead of leaving it loading, and shows why a checkout of resale listings
+   was refused next to the choice; everything else is plain HTML and htmx.
    No inline code, CSP-clean. */
 (function () {
   "use strict";
   document.addEventListener("htmx:beforeSwap", function (event) {
     var source = event.target;
-    if (event.detail.xhr.status === 429 && source.matches && source.matches(".sal-lazy, .sal-loader")) {
+    var status = event.detail.xhr.status;
+    if (!source.matches) {
+      return;
+    }
+    // A lazy fragment limited by the site: its fallback. A checkout refused: why, next to the choice.
+    if ((status === 429 && source.matches(".sal-lazy, .sal-loader")) ||
+        (status >= 400 && source.matches(".sal-listings__form"))) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
