@@ -6,14 +6,15 @@
 (function () {
   "use strict";
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var source = event.target;
+    // The element swapped into: a lazy fragment itself, or the refusal slot inside a listings form.
+    var target = event.target;
     var status = event.detail.xhr.status;
-    if (!source.matches) {
+    if (!target.closest) {
       return;
     }
     // A lazy fragment limited by the site: its fallback. A checkout refused: why, next to the choice.
-    if ((status === 429 && source.matches(".sal-lazy, .sal-loader")) ||
-        (status >= 400 && source.matches(".sal-listings__form"))) {
+    if ((status === 429 && target.matches(".sal-lazy, .sal-loader")) ||
+        (status >= 400 && target.closest(".sal-listings__form"))) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
