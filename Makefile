@@ -42,7 +42,7 @@ bench: install system
 
 # After changing translatable strings: update the Spanish catalogues, translate, then compile.
 messages: install
-	cd salwidgets && DJANGO_SETTINGS_MODULE=salsite.settings PYTHONPATH=.. ../$(BIN)/django-admin makemessages -l es --ignore=sandbox
-	$(BIN)/python manage.py makemessages -l es --ignore=salwidgets --ignore=.venv --ignore=tests --ignore=var
+	cd salwidgets && DJANGO_DEBUG=1 DJANGO_SETTINGS_MODULE=salsite.settings PYTHONPATH=.. ../$(BIN)/django-admin makemessages -l es --ignore=sandbox
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l es --ignore=salwidgets --ignore=.venv --ignore=tests --ignore=var --ignore=bench --ignore=build --ignore=scripts
 	cd salwidgets && ../$(BIN)/django-admin compilemessages
-	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=salwidgets
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=salwidgets

@@ -195,6 +195,14 @@ class TestTheTag:
         ]
         assert [o["value"] for o in html.select("select[name=sal_option] option")] == ["", "GA", "VIP"]
 
+    def test_in_spanish(self, client: Client, show: Market) -> None:
+        client.cookies["django_language"] = "es"
+
+        html = self.listings(client, show)
+
+        assert self.rows(html)[0] == "GA Sector A, Fila 1, Asiento 7 $80"
+        assert html.select_one(".sal-listings__form button[type=submit]").get_text() == "Ir a pagar"
+
     def test_filter_by_option_and_sort_highest_first(self, client: Client, show: Market) -> None:
         html = self.listings(client, show, option="GA", sort="-price")
 
