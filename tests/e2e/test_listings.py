@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from salsite.models import Ticket
 from tests.conftest import SandboxControl
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,3 +57,9 @@ def test_choose_adjacent_seats_check_out_and_come_back(visitor: Any, e2e_sandbox
     expect(listings.get_by_label("Section A, Row 1, Seat 13")).to_be_visible()
     expect(listings.get_by_label("Section A, Row 1, Seat 11")).to_have_count(0)
     assert bob.csp_violations() == []
+
+    # On a phone the form fits its column: nothing in it scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    fits = listings.evaluate("(node) => node.scrollWidth <= node.clientWidth")
+    assert fits
+    listings.screenshot(path=str(ARTIFACTS / "listings-phone.png"))
