@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -25,8 +24,9 @@ from salwidgets.errors import MentaError, ValidationFailed
 R = TypeVar("R")
 
 
-def _problem(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    response = render(request, "salwidgets/problem.html", {"title": title, "message": message}, status=status)
+def _problem(request: HttpRequest, status: int, title: str, message: str, back: str = "") -> HttpResponse:
+    context = {"title": title, "message": message, "back": back}
+    response = render(request, "salwidgets/problem.html", context, status=status)
     add_never_cache_headers(response)
     return response
 
@@ -250,10 +250,7 @@ def _refused(request: HttpRequest, status: int, text: str, detail: str = "") -> 
     if getattr(request, "htmx", False):
         html = render_to_string("salwidgets/refusal.html", {"text": text, "detail": detail}, request)
         return _private(HttpResponse(html, status=status))
-    response = _problem(request, status, _("These tickets cannot be bought together"), text)
-    back = format_html('<p class="sal-problem"><a href="{}">{}</a></p>', _next_page(request), _("Back"))
-    response.content += back.encode()
-    return response
+    return _problem(request, status, _("These tickets cannot be bought together"), text, back=_next_page(request))
 
 
 @require_POST

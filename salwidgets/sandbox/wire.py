@@ -217,6 +217,11 @@ def modal(
     return _component("modal", id, mode, fields)
 
 
+def _seat(section: str, row: str, seat: str) -> dict[str, str]:
+    """The seat fields of a listed ticket, those that are known."""
+    return {name: value for name, value in (("section", section), ("row", row), ("seat", seat)) if value}
+
+
 def listing_item(
     listing_id: str,
     ticket_option_id: str,
@@ -235,9 +240,7 @@ def listing_item(
         "price": price,
         "url": url,
     }
-    for name, value in (("section", section), ("row", row), ("seat", seat)):
-        if value:
-            item[name] = value
+    item.update(_seat(section, row, seat))
     return item
 
 
@@ -370,9 +373,7 @@ def listed_ticket(
     }
     if pack_id:
         item["packId"] = pack_id
-    for name, value in (("section", section), ("row", row), ("seat", seat)):
-        if value:
-            item[name] = value
+    item.update(_seat(section, row, seat))
     item["price"] = price
     return item
 
