@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
@@ -13,6 +14,10 @@ from salsite import demo, menta_sync
 from salwidgets import outbox
 from salwidgets.client import get_client
 from salwidgets.errors import MentaError
+from salwidgets.models import OutboxItem
+
+# How long to wait for pushes another worker is sending before giving up on the listings.
+SETTLE_SECONDS = 20.0
 
 
 class Command(BaseCommand):
@@ -30,9 +35,15 @@ class Command(BaseCommand):
             tickets = demo.create_site_data()
             menta_sync.everything()
         # Send now rather than wait for the worker, so that the listings below find their tickets.
-        report = outbox.deliver_due()
+        # A worker already running (make run's) may be sending some of them: wait for it.
+        outbox.deliver_due()
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while outbox.counts()[OutboxItem.Status.SENDING] and time.monotonic() < deadline:
+            time.sleep(0.2)
+            outbox.deliver_due()
         waiting = sum(outbox.counts().values())
-        summary = f"Demo ready: {len(tickets)} tickets; {report.delivered} pushes delivered to menta"
+        delivered = OutboxItem.objects.filter(status=OutboxItem.Status.DELIVERED).count()
+        summary = f"Demo ready: {len(tickets)} tickets; {delivered} pushes delivered to menta"
         if waiting:
             self.stdout.write(
                 self.style.WARNING(
