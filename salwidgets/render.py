@@ -24,7 +24,7 @@ from salwidgets import links, metrics, wire
 from salwidgets.cache import digest as cache_digest
 from salwidgets.conf import get_config
 from salwidgets.recent import Recent
-from salwidgets.sal import PersonResult, ShowResult
+from salwidgets.sal import ListingsResult, PersonResult, ShowResult
 
 logger = logging.getLogger("salwidgets")
 
@@ -99,15 +99,18 @@ def forget_rendered() -> None:
     _recent.clear()
 
 
+def _current_page(request: HttpRequest) -> str:
+    """The page a person is on, path and query: the page itself when this is its htmx fragment."""
+    htmx = getattr(request, "htmx", None)
+    return str(htmx.current_url_abs_path) if htmx and htmx.current_url_abs_path else request.get_full_path()
+
+
 def return_address(request: HttpRequest) -> str:
     """Where menta sends the person back to: the page they are on, through ``salwidgets:back``."""
     known = getattr(request, "_salwidgets_return", None)
     if known is not None:
         return str(known)
-    page = request.get_full_path()
-    htmx = getattr(request, "htmx", None)
-    if htmx and htmx.current_url_abs_path:
-        page = htmx.current_url_abs_path
+    page = _current_page(request)
     if not url_has_allowed_host_and_scheme(page, allowed_hosts=None):
         page = "/"
     address = back_url(request, page)
@@ -299,14 +302,12 @@ def seat_label(section: str | None, row: str | None, seat: str | None) -> str:
 
 def page_path(request: HttpRequest) -> str:
     """The path of the page a person is on (the page itself when this is its lazy fragment)."""
-    htmx = getattr(request, "htmx", None)
-    page = htmx.current_url_abs_path if htmx and htmx.current_url_abs_path else request.get_full_path()
-    path = urlsplit(page).path
+    path = urlsplit(_current_page(request)).path
     return path if url_has_allowed_host_and_scheme(path, allowed_hosts=None) else "/"
 
 
 def listings(
-    request: HttpRequest, result: Any, *, event_id: str, show_id: str, option: str | None, sort: str
+    request: HttpRequest, result: ListingsResult, *, event_id: str, show_id: str, option: str | None, sort: str
 ) -> SafeString:
     """A show's resale listings as the site's own form: filter, sort, choose, check out."""
     if result.state in ("off", "not_found"):

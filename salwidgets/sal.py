@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from salwidgets import breaker, cache, metrics, wire
+from salwidgets import breaker, cache, links, metrics, wire
 from salwidgets.client import get_client
 from salwidgets.conf import call_seconds, get_config
 from salwidgets.errors import MentaError, NotFound, Unavailable, ValidationFailed
@@ -375,20 +375,25 @@ def checkout_url(listing_ids: list[str], *, person: str | None, return_url: str)
     """The checkout of listings the person chose (signed in at menta by Login Trust when the site
     uses it); raises ValidationFailed with menta's message when they cannot be bought together,
     and MentaError when menta cannot answer."""
-    config = get_config()
-    trust = None
-    if person and "@" in person and config["LOGIN_METHOD"] == "login-trust":
-        trust = (config["LOGIN_TRUST_METHOD"], person)
+    trust = login_trust(person) if person else None
     try:
         return _guarded(lambda: get_client().checkout_url(listing_ids, return_url=return_url, trust=trust))
     except _Skipped:
         raise Unavailable("menta is not being called for a while (the circuit breaker is open)") from None
 
 
-def trusted_url(flow: tuple[str, ...], person: str, *, lang: str, return_to: str | None) -> str | None:
-    """The page of ``flow`` with ``person`` signed in, from one Login Trust call, or None when
-    menta cannot give it now (see ``links.Reference`` for the flows)."""
-    client, trust = get_client(), (get_config()["LOGIN_TRUST_METHOD"], person)
+def login_trust(person: str) -> tuple[str, str] | None:
+    """(method, user) menta is told by Login Trust, when the site uses it and ``person`` is an email."""
+    config = get_config()
+    if config["LOGIN_METHOD"] != links.LOGIN_TRUST or "@" not in person:
+        return None
+    return config["LOGIN_TRUST_METHOD"], person
+
+
+def trusted_url(flow: tuple[str, ...], trust: tuple[str, str], *, lang: str, return_to: str | None) -> str | None:
+    """The page of ``flow`` with the person ``trust`` names signed in, from one Login Trust call,
+    or None when menta cannot give it now (see ``links.Reference`` for the flows)."""
+    client, person = get_client(), trust[1]
     kind, *ids = flow
     calls: dict[str, Callable[[], str]] = {
         "buy": lambda: client.buying_flow_url(ids[0], ids[-1], return_to=return_to or "", lang=lang, trust=trust),

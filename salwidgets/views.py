@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
-from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -77,16 +75,16 @@ def _signed_in_target(request: HttpRequest, reference: links.Reference) -> str |
     """Where the signed-in person goes, signed in at menta: one Login Trust call when the link
     enters a flow that has a URL endpoint, else a one-time token on the link's own URL."""
     person = users.identifier(request.user)
-    config = get_config()
-    if reference.flow and config["LOGIN_METHOD"] == links.LOGIN_TRUST and "@" in person:
-        url = sal.trusted_url(reference.flow, person, lang=get_language(), return_to=reference.return_to)
+    trust = sal.login_trust(person)
+    if reference.flow and trust:
+        url = sal.trusted_url(reference.flow, trust, lang=get_language(), return_to=reference.return_to)
         if url is None or not links.is_allowed(url):
             return None
         return url
     token = sal.one_time_token(person)
     if token is None:
         return None
-    return links.with_params(reference.url, **{config["OTT_PARAM"]: token.token})
+    return links.with_params(reference.url, **{get_config()["OTT_PARAM"]: token.token})
 
 
 @require_GET
@@ -265,11 +263,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if verdict.limited:
         return _refused(request, 429, _("Too many requests. Please wait a minute and try again."))
     person = users.identifier(request.user) if request.user.is_authenticated else None
-    back = request.build_absolute_uri(
-        f"{reverse('salwidgets:back')}?{urlencode({'next': renderers.page_path(request)})}"
-    )
     try:
-        url = sal.checkout_url(ids, person=person, return_url=back)
+        url = sal.checkout_url(ids, person=person, return_url=renderers.back_url(request, _next_page(request)))
     except ValidationFailed as exc:
         return _refused(request, exc.status or 400, renderers.refusal_text(exc.message), exc.message)
     except MentaError:

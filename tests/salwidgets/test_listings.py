@@ -256,13 +256,17 @@ class TestCheckoutView:
         assert "Signed in as alice@example.com" in page.text and "Total: $160" in page.text
 
     def test_without_htmx_the_browser_is_redirected(
-        self, client: Client, site_menta: SandboxControl, market: Market
+        self, client: Client, site_menta: SandboxControl, market: Market, person: Any
     ) -> None:
         listing = market.list(("A", "1", "7"), "80")
 
         response = client.post("/sal/checkout/", {"listing": [listing], "next": "/shows/x/"})
 
         assert response.status_code == 303 and urlsplit(response["Location"]).path.startswith("/checkout/bi_")
+        guest = person("guest@example.com")
+        done = guest.submit(guest.browser.get(response["Location"], timeout=10), form="Pay $80", email=guest.email)
+        back = soup(done.text).find("a", string="Back to your ticketing site")["href"]
+        assert back == "http://testserver/sal/back/?next=%2Fshows%2Fx%2F"  # the page the form was on
 
     def test_a_refusal_in_plain_words_next_to_the_choice(self, alice: Client, market: Market) -> None:
         ids = [market.list(("A", "1", "7"), "80"), market.list(("A", "1", "9"), "80")]
