@@ -35,10 +35,12 @@ test: install system lint
 	$(BIN)/pytest -n 2
 
 # Latency and throughput of the three pages: SAL off, warm, cold, menta down, menta hanging; then the
-# outbox from enqueue to acknowledged, and the worker's memory with 100,000 pending items.
+# outbox from enqueue to acknowledged, and the worker's memory with 100,000 pending items; then the
+# ticket report's CSV and XLSX exports: time and peak memory for 10,000 and 100,000 tickets.
 bench: install system
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.sync
+	$(BIN)/python -m bench.report
 
 # After changing translatable strings: update the Spanish catalogues, translate, then compile.
 messages: install

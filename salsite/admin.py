@@ -10,14 +10,18 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
+from guardian.admin import GuardedModelAdminMixin
 
-from salsite import lifecycle, menta_sync
+from salsite import lifecycle, menta_sync, report
 from salsite.forms import AccountChangeForm
-from salsite.models import Cart, Event, Order, Resale, Show, Ticket, TicketOption
+from salsite.models import Cart, Event, Order, Organizer, Profile, Resale, Show, Ticket, TicketOption
 
 
 class ShowInline(admin.TabularInline[Show, Event]):
@@ -32,11 +36,85 @@ class TicketOptionInline(admin.TabularInline[TicketOption, Event]):
     extra = 0
 
 
+@admin.register(Organizer)
+class OrganizerAdmin(admin.ModelAdmin[Organizer]):
+    """Organizers and their API tokens for the ticket report (GET /organizer/report/events/<id>/tickets)."""
+
+    list_display = ["name", "external_id", "token_issued_at"]
+    readonly_fields = ["token_issued_at"]
+    actions = ["issue_token"]
+
+    @admin.action(description="Issue a new API token (the previous one stops working)")
+    def issue_token(self, request: HttpRequest, queryset: QuerySet[Organizer]) -> None:
+        for organizer in queryset:
+            token = organizer.issue_token()
+            self.message_user(
+                request,
+                f"New API token of {organizer} (shown once, keep it now): {token}",
+                messages.SUCCESS,
+            )
+
+
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin[Event]):
-    list_display = ["title", "external_id", "city", "venue"]
+class EventAdmin(GuardedModelAdminMixin, admin.ModelAdmin[Event]):
+    """Events with their shows and options; "Object permissions" gives one staff account the
+    ticket report of one event, and the report's exports are on each event's page."""
+
+    change_form_template = "admin/salsite/event/change_form.html"  # type: ignore[misc]
+    list_display = ["title", "external_id", "city", "venue", "organizer"]
     search_fields = ["title", "external_id"]
     inlines = [ShowInline, TicketOptionInline]
+
+    # Staff who may read an event's report see that event (read only) even without the model's
+    # own permissions.
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Event]:
+        events: QuerySet[Event] = super().get_queryset(request)
+        if super().has_view_permission(request):
+            return events
+        return events.filter(pk__in=report.readable_events(request.user))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return super().has_module_permission(request) or report.readable_events(request.user).exists()
+
+    def has_view_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
+        if super().has_view_permission(request, obj):
+            return True
+        if obj is None:
+            return report.readable_events(request.user).exists()
+        return report.can_read(request.user, obj)
+
+    def get_urls(self) -> list[URLPattern]:
+        exports = [
+            path(
+                "<path:object_id>/report.<str:kind>",
+                self.admin_site.admin_view(self.export_report),
+                name="salsite_event_report",
+            )
+        ]
+        guarded: list[URLPattern] = super().get_urls()
+        return exports + guarded
+
+    def export_report(self, request: HttpRequest, object_id: str, kind: str) -> HttpResponseBase:
+        """The event's ticket report as CSV or XLSX, streamed, for staff who may read it."""
+        event = self.get_object(request, object_id)
+        if event is None:
+            raise Http404("No such event.")
+        if not report.can_read(request.user, event):
+            raise PermissionDenied
+        if kind not in ("csv", "xlsx"):
+            raise Http404("The report comes as report.csv or report.xlsx.")
+        rows = report.rows(report.tickets(event, exclude_deleted=request.GET.get("excludeDeleted") == "true"))
+        name = f"tickets-{event.external_id}-{timezone.localdate():%Y%m%d}.{kind}"
+        if kind == "csv":
+            response = StreamingHttpResponse(report.csv_lines(rows), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        return FileResponse(
+            report.xlsx_file(rows, title=event.title),
+            as_attachment=True,
+            filename=name,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # After the inlines: menta gets the event with its shows and options as saved.
@@ -175,8 +253,15 @@ class ResaleAdmin(admin.ModelAdmin[Resale]):
         return False
 
 
+class ProfileInline(admin.StackedInline[Profile, User]):
+    model = Profile
+    can_delete = False
+    readonly_fields = ["updated_at"]
+
+
 class AccountAdmin(UserAdmin[User]):
     form = AccountChangeForm
+    inlines = [ProfileInline]
 
 
 admin.site.unregister(User)

@@ -7,22 +7,45 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
-from salsite.models import Event, Order, Show, Ticket, TicketOption
+from salsite import report
+from salsite.models import Event, Order, Organizer, Profile, Show, Ticket, TicketOption, token_digest
 from salwidgets.client import MentaClient
 from salwidgets.conf import get_config
 from salwidgets.errors import NotFound
 
 DEMO_PASSWORD = "demo12345"
 ADMIN_PASSWORD = "admin12345"
+# The demo organizer's API token for its events' ticket report (a real organizer's token is issued
+# in the admin and shown once).
+DEMO_ORGANIZER_TOKEN = "org_demo_live_presents"
+# (external id, name, events): who puts on which event.
+ORGANIZERS = [
+    ("org_live_presents", "Live Presents", ["evt_2024_metallica", "evt_rosalia_motomami"]),
+    ("org_broadway_house", "Broadway House", ["evt_hamilton", "evt_bluenote_jazz"]),
+]
+# What alice and bob told the site about themselves (carol never opened her account page).
+PROFILES: dict[str, dict[str, Any]] = {
+    "alice": {
+        "phone": "+34 600 123 456",
+        "birth_date": date(1990, 4, 12),
+        "residence_country": "ES",
+        "allow_promo_email": True,
+        "allow_promo_third_party_email": False,
+        "allow_tracking": True,
+    },
+    "bob": {"phone": "+1 212 555 0142", "residence_country": "US"},
+}
 
 # (external id, title, venue, city, description, resale max %, [(show id, days from now, resale on)],
 #  [(option id, name, price, currency, places per show)]). Blue Note's one table is sold: it
@@ -184,6 +207,8 @@ def create_site_data() -> list[Ticket]:
     """Accounts, events, shows, options, orders and tickets of the demo; answers the tickets."""
     users = {name: _user(name, *names, DEMO_PASSWORD) for name, names in ACCOUNTS.items()}
     _user("admin", "Site", "Admin", ADMIN_PASSWORD, staff=True)
+    for name, fields in PROFILES.items():
+        Profile.objects.get_or_create(user=users[name], defaults=fields)
     now = timezone.now().replace(hour=20, minute=0, second=0, microsecond=0)
     for external_id, title, venue, city, description, percent, shows, options in EVENTS:
         event, _ = Event.objects.update_or_create(
@@ -213,6 +238,7 @@ def create_site_data() -> list[Ticket]:
                     "capacity": places,
                 },
             )
+    _organizers()
     tickets = []
     for item in TICKETS:
         owner = users[item.owner]
@@ -235,6 +261,23 @@ def create_site_data() -> list[Ticket]:
         )
         tickets.append(ticket)
     return tickets
+
+
+def _organizers() -> None:
+    """The demo's organizers, the first with a known API token, and olivia, staff at Live Presents,
+    who may read the ticket report of Metallica and nothing else."""
+    for external_id, name, events in ORGANIZERS:
+        organizer, created = Organizer.objects.get_or_create(external_id=external_id, defaults={"name": name})
+        if created and external_id == ORGANIZERS[0][0]:
+            organizer.token_digest = token_digest(DEMO_ORGANIZER_TOKEN)
+            organizer.token_issued_at = timezone.now()
+            organizer.save(update_fields=["token_digest", "token_issued_at"])
+        Event.objects.filter(external_id__in=events, organizer=None).update(organizer=organizer)
+    olivia = _user("olivia", "Olivia", "Chen", DEMO_PASSWORD)
+    if not olivia.is_staff:
+        olivia.is_staff = True
+        olivia.save(update_fields=["is_staff"])
+    assign_perm(report.PERMISSION, olivia, Event.objects.get(external_id="evt_2024_metallica"))
 
 
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

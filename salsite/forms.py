@@ -1,4 +1,4 @@
-"""The demo site's forms: buying tickets, "notify me" for a sold-out show, signing up and in."""
+"""The demo site's forms: buying tickets, "notify me" for a sold-out show, signing up and in, the account."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UserChangeForm
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salsite.checkout import MAX_PER_ORDER
-from salsite.models import Show, TicketOption
+from salsite.models import Profile, Show, TicketOption
 
 
 class BuyForm(forms.Form):
@@ -85,3 +86,38 @@ class AccountChangeForm(UserChangeForm[User]):
         if email and _email_taken(email, other_than=self.instance.pk):
             raise forms.ValidationError(_("Another account has this email."))
         return email
+
+
+class NameForm(forms.ModelForm[User]):
+    """The account's name, as tickets and the organizer's report show it."""
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name"]
+        labels = {"first_name": _("First name"), "last_name": _("Last name")}
+
+
+class ProfileForm(forms.ModelForm[Profile]):
+    """What a person tells the site about themselves; each opt-in is off until they tick it."""
+
+    class Meta:
+        model = Profile
+        fields = [
+            "phone",
+            "birth_date",
+            "residence_country",
+            "allow_promo_email",
+            "allow_promo_third_party_email",
+            "allow_tracking",
+        ]
+        labels = {"phone": _("Phone"), "birth_date": _("Birth date"), "residence_country": _("Country of residence")}
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "birth_date": forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        }
+
+    def clean_birth_date(self) -> Any:
+        born = self.cleaned_data.get("birth_date")
+        if born is not None and born > timezone.localdate():
+            raise forms.ValidationError(_("A birth date cannot be in the future."))
+        return born

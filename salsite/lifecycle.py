@@ -34,7 +34,8 @@ def end(ticket: Ticket, status: str) -> Ticket:
     doing = {Ticket.Status.REFUNDED: "refunded", Ticket.Status.CANCELLED: "cancelled"}[Ticket.Status(status)]
     ticket = _valid(ticket, doing)
     ticket.status = status
-    ticket.save(update_fields=["status"])
+    ticket.ended_at = timezone.now()
+    ticket.save(update_fields=["status", "ended_at", "updated_at"])
     menta_sync.ticket_ended(ticket)
     return ticket
 
@@ -45,9 +46,12 @@ def transfer(ticket: Ticket, to: AbstractBaseUser) -> Ticket:
     ticket = _valid(ticket, "transferred")
     if ticket.holder_id == to.pk:
         raise TicketError(f"{ticket.external_id} already belongs to {to}.")
+    owners = ticket.passed_to(to.pk)
+    for field, value in owners.items():
+        setattr(ticket, field, value)
     ticket.holder = to  # type: ignore[assignment]
     ticket.locator = Ticket._meta.get_field("locator").get_default()
-    ticket.save(update_fields=["holder", "locator"])
+    ticket.save(update_fields=["holder", "locator", *owners, "updated_at"])
     menta_sync.ticket_changed(ticket)
     return ticket
 
@@ -60,6 +64,6 @@ def check_in(ticket: Ticket) -> Ticket:
     if ticket.listed_at is not None:
         raise TicketError(f"{ticket.external_id} is listed for resale: its QR is on hold.")
     ticket.checked_in_at = timezone.now()
-    ticket.save(update_fields=["checked_in_at"])
+    ticket.save(update_fields=["checked_in_at", "updated_at"])
     menta_sync.ticket_admitted(ticket)
     return ticket

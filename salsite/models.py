@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class Organizer(models.Model):
+    """Who puts on events. Its API token lets its systems read the ticket report of its events."""
+
+    external_id = models.SlugField(max_length=100, unique=True, help_text="The organizer's id in reports.")
+    name = models.CharField(max_length=200)
+    token_digest = models.CharField(max_length=64, blank=True, editable=False)
+    token_issued_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def issue_token(self) -> str:
+        """A new API token (shown once: only its digest is kept); the previous one stops working."""
+        token = f"org_{secrets.token_urlsafe(32)}"
+        self.token_digest = token_digest(token)
+        self.token_issued_at = timezone.now()
+        self.save(update_fields=["token_digest", "token_issued_at"])
+        return token
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Event(models.Model):
+    organizer = models.ForeignKey(Organizer, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
     external_id = models.SlugField(max_length=100, unique=True, help_text="The id menta knows the event by.")
     title = models.CharField(max_length=200)
     description = models.TextField()
@@ -23,6 +55,7 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["title"]
+        permissions = [("view_ticket_report", "Can read the ticket ownership report")]
 
     def __str__(self) -> str:
         return self.title
@@ -128,6 +161,18 @@ class Ticket(models.Model):
     reissued_from = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reissued_as"
     )
+    # The ticket's owners, for the organizer's report. The first owner is the order's buyer unless
+    # the ticket was reissued from another (then it is the first owner of that one).
+    initial_holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    previous_holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    transfers_forward = models.PositiveIntegerField(default=0, help_text="Passed on to a new owner.")
+    transfers_back = models.PositiveIntegerField(default=0, help_text="Given back to an earlier owner.")
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When it stopped being valid.")
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["external_id"]
@@ -143,6 +188,21 @@ class Ticket(models.Model):
             if value
         ]
         return ", ".join(parts)
+
+    def first_owner_id(self) -> int:
+        return self.initial_holder_id or self.order.user_id
+
+    def passed_to(self, owner_id: int | None) -> dict[str, int]:
+        """The owner fields of this ticket's next record (a transfer or a reissue) for ``owner_id``:
+        going back to the previous or the first owner counts as a transfer back. ``None`` is an
+        owner without an account."""
+        back = owner_id is not None and owner_id in (self.previous_holder_id, self.first_owner_id())
+        return {
+            "initial_holder_id": self.first_owner_id(),
+            "previous_holder_id": self.holder_id,
+            "transfers_forward": self.transfers_forward + (0 if back else 1),
+            "transfers_back": self.transfers_back + (1 if back else 0),
+        }
 
 
 class Resale(models.Model):
@@ -193,3 +253,28 @@ class Cart(models.Model):
 
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN and self.expires_at > timezone.now()
+
+
+class Profile(models.Model):
+    """What a person tells the site about themselves, beyond their name and email."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    phone = models.CharField(
+        _("phone"),
+        max_length=32,
+        blank=True,
+        validators=[
+            RegexValidator(r"^\+?(?=(?:\D*\d){6})[0-9 ()-]+$", _("Enter a phone number: digits, spaces, + ( ) and -."))
+        ],
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    residence_country = CountryField(_("country of residence"), blank=True)
+    allow_promo_email = models.BooleanField(_("Email me news and offers from this site"), default=False)
+    allow_promo_third_party_email = models.BooleanField(
+        _("Email me offers from the organizers and partners"), default=False
+    )
+    allow_tracking = models.BooleanField(_("Allow tracking for analytics and personalised offers"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"

@@ -48,9 +48,12 @@ def issue(resale: Resale, buyer: User) -> Ticket:
         holder_name=resale.holder_name,
         holder_id_number=resale.holder_id_number,
         reissued_from=old,
+        **old.passed_to(buyer.pk),
     )
     resale.issued = ticket
     resale.save(update_fields=["issued"])
+    # The ended ticket's report row now names the buyer's account: it changed too.
+    Ticket.objects.filter(pk=old.pk).update(updated_at=timezone.now())
     menta_sync.tickets_issued([ticket])
     return ticket
 
@@ -72,7 +75,8 @@ def fulfil(sold: wire.TicketResold) -> Resale:
     ticket.status = Ticket.Status.TRANSFERRED if sold.is_transfer else Ticket.Status.RESOLD
     ticket.listed_at = None
     ticket.locator = Ticket._meta.get_field("locator").get_default()  # the old QR opens nothing
-    ticket.save(update_fields=["status", "listed_at", "locator"])
+    ticket.ended_at = timezone.now()
+    ticket.save(update_fields=["status", "listed_at", "locator", "ended_at", "updated_at"])
     menta_sync.ticket_ended(ticket)
     nominal = sold.nominal
     resale = Resale.objects.create(

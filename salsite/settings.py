@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "cachalot",
     "django_tasks",
     "django_tasks_db",
+    # Per-event permissions (the organizer's ticket report) and the profile's country list.
+    "guardian",
+    "django_countries",
     "salwidgets",
     "salsite",
 ]
@@ -169,6 +172,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # "Can read the ticket report" given for one event (Event admin > Object permissions).
+    "guardian.backends.ObjectPermissionBackend",
+]
+# No guardian "anonymous" account: signed-out visitors have no permissions at all.
+ANONYMOUS_USER_NAME = None
 LOGIN_REDIRECT_URL = "my-tickets"
 LOGOUT_REDIRECT_URL = "home"
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from salsite import views
+from salsite import api, views
 from salsite.forms import SignInForm
 
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("events/<str:event_id>/<str:show_id>/notify/", views.notify_me, name="notify-me"),
     path("checkout/<int:cart_id>/", views.cart, name="cart"),
     path("my-tickets/", views.my_tickets, name="my-tickets"),
+    path("accounts/profile/", views.account, name="account"),
+    path("organizer/report/events/<str:event_id>/tickets", api.ticket_report, name="ticket-report"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/sign-up/", views.sign_up, name="sign-up"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -9,6 +9,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from salsite import checkout, menta_sync
-from salsite.forms import BuyForm, NotifyForm, SignUpForm
-from salsite.models import Cart, Order, Show, Ticket
+from salsite import checkout, menta_sync, report
+from salsite.forms import BuyForm, NameForm, NotifyForm, ProfileForm, SignUpForm
+from salsite.models import Cart, Order, Profile, Show, Ticket
 from salwidgets.wire import InvalidPush
 
 # Refunded, cancelled and deleted tickets are gone from My tickets; a resold or transferred one
@@ -163,3 +164,23 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         return redirect(target or "my-tickets")
     status = 400 if request.method == "POST" else 200
     return render(request, "registration/sign_up.html", {"form": form, "next": target}, status=status)
+
+
+@login_required
+def account(request: AuthenticatedRequest) -> HttpResponse:
+    """The person's name, contact details and consents (organizers see them in their report)."""
+    profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
+    data = request.POST if request.method == "POST" else None
+    names, details = NameForm(data, instance=request.user), ProfileForm(data, instance=profile)
+    if data is not None:
+        if names.is_valid() and details.is_valid():
+            with transaction.atomic():
+                names.save()
+                details.save()
+                report.touch_owned_by(request.user)
+            messages.success(request, _("Your account details are saved."))
+            return redirect("account")
+        status = 400
+    else:
+        status = 200
+    return render(request, "salsite/account.html", {"names": names, "details": details}, status=status)

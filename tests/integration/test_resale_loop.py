@@ -11,8 +11,9 @@ import pytest
 import requests
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
-from salsite import lifecycle
+from salsite import demo, lifecycle
 from salsite.models import Resale, Ticket
 from salwidgets import outbox
 from salwidgets.client import MentaClient
@@ -244,3 +245,49 @@ def test_the_sandboxs_own_state_after_a_sale(loop: SandboxControl, menta: MentaC
     (holder,) = loop.rows("SELECT holder_email FROM menta_sandbox_ticket WHERE ticket_id = ?", "TKT-ALICE-001")
     assert holder == ("bob@example.com",)
     assert 'name="price" value="100.00"' in page.text
+
+
+def test_the_organizers_report_follows_a_resale_to_a_buyer_who_signs_up_later(
+    loop: SandboxControl, menta: MentaClient
+) -> None:
+    organizer = Client(HTTP_AUTHORIZATION=f"Bearer {demo.DEMO_ORGANIZER_TOKEN}")
+
+    def report(**params: str) -> dict[str, dict[str, Any]]:
+        answer = organizer.get(
+            "/organizer/report/events/evt_2024_metallica/tickets", {"limit": 100, "offset": 0, **params}
+        )
+        assert answer.status_code == 200, answer.content
+        return {item["ticketId"]: item for item in answer.json()["result"]}
+
+    alice_id = str(User.objects.get(email="alice@example.com").pk)
+    sell(menta, Person(menta, "alice@example.com"), "TKT-ALICE-001", "100")
+    guest = Person(menta, "erin@example.com")
+    page = guest.browser.get(menta.buying_flow_url(*SHOW, return_to="http://127.0.0.1/"), timeout=10)
+    assert buy(guest, page, "$100", email="erin@example.com").status_code == 200
+    loop.settle()
+
+    # Sold to someone without an account: the row names them by the email the sale carries.
+    sold = report()["TKT-ALICE-001"]
+    assert (sold["status"], sold["deletionReason"], sold["ownerEmail"]) == ("RESOLD", "resold", "erin@example.com")
+    assert (sold["previousOwnerId"], sold["initialOwnerId"], sold["transferForwardCount"]) == (alice_id, alice_id, 1)
+    assert "ownerAllowPromoEmail" in sold and sold["ownerAllowPromoEmail"] is False
+    assert "TKT-ALICE-001" not in report(excludeDeleted="true")
+
+    before_sign_up = timezone.now().isoformat()
+    Client().post(
+        "/accounts/sign-up/",
+        {"email": "erin@example.com", "name": "Erin Example", "password1": "resale-1234", "password2": "resale-1234"},
+    )
+    erin = User.objects.get(email="erin@example.com")
+    (new,) = Ticket.objects.filter(reissued_from__external_id="TKT-ALICE-001")
+    changed = report(lastUpdatedSince=before_sign_up)
+    assert set(changed) == {"TKT-ALICE-001", new.external_id}
+    issued, old = changed[new.external_id], changed["TKT-ALICE-001"]
+    assert (issued["status"], issued["ownerEmail"], issued["ownerFirstName"]) == ("VALID", "erin@example.com", "Erin")
+    assert (issued["previousOwnerId"], issued["initialOwnerId"]) == (alice_id, alice_id)
+    assert (issued["transferForwardCount"], issued["transferBackwardCount"]) == (1, 0)
+    assert "purchasePrice" not in issued  # the resale price is menta's
+    assert issued["ticketMetadata"]["reissuedFrom"] == "TKT-ALICE-001"
+    assert old["ticketMetadata"]["reissuedAs"] == new.external_id
+    assert (old["ownerEmail"], old["ownerLastName"]) == ("erin@example.com", "Example")
+    assert new.holder_id == erin.pk

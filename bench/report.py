@@ -1,0 +1,158 @@
+"""``make bench`` (report part): the organizer's ticket report exported as CSV and XLSX.
+
+Two events on one SQLite database, one with 10,000 tickets and one with 100,000 (owners with and
+without a profile, some tickets refunded, some transferred). Each export is downloaded by a fresh
+process, as staff would from the admin, reading the streamed answer chunk by chunk; the process
+reports its wall time and its peak resident size. Rounds interleave the sizes and formats. Flat
+memory means the 100,000-ticket export peaks at about what the 10,000-ticket one does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.servers import ROOT, manage
+
+SIZES = {"evt_bench_10k": 10_000, "evt_bench_100k": 100_000}
+ROUNDS = 3
+
+
+def env_for(db: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "salsite.settings",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "DJANGO_SECRET_KEY": "report-benchmark",
+        "DJANGO_HTTPS": "0",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DJANGO_DEBUG": "0",
+    }
+
+
+def seed() -> None:
+    """The two events, their tickets and owners (run in a child process with Django set up)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from salsite.models import Event, Order, Organizer, Profile, Show, Ticket, TicketOption
+
+    User.objects.create_superuser("bench@example.com", "bench@example.com", "bench-12345")
+    organizer = Organizer.objects.create(external_id="org_bench", name="Bench")
+    people = User.objects.bulk_create(
+        User(username=f"p{n}@example.com", email=f"p{n}@example.com", first_name=f"P{n}", last_name="Owner")
+        for n in range(5_000)
+    )
+    Profile.objects.bulk_create(
+        Profile(user=person, phone="+34 600 000 000", residence_country="ES", allow_promo_email=n % 2 == 0)
+        for n, person in enumerate(people)
+        if n % 3
+    )
+    for external_id, count in SIZES.items():
+        event = Event.objects.create(
+            external_id=external_id, title=external_id, description="", venue="Hall", city="City", organizer=organizer
+        )
+        show = Show.objects.create(event=event, external_id="show", starts_at=timezone.now() + timedelta(days=30))
+        option = TicketOption.objects.create(event=event, external_id="GA", name="General", price=Decimal("50"))
+        orders = Order.objects.bulk_create(
+            Order(reference=f"{external_id}-{n}", user=people[n % len(people)]) for n in range(count // 4)
+        )
+        for start in range(0, count, 5_000):
+            Ticket.objects.bulk_create(
+                Ticket(
+                    external_id=f"{external_id}-{n}",
+                    order=orders[n // 4],
+                    holder=people[(n // 4 + (n % 7 == 0)) % len(people)],
+                    previous_holder=people[n // 4 % len(people)] if n % 7 == 0 else None,
+                    transfers_forward=1 if n % 7 == 0 else 0,
+                    show=show,
+                    option=option,
+                    section="A",
+                    row=str(n // 100),
+                    seat=str(n % 100),
+                    status=Ticket.Status.REFUNDED if n % 50 == 0 else Ticket.Status.VALID,
+                    ended_at=timezone.now() if n % 50 == 0 else None,
+                )
+                for n in range(start, min(start + 5_000, count))
+            )
+
+
+def export(event_id: str, kind: str) -> dict[str, float]:
+    """Download one export as the admin does (in a child process): seconds, bytes, peak RSS in kB."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from salsite.models import Event
+
+    client = Client()
+    client.force_login(User.objects.get(username="bench@example.com"))
+    pk = Event.objects.get(external_id=event_id).pk
+    started = time.perf_counter()
+    response = client.get(f"/admin/salsite/event/{pk}/report.{kind}")
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, response.status_code
+    return {"seconds": elapsed, "bytes": size, "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def child(env: dict[str, str], *args: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.report", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="salbench-report-") as tmp:
+        env = env_for(Path(tmp) / "site.sqlite3")
+        manage(env, "migrate", "--verbosity", "0")
+        print("Report: seeding 10,000 and 100,000 tickets...", flush=True)
+        child(env, "--seed")
+        results: dict[tuple[str, str], list[dict[str, float]]] = {}
+        for n in range(ROUNDS):
+            print(f"Report: round {n + 1} of {ROUNDS} (CSV and XLSX, each size)...", flush=True)
+            for kind in ("csv", "xlsx"):
+                for event_id in SIZES:
+                    results.setdefault((kind, event_id), []).append(child(env, "--export", event_id, kind))
+    print("\nticket report export            seconds min / median / max     MB   peak RSS MiB (max)")
+    for (kind, event_id), runs in results.items():
+        seconds = [run["seconds"] for run in runs]
+        print(
+            f"{kind:<5} {SIZES[event_id]:>7,} tickets       {min(seconds):7.2f} {statistics.median(seconds):7.2f}"
+            f" {max(seconds):7.2f}   {runs[0]['bytes'] / 1e6:7.1f}   {max(r['peak_kb'] for r in runs) / 1024:7.1f}"
+        )
+    for kind in ("csv", "xlsx"):
+        small = max(run["peak_kb"] for run in results[(kind, "evt_bench_10k")])
+        large = max(run["peak_kb"] for run in results[(kind, "evt_bench_100k")])
+        ratio = large / small
+        verdict = "ok" if ratio <= 1.25 else "MISSED"
+        print(f"  {kind} peak RSS ratio 100k/10k {ratio:.2f} (target: flat, <= 1.25) {verdict}")
+
+
+def _in_child(args: list[str]) -> None:
+    import django
+
+    django.setup()
+    if args[0] == "--seed":
+        seed()
+        print(json.dumps({}))
+    else:
+        print(json.dumps(export(args[1], args[2])))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        _in_child(sys.argv[1:])
+    else:
+        main()

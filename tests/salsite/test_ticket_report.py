@@ -1,0 +1,453 @@
+"""The organizer's ticket ownership report: the endpoint, its access rules and parameters, the
+account page whose details it shows, and the admin's CSV and XLSX exports read back row by row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from typing import Any
+
+import openpyxl
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from salsite import demo, lifecycle, report
+from salsite.models import Event, Organizer, Ticket
+
+pytestmark = pytest.mark.django_db
+
+METALLICA = "/organizer/report/events/evt_2024_metallica/tickets"
+HAMILTON = "/organizer/report/events/evt_hamilton/tickets"
+TOKEN = {"HTTP_AUTHORIZATION": f"Bearer {demo.DEMO_ORGANIZER_TOKEN}"}
+
+
+@pytest.fixture
+def site(db: None) -> list[Ticket]:
+    return demo.create_site_data()
+
+
+@pytest.fixture
+def organizer() -> Client:
+    """The demo organizer's systems, with its API token."""
+    return Client(**TOKEN)
+
+
+def signed_in(email: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    return client
+
+
+def staff(email: str, *, name: str = "Sam Staff") -> User:
+    first, last = name.split()
+    return User.objects.create_user(email, email, "staff-12345", first_name=first, last_name=last, is_staff=True)
+
+
+def read(client: Client, url: str = METALLICA, **params: Any) -> dict[str, Any]:
+    response = client.get(url, {"limit": 100, "offset": 0, **params})
+    assert response.status_code == 200, response.content
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def by_id(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {item["ticketId"]: item for item in answer["result"]}
+
+
+class TestAnswer:
+    def test_each_ticket_with_its_owner_in_the_guides_field_names(self, site: list[Ticket], organizer: Client) -> None:
+        answer = read(organizer)
+
+        ids = [item["ticketId"] for item in answer["result"]]
+        expected = Ticket.objects.filter(show__event__external_id="evt_2024_metallica").order_by("pk")
+        assert answer["total"] == len(ids) == expected.count()
+        assert ids == [ticket.external_id for ticket in expected]
+        alice = by_id(answer)["TKT-ALICE-001"]
+        ticket = Ticket.objects.select_related("show", "order").get(external_id="TKT-ALICE-001")
+        assert alice == {
+            "ticketId": "TKT-ALICE-001",
+            "eventId": "evt_2024_metallica",
+            "organizerId": "org_live_presents",
+            "eventName": "Metallica: M72 World Tour",
+            "eventStartDate": ticket.show.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "ownerEmail": "alice@example.com",
+            "ownerFirstName": "Alice",
+            "ownerLastName": "Martin",
+            "ownerPhone": "+34 600 123 456",
+            "ownerBirthDate": "1990-04-12",
+            "ownerResidenceCountry": "ES",
+            "ownerAllowPromoEmail": True,
+            "ownerAllowPromoThirdPartyEmail": False,
+            "ownerAllowTracking": True,
+            "ticketNumber": "TKT-ALICE-001",
+            "ticketBarcode": ticket.locator,
+            "initialOwnerId": str(ticket.order.user_id),
+            "status": "VALID",
+            "purchaseDate": ticket.order.created_at.isoformat().replace("+00:00", "Z"),
+            "purchasePrice": "99.99",
+            "purchaseCurrency": "USD",
+            "purchaseSeatCategoryId": "GA",
+            "seatingSeated": False,
+            "seatingNumbered": False,
+            "ticketMetadata": {
+                "showId": "show_nyc_20240815",
+                "orderReference": "ORD-ALICE-1",
+                "ticketOption": "General admission",
+            },
+            "transferForwardCount": 0,
+            "transferBackwardCount": 0,
+        }
+
+    def test_fields_without_a_source_are_left_out_and_consent_is_never_assumed(
+        self, site: list[Ticket], organizer: Client
+    ) -> None:
+        carol = next(item for item in read(organizer)["result"] if item["ownerEmail"] == "carol@example.com")
+
+        # carol never opened her account page: no phone, no birth date, no country, no opt-in.
+        for field in ("ownerPhone", "ownerBirthDate", "ownerResidenceCountry", "ownerIdNumber", "eventCode"):
+            assert field not in carol
+        assert (carol["ownerAllowPromoEmail"], carol["ownerAllowPromoThirdPartyEmail"]) == (False, False)
+        assert carol["ownerAllowTracking"] is False
+        assert (carol["seatingSeated"], carol["seatingArea"], carol["seatingRow"]) == (True, "A", "1")
+
+    def test_a_named_ticket_carries_its_holder(self, site: list[Ticket], organizer: Client) -> None:
+        Ticket.objects.filter(external_id="TKT-ALICE-001").update(holder_name="Ana Martin", holder_id_number="X123")
+
+        assert by_id(read(organizer))["TKT-ALICE-001"]["ticketHolder"] == {"name": "Ana Martin", "idNumber": "X123"}
+
+
+class TestPagination:
+    def test_pages_cover_every_ticket_once_in_a_stable_order(self, site: list[Ticket], organizer: Client) -> None:
+        everything = [item["ticketId"] for item in read(organizer)["result"]]
+
+        pages = [read(organizer, limit=4, offset=offset) for offset in range(0, len(everything), 4)]
+        assert [item["ticketId"] for page in pages for item in page["result"]] == everything
+        assert {page["total"] for page in pages} == {len(everything)}
+        assert len(pages[-1]["result"]) == len(everything) % 4 or 4
+
+    def test_an_offset_past_the_end_is_an_empty_page_with_the_total(
+        self, site: list[Ticket], organizer: Client
+    ) -> None:
+        total = read(organizer)["total"]
+
+        assert read(organizer, offset=total) == {"total": total, "result": []}
+        assert read(organizer, limit=1, offset=total - 1)["result"][0]["ticketId"]
+        assert len(read(organizer, limit=report.MAX_LIMIT)["result"]) == total
+
+    @pytest.mark.parametrize(
+        ("params", "parameter", "message"),
+        [
+            ({"offset": 0}, "limit", "limit: This field is required."),
+            ({"limit": 10}, "offset", "offset: This field is required."),
+            ({"limit": 0, "offset": 0}, "limit", "limit: Ensure this value is greater than or equal to 1."),
+            ({"limit": 1001, "offset": 0}, "limit", "limit: Ensure this value is less than or equal to 1000."),
+            ({"limit": "ten", "offset": 0}, "limit", "limit: Enter a whole number."),
+            ({"limit": 10, "offset": -1}, "offset", "offset: Ensure this value is greater than or equal to 0."),
+            ({"limit": 10, "offset": 0, "excludeDeleted": "yes"}, "excludeDeleted", "excludeDeleted: Enter true or"),
+            ({"limit": 10, "offset": 0, "lastUpdatedSince": "yesterday"}, "lastUpdatedSince", "lastUpdatedSince: "),
+            (
+                {"limit": 10, "offset": 0, "lastUpdatedSince": "2026-01-02T00:00Z", "lastUpdatedBefore": "2026-01-01"},
+                "lastUpdatedBefore",
+                "lastUpdatedBefore: lastUpdatedBefore must be later than lastUpdatedSince.",
+            ),
+            ({"limit": 10, "offset": 0, "lastUpdateSince": "2026-01-01"}, "lastUpdateSince", "lastUpdateSince: not a"),
+        ],
+    )
+    def test_a_bad_parameter_is_a_400_naming_it(
+        self, site: list[Ticket], organizer: Client, params: dict[str, Any], parameter: str, message: str
+    ) -> None:
+        response = organizer.get(METALLICA, params)
+
+        answer = response.json()
+        assert response.status_code == 400
+        assert list(answer["errors"]) == [parameter]
+        assert answer["errors"][parameter][0].startswith(message)
+        assert parameter in answer["message"]
+
+    def test_the_mobile_app_id_of_menta_s_guide_is_accepted(self, site: list[Ticket], organizer: Client) -> None:
+        assert read(organizer, mobileAppId="app-1")["total"] == read(organizer)["total"]
+
+
+class TestFilters:
+    def test_deleted_tickets_are_in_unless_excluded(self, site: list[Ticket], organizer: Client) -> None:
+        admin = Client()
+        admin.force_login(User.objects.get(email="admin@example.com"))
+        refunded = Ticket.objects.get(external_id="TKT-ALICE-002")
+        done = admin.post("/admin/salsite/ticket/", {"action": "refund", "_selected_action": [refunded.pk]})
+        assert done.status_code == 302
+
+        everything, kept = read(organizer), read(organizer, excludeDeleted="true")
+        row = by_id(everything)["TKT-ALICE-002"]
+        refunded.refresh_from_db()
+        assert (row["status"], row["deletionReason"]) == ("REFUNDED", "refunded")
+        assert row["deletionDate"] == refunded.ended_at.isoformat().replace("+00:00", "Z")  # type: ignore[union-attr]
+        assert "ticketBarcode" not in row  # an ended ticket's code opens nothing
+        assert kept["total"] == everything["total"] - 1
+        assert "TKT-ALICE-002" not in by_id(kept)
+        assert by_id(read(organizer, excludeDeleted="false")) == by_id(everything)
+
+    def test_last_updated_since_and_before(self, site: list[Ticket], organizer: Client) -> None:
+        now = timezone.now()
+        event = Ticket.objects.filter(show__event__external_id="evt_2024_metallica")
+        event.update(updated_at=now - timedelta(days=3))
+        event.filter(external_id="TKT-ALICE-001").update(updated_at=now - timedelta(days=1))
+        event.filter(external_id="TKT-ALICE-002").update(updated_at=now)
+
+        def ids(**params: str) -> set[str]:
+            return set(by_id(read(organizer, **params)))
+
+        day_ago = (now - timedelta(days=1)).isoformat()
+        assert ids(lastUpdatedSince=day_ago) == {"TKT-ALICE-001", "TKT-ALICE-002"}
+        assert ids(lastUpdatedSince=day_ago, lastUpdatedBefore=now.isoformat()) == {"TKT-ALICE-001"}
+        assert len(ids(lastUpdatedBefore=day_ago)) == event.count() - 2
+        assert ids(lastUpdatedSince=(now + timedelta(seconds=1)).isoformat()) == set()
+
+    def test_a_transfer_and_its_return_are_counted_each_way(self, site: list[Ticket], organizer: Client) -> None:
+        alice, bob = User.objects.get(email="alice@example.com"), User.objects.get(email="bob@example.com")
+        ticket = Ticket.objects.get(external_id="TKT-ALICE-001")
+        before = timezone.now()
+
+        lifecycle.transfer(ticket, bob)
+        there = by_id(read(organizer, lastUpdatedSince=before.isoformat()))["TKT-ALICE-001"]
+        lifecycle.transfer(ticket, alice)
+        back = by_id(read(organizer))["TKT-ALICE-001"]
+
+        assert (there["ownerEmail"], there["previousOwnerId"], there["initialOwnerId"]) == (
+            "bob@example.com",
+            str(alice.pk),
+            str(alice.pk),
+        )
+        assert (there["transferForwardCount"], there["transferBackwardCount"]) == (1, 0)
+        assert (back["ownerEmail"], back["previousOwnerId"]) == ("alice@example.com", str(bob.pk))
+        assert (back["transferForwardCount"], back["transferBackwardCount"]) == (1, 1)
+
+    def test_a_check_in_is_dated(self, site: list[Ticket], organizer: Client) -> None:
+        ticket = lifecycle.check_in(Ticket.objects.get(external_id="TKT-ALICE-001"))
+
+        checked = by_id(read(organizer))["TKT-ALICE-001"]["checkedDate"]
+        assert checked == ticket.checked_in_at.isoformat().replace("+00:00", "Z")  # type: ignore[union-attr]
+
+
+class TestAccess:
+    def test_without_credentials_401_with_the_scheme(self, site: list[Ticket], client: Client) -> None:
+        response = client.get(METALLICA, {"limit": 1, "offset": 0})
+
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == 'Bearer realm="ticket report"'
+        assert "organizer token" in response.json()["message"]
+
+    @pytest.mark.parametrize("header", ["Bearer org_wrong", "Basic YWxpY2U6eA==", "Bearer ", "org_demo_live_presents"])
+    def test_a_bad_token_is_401(self, site: list[Ticket], header: str) -> None:
+        response = Client(HTTP_AUTHORIZATION=header).get(METALLICA, {"limit": 1, "offset": 0})
+
+        assert response.status_code == 401
+        assert response.json()["message"]
+
+    def test_a_token_reads_its_organizer_s_events_only(self, site: list[Ticket], organizer: Client) -> None:
+        read(organizer, "/organizer/report/events/evt_rosalia_motomami/tickets")
+        other = organizer.get(HAMILTON, {"limit": 1, "offset": 0})
+
+        assert other.status_code == 403
+        assert other.json() == {"message": "This organizer token does not give access to this event."}
+
+    def test_a_new_token_replaces_the_old(self, site: list[Ticket], organizer: Client) -> None:
+        token = Organizer.objects.get(external_id="org_live_presents").issue_token()
+
+        assert organizer.get(METALLICA, {"limit": 1, "offset": 0}).status_code == 401
+        read(Client(HTTP_AUTHORIZATION=f"Bearer {token}"))
+
+    def test_staff_with_the_permission_for_one_event(self, site: list[Ticket]) -> None:
+        olivia = signed_in("olivia@example.com")
+
+        assert read(olivia)["total"] > 0
+        assert olivia.get(HAMILTON, {"limit": 1, "offset": 0}).status_code == 403
+
+    def test_staff_with_the_permission_for_every_event(self, site: list[Ticket]) -> None:
+        everywhere = staff("ray@example.com")
+        everywhere.user_permissions.add(Permission.objects.get(codename="view_ticket_report"))
+
+        read(signed_in("ray@example.com"), HAMILTON)
+        read(signed_in("admin@example.com"), HAMILTON)  # a superuser
+
+    def test_anyone_else_403(self, site: list[Ticket]) -> None:
+        staff("sam@example.com")
+        outsider = User.objects.create_user("nina@example.com", "nina@example.com", "x")
+        assign_perm(report.PERMISSION, outsider, Event.objects.get(external_id="evt_hamilton"))  # not staff
+
+        for email in ("alice@example.com", "sam@example.com", "nina@example.com"):
+            response = signed_in(email).get(HAMILTON, {"limit": 1, "offset": 0})
+            assert response.status_code == 403, email
+            assert response.json() == {"message": "Your account may not read the ticket report of this event."}
+
+    def test_an_unknown_event_is_404(self, site: list[Ticket], organizer: Client) -> None:
+        response = organizer.get("/organizer/report/events/evt_nope/tickets", {"limit": 1, "offset": 0})
+
+        assert response.status_code == 404
+        assert response.json() == {"message": "No event 'evt_nope' on this platform."}
+
+    def test_only_get(self, site: list[Ticket], organizer: Client) -> None:
+        assert organizer.post(f"{METALLICA}?limit=1&offset=0").status_code == 405
+
+
+def form(response: Any) -> BeautifulSoup:
+    return BeautifulSoup(response.content, "html.parser")
+
+
+class TestAccountPage:
+    def test_needs_sign_in(self, site: list[Ticket], client: Client) -> None:
+        response = client.get("/accounts/profile/")
+
+        assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/accounts/profile/")
+
+    def test_shows_what_is_stored(self, site: list[Ticket]) -> None:
+        html = form(signed_in("alice@example.com").get("/accounts/profile/"))
+
+        assert html.select_one("#id_phone")["value"] == "+34 600 123 456"  # type: ignore[index]
+        assert html.select_one("#id_birth_date")["value"] == "1990-04-12"  # type: ignore[index]
+        assert html.select_one("#id_residence_country option[selected]")["value"] == "ES"  # type: ignore[index]
+        assert html.select_one("#id_allow_promo_email").has_attr("checked")  # type: ignore[union-attr]
+        assert not html.select_one("#id_allow_promo_third_party_email").has_attr("checked")  # type: ignore[union-attr]
+        assert html.select_one('a[href="/accounts/profile/"]')
+
+    def test_saved_details_are_in_the_report_exactly_as_typed(self, site: list[Ticket], organizer: Client) -> None:
+        carol = signed_in("carol@example.com")
+        before = timezone.now()
+
+        saved = carol.post(
+            "/accounts/profile/",
+            {
+                "first_name": "Carolina",
+                "last_name": "Ruiz Díaz",
+                "phone": "(212) 555-0100",
+                "birth_date": "1985-02-28",
+                "residence_country": "MX",
+                "allow_promo_third_party_email": "on",
+            },
+        )
+
+        assert (saved.status_code, saved["Location"]) == (302, "/accounts/profile/")
+        changed = read(organizer, lastUpdatedSince=before.isoformat())["result"]
+        carols = Ticket.objects.filter(holder__email="carol@example.com", show__event__external_id="evt_2024_metallica")
+        assert {item["ticketId"] for item in changed} == {ticket.external_id for ticket in carols}
+        row = changed[0]
+        assert (row["ownerFirstName"], row["ownerLastName"], row["ownerPhone"]) == (
+            "Carolina",
+            "Ruiz Díaz",
+            "(212) 555-0100",
+        )
+        assert (row["ownerBirthDate"], row["ownerResidenceCountry"]) == ("1985-02-28", "MX")
+        assert [row[f] for f in ("ownerAllowPromoEmail", "ownerAllowPromoThirdPartyEmail", "ownerAllowTracking")] == [
+            False,
+            True,
+            False,
+        ]
+        assert "Your account details are saved." in carol.get("/accounts/profile/").content.decode()
+
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("phone", "call me maybe", "Enter a phone number: digits, spaces, + ( ) and -."),
+            ("birth_date", "2999-01-01", "A birth date cannot be in the future."),
+            ("birth_date", "31/31/1990", "Enter a valid date."),
+            ("residence_country", "XX", "Select a valid choice. XX is not one of the available choices."),
+        ],
+    )
+    def test_a_bad_value_is_refused_next_to_its_field_and_nothing_is_saved(
+        self, site: list[Ticket], field: str, value: str, message: str
+    ) -> None:
+        alice = signed_in("alice@example.com")
+
+        response = alice.post("/accounts/profile/", {"first_name": "Al", "last_name": "M", field: value})
+
+        assert response.status_code == 400
+        assert form(response).select_one(f"#id_{field}-error").get_text() == message  # type: ignore[union-attr]
+        assert User.objects.get(email="alice@example.com").first_name == "Alice"
+
+    def test_in_spanish(self, site: list[Ticket]) -> None:
+        alice = signed_in("alice@example.com")
+        alice.cookies["django_language"] = "es"
+
+        html = form(alice.get("/accounts/profile/"))
+
+        assert html.h1.get_text() == "Tu cuenta"  # type: ignore[union-attr]
+        assert html.select_one('label[for="id_birth_date"]').get_text().startswith("Fecha de nacimiento")  # type: ignore[union-attr]
+        assert html.select_one('#id_residence_country option[value="ES"]').get_text() == "España"  # type: ignore[union-attr]
+
+
+def export(client: Client, event: str, kind: str) -> Any:
+    pk = Event.objects.get(external_id=event).pk
+    return client.get(f"/admin/salsite/event/{pk}/report.{kind}")
+
+
+def content(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def as_text(value: Any) -> str:
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return "" if value is None else str(value)
+
+
+class TestExports:
+    def expected(self, organizer: Client) -> list[list[str]]:
+        rows = read(organizer, limit=report.MAX_LIMIT)["result"]
+        return [[as_text(item.get(column)) for column in report.COLUMNS] for item in rows]
+
+    def test_csv_row_by_row(self, site: list[Ticket], organizer: Client) -> None:
+        response = export(signed_in("olivia@example.com"), "evt_2024_metallica", "csv")
+
+        assert response.status_code == 200 and response.streaming
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        assert response["Content-Disposition"].startswith('attachment; filename="tickets-evt_2024_metallica-')
+        lines = list(csv.reader(io.StringIO(content(response).decode())))
+        assert lines[0] == list(report.COLUMNS)
+        assert lines[1:] == self.expected(organizer)
+
+    def test_xlsx_row_by_row(self, site: list[Ticket], organizer: Client) -> None:
+        response = export(signed_in("olivia@example.com"), "evt_2024_metallica", "xlsx")
+
+        assert response.status_code == 200 and response.streaming
+        assert response["Content-Disposition"].endswith('.xlsx"')
+        book = openpyxl.load_workbook(io.BytesIO(content(response)), read_only=True)
+        sheet = book.active
+        assert sheet.title == "Metallica M72 World Tour"
+        cells = [["" if v is None else v for v in line] for line in sheet.iter_rows(values_only=True)]
+        assert cells[0] == list(report.COLUMNS)
+        assert [[as_text(v) for v in line] for line in cells[1:]] == self.expected(organizer)
+
+    def test_text_a_spreadsheet_would_run_is_not_a_formula(self, site: list[Ticket], organizer: Client) -> None:
+        User.objects.filter(email="alice@example.com").update(first_name='=HYPERLINK("http://x")')
+        olivia = signed_in("olivia@example.com")
+
+        lines = list(csv.reader(io.StringIO(content(export(olivia, "evt_2024_metallica", "csv")).decode())))
+        book = openpyxl.load_workbook(io.BytesIO(content(export(olivia, "evt_2024_metallica", "xlsx"))))
+        first = report.COLUMNS.index("ownerFirstName")
+        phone = report.COLUMNS.index("ownerPhone")
+        alice = next(line for line in lines if line[0] == "TKT-ALICE-001")
+        assert alice[first] == '\'=HYPERLINK("http://x")'
+        assert alice[phone] == "+34 600 123 456"
+        cell = next(r for r in book.active.iter_rows() if r[0].value == "TKT-ALICE-001")[first]
+        assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x")', "s")
+
+    def test_only_for_staff_who_may_read_the_report(self, site: list[Ticket]) -> None:
+        olivia = signed_in("olivia@example.com")
+
+        assert export(olivia, "evt_hamilton", "csv").status_code == 404
+        assert export(olivia, "evt_2024_metallica", "pdf").status_code == 404
+        refused = export(Client(), "evt_2024_metallica", "csv")
+        assert refused.status_code == 302 and refused["Location"].startswith("/admin/login/")
+        listing = olivia.get("/admin/salsite/event/")
+        assert listing.status_code == 200
+        titles = [a.get_text() for a in BeautifulSoup(listing.content, "html.parser").select("#result_list tbody th a")]
+        assert titles == ["Metallica: M72 World Tour"]
+        page = olivia.get(f"/admin/salsite/event/{Event.objects.get(external_id='evt_2024_metallica').pk}/change/")
+        assert "Ticket report (CSV)" in page.content.decode() and "Ticket report (XLSX)" in page.content.decode()
