@@ -92,14 +92,23 @@ class _Flag(forms.Field):
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
+class _Moment(forms.DateTimeField):
+    """An ISO 8601 date-time. An unencoded "+" of an offset arrives as a space; it is read as "+"."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        if isinstance(value, str):
+            value = re.sub(r"(T[\d:.]+) (\d{2}:?\d{2})$", r"\1+\2", value.strip())
+        return super().to_python(value)
+
+
 class ReportParameters(forms.Form):
     """The query string of the report, as the guide names it."""
 
     limit = forms.IntegerField(min_value=1, max_value=MAX_LIMIT)
     offset = forms.IntegerField(min_value=0)
     excludeDeleted = _Flag(required=False)  # noqa: N815 (the guide's parameter names)
-    lastUpdatedSince = forms.DateTimeField(required=False)  # noqa: N815
-    lastUpdatedBefore = forms.DateTimeField(required=False)  # noqa: N815
+    lastUpdatedSince = _Moment(required=False)  # noqa: N815
+    lastUpdatedBefore = _Moment(required=False)  # noqa: N815
     # Required by menta's guide to pick one of its apps; this platform has one site, so it is
     # accepted and has no effect.
     mobileAppId = forms.CharField(required=False, max_length=100)  # noqa: N815
@@ -203,7 +212,6 @@ def _stamp(moment: datetime | date | None) -> str | None:
 
 @dataclass(frozen=True)
 class _Owner:
-    id: int | None
     email: str
     first_name: str
     last_name: str
@@ -215,7 +223,7 @@ def _account(user: Any) -> _Owner:
         profile = user.profile
     except Profile.DoesNotExist:
         profile = None
-    return _Owner(user.pk, user.email, user.first_name, user.last_name, profile)
+    return _Owner(user.email, user.first_name, user.last_name, profile)
 
 
 def _owner(ticket: Ticket) -> tuple[_Owner, dict[str, int | None]]:
@@ -237,7 +245,7 @@ def _owner(ticket: Ticket) -> tuple[_Owner, dict[str, int | None]]:
         buyer = resale.issued.holder
         return _account(buyer), dict(ticket.passed_to(buyer.pk))
     first, _sep, last = resale.holder_name.strip().partition(" ")
-    return _Owner(None, resale.buyer_email, first, last, None), dict(ticket.passed_to(None))
+    return _Owner(resale.buyer_email, first, last, None), dict(ticket.passed_to(None))
 
 
 def row(ticket: Ticket) -> dict[str, Any]:
@@ -328,14 +336,19 @@ class _Echo:
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HARMLESS = frozenset("0123456789 ()+-.")
+# Text people type, which a spreadsheet must not run: a first name "=HYPERLINK(...)". Ids and
+# codes the platform makes (a barcode may start with "-") are left exactly as they are.
+_TYPED = frozenset(
+    COLUMNS.index(name) for name in ("eventName", "ownerEmail", "ownerFirstName", "ownerLastName", "ownerPhone")
+)
 
 
-def _csv_cell(value: Any) -> Any:
-    """Booleans as the JSON report spells them; text a spreadsheet would run as a formula (a name
-    starting with "=") is quoted, while a phone number such as +34 600 000 000 is left as it is."""
+def _csv_cell(column: int, value: Any) -> Any:
+    """Booleans as the JSON report spells them; typed text that starts like a formula is quoted
+    with "'", unless it is only digits and phone punctuation (+34 600 000 000 stays as it is)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not set(value) <= _HARMLESS:
+    if column in _TYPED and str(value).startswith(_FORMULA_START) and not set(str(value)) <= _HARMLESS:
         return f"'{value}"
     return value
 
@@ -345,7 +358,7 @@ def csv_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(COLUMNS)
     for item in items:
-        yield writer.writerow([_csv_cell(value) for value in _flat(item)])
+        yield writer.writerow([_csv_cell(column, value) for column, value in enumerate(_flat(item))])
 
 
 def xlsx_file(items: Iterable[dict[str, Any]], *, title: str) -> IO[bytes]:

@@ -105,9 +105,10 @@ def claim(user: User) -> list[Ticket]:
 def listing_changed(change: wire.ListingChanged) -> int:
     """Hold the QR of listed tickets; release it when the listing is gone. Answers tickets changed."""
     tickets = Ticket.objects.select_for_update().filter(external_id__in=change.ticket_ids, status=Ticket.Status.VALID)
+    now = timezone.now()
     if change.deleted:
-        return tickets.exclude(listed_at=None).update(listed_at=None)
-    return tickets.filter(listed_at=None).update(listed_at=timezone.now())
+        return tickets.exclude(listed_at=None).update(listed_at=None, updated_at=now)
+    return tickets.filter(listed_at=None).update(listed_at=now, updated_at=now)
 
 
 @receiver(signals.ticket_resold, dispatch_uid="salsite.resale.ticket_resold")

@@ -260,7 +260,11 @@ def test_the_organizers_report_follows_a_resale_to_a_buyer_who_signs_up_later(
         return {item["ticketId"]: item for item in answer.json()["result"]}
 
     alice_id = str(User.objects.get(email="alice@example.com").pk)
+    before_listing = timezone.now().isoformat()
     sell(menta, Person(menta, "alice@example.com"), "TKT-ALICE-001", "100")
+    loop.settle()
+    listed = report(lastUpdatedSince=before_listing)
+    assert list(listed) == ["TKT-ALICE-001"] and "listedForResaleSince" in listed["TKT-ALICE-001"]["ticketMetadata"]
     guest = Person(menta, "erin@example.com")
     page = guest.browser.get(menta.buying_flow_url(*SHOW, return_to="http://127.0.0.1/"), timeout=10)
     assert buy(guest, page, "$100", email="erin@example.com").status_code == 200

@@ -208,6 +208,17 @@ class TestFilters:
         assert len(ids(lastUpdatedBefore=day_ago)) == event.count() - 2
         assert ids(lastUpdatedSince=(now + timedelta(seconds=1)).isoformat()) == set()
 
+    def test_an_offset_s_unencoded_plus_is_read_as_plus(self, site: list[Ticket], organizer: Client) -> None:
+        Ticket.objects.update(updated_at=timezone.now() - timedelta(days=2))
+        Ticket.objects.filter(external_id="TKT-ALICE-001").update(updated_at=timezone.now())
+        since = (timezone.now() - timedelta(days=1)).astimezone(timezone.get_fixed_timezone(60))
+
+        # The query string as a person types it: the offset's "+" not percent-encoded.
+        typed = organizer.get(f"{METALLICA}?limit=10&offset=0&lastUpdatedSince={since:%Y-%m-%dT%H:%M:%S+01:00}")
+
+        assert typed.status_code == 200, typed.content
+        assert [item["ticketId"] for item in typed.json()["result"]] == ["TKT-ALICE-001"]
+
     def test_a_transfer_and_its_return_are_counted_each_way(self, site: list[Ticket], organizer: Client) -> None:
         alice, bob = User.objects.get(email="alice@example.com"), User.objects.get(email="bob@example.com")
         ticket = Ticket.objects.get(external_id="TKT-ALICE-001")
@@ -426,6 +437,7 @@ class TestExports:
 
     def test_text_a_spreadsheet_would_run_is_not_a_formula(self, site: list[Ticket], organizer: Client) -> None:
         User.objects.filter(email="alice@example.com").update(first_name='=HYPERLINK("http://x")')
+        Ticket.objects.filter(external_id="TKT-ALICE-001").update(locator="-starts-with-a-dash")
         olivia = signed_in("olivia@example.com")
 
         lines = list(csv.reader(io.StringIO(content(export(olivia, "evt_2024_metallica", "csv")).decode())))
@@ -435,6 +447,7 @@ class TestExports:
         alice = next(line for line in lines if line[0] == "TKT-ALICE-001")
         assert alice[first] == '\'=HYPERLINK("http://x")'
         assert alice[phone] == "+34 600 123 456"
+        assert alice[report.COLUMNS.index("ticketBarcode")] == "-starts-with-a-dash"  # made here, not typed
         cell = next(r for r in book.active.iter_rows() if r[0].value == "TKT-ALICE-001")[first]
         assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x")', "s")
 
@@ -451,3 +464,34 @@ class TestExports:
         assert titles == ["Metallica: M72 World Tour"]
         page = olivia.get(f"/admin/salsite/event/{Event.objects.get(external_id='evt_2024_metallica').pk}/change/")
         assert "Ticket report (CSV)" in page.content.decode() and "Ticket report (XLSX)" in page.content.decode()
+
+
+class TestGivingAccess:
+    def test_the_event_s_object_permissions_page_gives_one_staff_account_its_report(self, site: list[Ticket]) -> None:
+        admin = signed_in("admin@example.com")
+        hamilton = Event.objects.get(external_id="evt_hamilton")
+        staff("sam@example.com")
+        page = f"/admin/salsite/event/{hamilton.pk}/permissions/"
+
+        assert "Object permissions" in admin.get(f"/admin/salsite/event/{hamilton.pk}/change/").content.decode()
+        found = admin.post(page, {"user": "sam@example.com", "submit_manage_user": "1"})
+        assert found.status_code == 302
+        granted = admin.post(found["Location"], {"permissions": ["view_ticket_report"]})
+
+        assert granted.status_code == 302
+        read(signed_in("sam@example.com"), HAMILTON)
+        assert signed_in("sam@example.com").get(METALLICA, {"limit": 1, "offset": 0}).status_code == 403
+
+    def test_an_organizer_s_new_token_is_shown_once_in_the_admin(self, site: list[Ticket]) -> None:
+        admin = signed_in("admin@example.com")
+        broadway = Organizer.objects.get(external_id="org_broadway_house")
+
+        done = admin.post(
+            "/admin/salsite/organizer/", {"action": "issue_token", "_selected_action": [broadway.pk]}, follow=True
+        )
+
+        message = next(m for m in done.context["messages"] if "New API token" in str(m))
+        token = str(message).rsplit(": ", 1)[1]
+        read(Client(HTTP_AUTHORIZATION=f"Bearer {token}"), HAMILTON)
+        broadway.refresh_from_db()
+        assert token not in broadway.token_digest and len(broadway.token_digest) == 64
