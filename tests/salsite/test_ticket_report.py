@@ -464,6 +464,7 @@ class TestExports:
         assert titles == ["Metallica: M72 World Tour"]
         page = olivia.get(f"/admin/salsite/event/{Event.objects.get(external_id='evt_2024_metallica').pk}/change/")
         assert "Ticket report (CSV)" in page.content.decode() and "Ticket report (XLSX)" in page.content.decode()
+        assert "Object permissions" not in page.content.decode()  # giving access is not hers
 
 
 class TestGivingAccess:
