@@ -263,6 +263,11 @@ class AccountAdmin(UserAdmin[User]):
     form = AccountChangeForm
     inlines = [ProfileInline]
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The person's tickets name them in the organizer's report: those rows changed too.
+        super().save_related(request, form, formsets, change)
+        report.touch_owned_by(form.instance)
+
 
 admin.site.unregister(User)
 admin.site.register(User, AccountAdmin)

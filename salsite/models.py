@@ -20,7 +20,7 @@ class Organizer(models.Model):
 
     external_id = models.SlugField(max_length=100, unique=True, help_text="The organizer's id in reports.")
     name = models.CharField(max_length=200)
-    token_digest = models.CharField(max_length=64, blank=True, editable=False)
+    token_digest = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     token_issued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('external_id', models.SlugField(help_text="The organizer's id in reports.", max_length=100, unique=True)),
                 ('name', models.CharField(max_length=200)),
-                ('token_digest', models.CharField(blank=True, editable=False, max_length=64)),
+                ('token_digest', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
                 ('token_issued_at', models.DateTimeField(blank=True, editable=False, null=True)),
             ],
             options={

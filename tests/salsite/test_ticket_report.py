@@ -496,3 +496,34 @@ class TestGivingAccess:
         read(Client(HTTP_AUTHORIZATION=f"Bearer {token}"), HAMILTON)
         broadway.refresh_from_db()
         assert token not in broadway.token_digest and len(broadway.token_digest) == 64
+
+
+def test_staff_editing_a_person_s_details_update_their_rows(site: list[Ticket], organizer: Client) -> None:
+    admin = signed_in("admin@example.com")
+    bob = User.objects.get(email="bob@example.com")
+    page = admin.get(f"/admin/auth/user/{bob.pk}/change/")
+    fields = {
+        field["name"]: field.get("value", "")
+        for field in form(page).select("#user_form input[name]")
+        if field.get("type") not in ("checkbox", "submit")
+    }
+    fields.update(
+        {
+            "profile-0-phone": "+1 212 555 0100",
+            "profile-0-residence_country": "CA",
+            "profile-0-allow_tracking": "on",
+            "is_active": "on",
+            "date_joined_0": bob.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": bob.date_joined.strftime("%H:%M:%S"),
+        }
+    )
+    before = timezone.now()
+
+    saved = admin.post(f"/admin/auth/user/{bob.pk}/change/", fields)
+
+    assert saved.status_code == 302, form(saved).select(".errorlist")
+    rows = read(organizer, lastUpdatedSince=before.isoformat())["result"]
+    assert rows and {(r["ownerEmail"], r["ownerPhone"], r["ownerResidenceCountry"]) for r in rows} == {
+        ("bob@example.com", "+1 212 555 0100", "CA")
+    }
+    assert all(r["ownerAllowTracking"] for r in rows)
