@@ -251,6 +251,7 @@ SALWIDGETS = {
     "OWNED_TICKETS": "salsite.ownership.owned_tickets",
     "UPCOMING_SHOWS": "salsite.catalog.upcoming_shows",
     "PERSON_ITEMS": "salsite.catalog.person_items",
+    "THEME_STYLESHEETS": ["salsite/sal-theme.css"],
 }
 
 # Errors of requests (every 500, with its traceback) and salwidgets' warnings go to standard error,

@@ -107,6 +107,7 @@ def preview(request: HttpRequest) -> HttpResponse:
         "types": TYPES,
         "tab": "ctas" if request.GET.get("tab") == "ctas" else "components",
         "user_email": request.GET.get("user", ""),
+        "themes": get_config()["THEME_STYLESHEETS"],
     }
     return render(request, "salwidgets/admin/preview.html", context)
 
@@ -149,11 +150,17 @@ def ctas(request: HttpRequest) -> HttpResponse:
         tickets = sal.tickets(email, ticket_ids, lang, wait=True)
         orders = sal.orders(email, order_ids, lang, wait=True)
         context["failed"] = "failed" in (tickets.state, orders.state)
-        context["rows"] = [
+        items = [
             *(("Order", order_id, orders.items.get(order_id)) for order_id in order_ids),
             *(("Ticket", ticket_id, tickets.items.get(ticket_id)) for ticket_id in ticket_ids),
         ]
-        context["labels"] = renderers.STATUS_LABELS
+        # The status as the person reads it, in the language asked for (the code stays an attribute).
+        with translation.override(lang):
+            labels = {code: str(label) for code, label in renderers.STATUS_LABELS.items()}
+            context["rows"] = [
+                (kind, item_id, access, labels.get(access.status, access.status) if access else "")
+                for kind, item_id, access in items
+            ]
     return render(request, "salwidgets/admin/ctas_panel.html", context)
 
 

@@ -71,6 +71,9 @@ DEFAULTS: dict[str, Any] = {
     "UPCOMING_SHOWS": "",
     # Dotted path of ``f(email) -> (ticket ids, order ids)``: a person's items, for the admin preview.
     "PERSON_ITEMS": "",
+    # The site's own stylesheets for the components (static paths, e.g. its --sal-* colours), loaded
+    # after salwidgets.css by {% sal_assets %} and by the admin preview, which then looks like the site.
+    "THEME_STYLESHEETS": [],
     # Origins allowed to embed a show's components with the <script> snippet (CORS), e.g. https://shop.example.
     "EMBED_ORIGINS": [],
     # The ownership endpoint menta calls (contract 7): the shared secret of header X-Menta-Secret

@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from salwidgets import render, sal, slots, users
+from salwidgets.conf import get_config
 
 register = template.Library()
 
@@ -167,5 +168,5 @@ def sal_money(money: Any) -> str:
 
 @register.inclusion_tag("salwidgets/assets.html")
 def sal_assets() -> dict[str, Any]:
-    """The stylesheet and scripts salwidgets needs, for the page's <head>."""
-    return {}
+    """The stylesheets (salwidgets' and the site's theme) and scripts salwidgets needs, for the page's <head>."""
+    return {"themes": get_config()["THEME_STYLESHEETS"]}

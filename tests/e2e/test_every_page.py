@@ -1,0 +1,151 @@
+"""Every page a person or the staff sees, on a phone and a desktop, in English and Spanish: nothing
+scrolls sideways, every control is on screen, and axe-core finds no serious or critical violation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from salsite.models import Ticket
+from tests.conftest import SandboxControl, make_client
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SEED_SHOW = "/events/evt_2024_metallica/show_nyc_20240815/"
+WIDTHS = {"phone": 390, "desktop": 1280}
+AXE = Axe()
+# Page parts wider than the screen on purpose: none.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const page = document.scrollingElement.scrollWidth;
+  const outside = [...document.querySelectorAll('a, button, input, select, textarea, [role=dialog]')]
+    .filter((node) => node.getClientRects().length && getComputedStyle(node).visibility !== 'hidden')
+    .filter((node) => { const box = node.getBoundingClientRect(); return box.right > width + 1 || box.left < -1; })
+    .map((node) => node.outerHTML.slice(0, 80));
+  return {width, page, outside};
+}"""
+
+
+@dataclass(frozen=True)
+class Found:
+    page: str
+    overflow: int
+    outside: list[str]
+    serious: list[str]
+
+    def fine(self) -> bool:
+        return self.overflow == 0 and not self.outside and not self.serious
+
+
+def survey(visitor: Any, name: str, url: str, then: Callable[[Page], Any] | None = None) -> Found:
+    page = visitor.page
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    if then is not None:
+        then(page)
+        page.wait_for_load_state("networkidle")
+    layout = page.evaluate(OVERFLOW)
+    results = AXE.run(page).response
+    serious = [
+        f"{violation['id']} ({violation['impact']}): "
+        + "; ".join(
+            node["target"][0] if isinstance(node["target"][0], str) else str(node["target"])
+            for node in violation["nodes"][:3]
+        )
+        for violation in results["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    visitor.screenshot(name)
+    return Found(name, max(0, layout["page"] - layout["width"]), layout["outside"], serious)
+
+
+def open_dialog(page: Page) -> None:
+    """The "How resale works" dialog, open: it must fit the screen, its Close button too."""
+    page.locator("button[data-sal-component=modal]").first.click()
+    expect(page.locator("dialog[open]")).to_be_visible()
+
+
+def preview_show(page: Page) -> None:
+    page.locator("#sal-show").select_option("evt_2024_metallica/show_nyc_20240815")
+    page.locator(".sal-preview-form button[type=submit]").click()
+    page.locator("#sal-panel form button").first.click()  # refresh from menta now
+    expect(page.locator(".sal-preview-page [data-sal-component]").first).to_be_visible()
+
+
+def preview_ctas(page: Page) -> None:
+    page.locator("#sal-user").fill("alice@example.com")
+    page.locator(".sal-preview-form button[type=submit]").click()
+    expect(page.locator("[data-sal-item]").first).to_be_visible()
+
+
+def sign_in(visitor: Any, email: str, password: str = "demo12345") -> None:
+    page = visitor.page
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/my-tickets/")
+
+
+def in_language(visitor: Any, lang: str) -> None:
+    visitor.context.add_cookies([{"name": "django_language", "value": lang, "url": visitor.page.url or "http://"}])
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_every_page_fits_and_passes_axe(
+    visitor: Any, site: Any, e2e_sandbox: SandboxControl, size: str, lang: str
+) -> None:
+    width = WIDTHS[size]
+    menta = make_client(e2e_sandbox.url)
+    found: list[Found] = []
+
+    guest = visitor()
+    guest.page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
+    guest.context.add_cookies([{"name": "django_language", "value": lang, "url": site.url}])
+    for name, url in (
+        ("listing", "/"),
+        ("show", SEED_SHOW),
+        ("sign-in", "/accounts/login/"),
+        ("sign-up", "/accounts/sign-up/"),
+    ):
+        found.append(survey(guest, f"{name}-{size}-{lang}", url))
+    found.append(survey(guest, f"show-dialog-{size}-{lang}", SEED_SHOW, open_dialog))
+    buy_page = menta.buying_flow_url("evt_2024_metallica", "show_nyc_20240815", return_to=site.url, lang=lang)
+    found.append(survey(guest, f"sandbox-buy-{size}-{lang}", buy_page))
+
+    alice = visitor()
+    alice.page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
+    sign_in(alice, "alice@example.com")
+    alice.context.add_cookies([{"name": "django_language", "value": lang, "url": site.url}])
+    for name, url in (("my-tickets", "/my-tickets/"), ("account", "/accounts/profile/")):
+        found.append(survey(alice, f"{name}-{size}-{lang}", url))
+    sellable = Ticket.objects.get(external_id="TKT-ALICE-001")
+    sell_page = menta.selling_flow_url(sellable.external_id, lang=lang)
+    token = menta.one_time_token("alice@example.com").token
+    found.append(survey(alice, f"sandbox-sell-{size}-{lang}", f"{sell_page}&oneTimeToken={token}"))
+
+    staff = visitor()
+    staff.page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
+    staff.page.goto("/admin/login/?next=/admin/sal/")
+    staff.page.locator("#id_username").fill("admin@example.com")
+    staff.page.locator("#id_password").fill("admin12345")
+    staff.page.locator("input[type=submit]").click()
+    staff.page.wait_for_url("**/admin/sal/")
+    staff.context.add_cookies([{"name": "django_language", "value": lang, "url": site.url}])
+    found.append(survey(staff, f"admin-preview-{size}-{lang}", "/admin/sal/", preview_show))
+    found.append(survey(staff, f"admin-ctas-{size}-{lang}", "/admin/sal/?tab=ctas", preview_ctas))
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"pages-{size}-{lang}.json").write_text(json.dumps([f.__dict__ for f in found], indent=1))
+    problems = [f for f in found if not f.fine()]
+    assert not problems, "\n".join(
+        f"{f.page}: overflow {f.overflow}px; off screen {f.outside}; axe {f.serious}" for f in problems
+    )
