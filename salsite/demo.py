@@ -76,7 +76,8 @@ EVENTS = [
         "Blue Note Jazz Nights",
         "Blue Note",
         "New York",
-        "An intimate evening of modern jazz. Tickets are personal: resale is off for this show.",
+        "An intimate evening of modern jazz. Resale is off for this show: a ticket cannot be resold, "
+        "but it can be passed on to a friend.",
         100,
         [("show_bluenote_1", 14, False)],
         [("TABLE", "Table seat", "55.00", "USD", 1)],

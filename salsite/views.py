@@ -147,7 +147,8 @@ def my_tickets(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "salsite/my_tickets.html",
-        {"orders": orders, "ticket_ids": valid, "order_ids": [order.reference for order in orders]},
+        # A one-ticket order's actions are its ticket's: only orders of several tickets ask menta.
+        {"orders": orders, "ticket_ids": valid, "order_ids": [o.reference for o in orders if len(o.tickets.all()) > 1]},
     )
 
 

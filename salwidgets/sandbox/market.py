@@ -176,16 +176,18 @@ def order_access(order_id: str, user: str, lang: str, url: UrlBuilder) -> dict[s
     def cta(action: str, name: str) -> dict[str, str]:
         return wire.cta(action, text(lang, f"cta_{action.lower()}"), url(name, order_id))
 
+    # PARTIALLY_FOR_SALE: some tickets listed, others not. Sold tickets beside sellable ones leave
+    # the order SELLABLE (what is left can be sold); beside tickets that cannot be sold, SOLD.
     if not items or statuses == {"NOT_SELLABLE"}:
         status, ctas = "NOT_SELLABLE", []
-    elif statuses == {"SOLD"}:
-        status, ctas = "SOLD", [cta("DETAILS", "sell-order")]
     elif statuses == {"FOR_SALE"}:
         status, ctas = "FOR_SALE", [cta("EDIT", "sell-order"), cta("DETAILS", "sell-order")]
-    elif statuses & {"FOR_SALE", "SOLD"}:
+    elif "FOR_SALE" in statuses:
         status, ctas = "PARTIALLY_FOR_SALE", [cta("MANAGE", "sell-order")]
-    else:
+    elif "SELLABLE" in statuses:
         status, ctas = "SELLABLE", [cta("SELL", "sell-order")]
+    else:
+        status, ctas = "SOLD", [cta("DETAILS", "sell-order")]
     if pending_payout:
         ctas.append(cta("PENDING_PAYOUT_INFO", "sell-order"))
     return wire.order_access(order_id, status, [item["ticketId"] for item in items], ctas)

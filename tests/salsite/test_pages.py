@@ -111,6 +111,18 @@ class TestResaleOnPages:
         assert html.select_one('[data-ticket="TKT-ALICE-005"] [data-sal-action]')["data-sal-action"] == "P2P"
         assert html.select_one('[data-ticket="TKT-ALICE-007"] .sal-item') is None  # transferred: no CTAs
         assert status('[data-order="ORD-ALICE-1"] .order-sal') == "SELLABLE"
+        # Each action once: a one-ticket order's actions are its ticket's, not repeated on the order.
+        assert html.select_one('[data-order="ORD-ALICE-3"] .order-sal') is None
+        assert len(html.select('[data-order="ORD-ALICE-3"] [data-sal-action="P2P"]')) == 1
+        # The site's own state shows only when it is news: a valid ticket is not labelled "Valid".
+        assert html.select_one('[data-ticket="TKT-ALICE-001"] .ticket-status') is None
+        assert html.select_one('[data-ticket="TKT-ALICE-007"] .ticket-status').get_text() == "Transferred"
+
+    def test_a_show_without_resale_has_no_resale_section(self, demo: SandboxControl, client: Client) -> None:
+        html = page(client.get("/events/evt_bluenote_jazz/show_bluenote_1/"))
+
+        assert html.select_one("#resale-title") is None
+        assert "Resale is off for this show: a ticket cannot be resold, but it can be passed on" in html.get_text()
 
     def test_spanish(self, demo: SandboxControl, client: Client) -> None:
         client.post("/i18n/setlang/", {"language": "es", "next": "/"})

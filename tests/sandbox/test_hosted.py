@@ -198,3 +198,23 @@ class TestOrders:
         assert order() == ("FOR_SALE", ["EDIT", "DETAILS"])
         page = alice.open(menta.order_selling_flow_url(order_id))
         assert page.status_code == 200 and first in page.text and second in page.text
+
+    def test_a_sold_ticket_beside_a_sellable_one_leaves_the_order_sellable(
+        self, menta: MentaClient, world: World, person: People
+    ) -> None:
+        event_id, (show_id,) = world.event()
+        order_id = world.id("order")
+        first = world.ticket(event_id, show_id, "alice@example.com", order_id=order_id)
+        world.ticket(event_id, show_id, "alice@example.com", order_id=order_id)
+        alice, bob = person("alice@example.com"), person("bob@example.com")
+        alice.submit(alice.open(menta.selling_flow_url(first)), action="list", price="90")
+        shop = bob.open(menta.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1/"))
+        (item,) = menta.access_layer("buy", event_id=event_id, show_id=show_id).components[3].items
+        assert (
+            "Purchase complete" in bob.submit(shop, form=f"/buy/listings/{item.listing_id.removeprefix('lst_')}/").text
+        )
+
+        (answer,) = menta.order_access("alice@example.com", [order_id])
+
+        # Not "partly for sale": nothing is listed. What is left can be sold; the sale wants payout details.
+        assert (answer.status, [c.action for c in answer.ctas]) == ("SELLABLE", ["SELL", "PENDING_PAYOUT_INFO"])
