@@ -46,5 +46,6 @@ bench: install system
 messages: install
 	cd salwidgets && DJANGO_DEBUG=1 DJANGO_SETTINGS_MODULE=salsite.settings PYTHONPATH=.. ../$(BIN)/django-admin makemessages -l es --ignore=sandbox
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l es --ignore=salwidgets --ignore=.venv --ignore=tests --ignore=var --ignore=bench --ignore=build --ignore=scripts
+	cd salwidgets/sandbox && DJANGO_SETTINGS_MODULE=salwidgets.sandbox.settings PYTHONPATH=../.. ../../$(BIN)/django-admin makemessages -l es
 	cd salwidgets && ../$(BIN)/django-admin compilemessages
 	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=salwidgets

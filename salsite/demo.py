@@ -95,6 +95,10 @@ EVENTS = [
 ]
 
 
+# Shows start at 20:00 except these (a matinee shares its day with the evening show).
+SHOW_HOURS = {"show_ham_mat": 14}
+
+
 @dataclass(frozen=True)
 class DemoTicket:
     ticket_id: str
@@ -226,7 +230,10 @@ def create_site_data() -> list[Ticket]:
             Show.objects.get_or_create(
                 event=event,
                 external_id=show_id,
-                defaults={"starts_at": now + timedelta(days=days), "resale_enabled": resale},
+                defaults={
+                    "starts_at": (now + timedelta(days=days)).replace(hour=SHOW_HOURS.get(show_id, 20)),
+                    "resale_enabled": resale,
+                },
             )
         for option_id, name, price, currency, places in options:
             TicketOption.objects.update_or_create(

@@ -14,6 +14,8 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from salwidgets.seats import seat_label
+
 
 class Organizer(models.Model):
     """Who puts on events. Its API token lets its systems read the ticket report of its events."""
@@ -68,8 +70,8 @@ class ShowQuerySet(models.QuerySet["Show"]):
 
 class Show(models.Model):
     class Status(models.TextChoices):
-        LIVE = "LIVE", "On sale"
-        CANCELLED = "CANCELLED", "Cancelled"
+        LIVE = "LIVE", _("On sale")
+        CANCELLED = "CANCELLED", _("Cancelled")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="shows")
     external_id = models.SlugField(max_length=100, help_text="The id menta knows the show by.")
@@ -133,12 +135,12 @@ def new_ticket_id() -> str:
 
 class Ticket(models.Model):
     class Status(models.TextChoices):
-        VALID = "VALID", "Valid"
-        REFUNDED = "REFUNDED", "Refunded"
-        TRANSFERRED = "TRANSFERRED", "Transferred"
-        RESOLD = "RESOLD", "Resold"
-        CANCELLED = "CANCELLED", "Cancelled"
-        DELETED = "DELETED", "Deleted"
+        VALID = "VALID", _("Valid")
+        REFUNDED = "REFUNDED", _("Refunded")
+        TRANSFERRED = "TRANSFERRED", _("Transferred")
+        RESOLD = "RESOLD", _("Resold")
+        CANCELLED = "CANCELLED", _("Cancelled")
+        DELETED = "DELETED", _("Deleted")
 
     external_id = models.SlugField(max_length=100, unique=True, help_text="The id menta knows the ticket by.")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets")
@@ -182,12 +184,8 @@ class Ticket(models.Model):
 
     @property
     def seat_label(self) -> str:
-        parts = [
-            f"{name} {value}"
-            for name, value in (("Section", self.section), ("Row", self.row), ("Seat", self.seat))
-            if value
-        ]
-        return ", ".join(parts)
+        """In the reader's language, as salwidgets labels the seats of resale listings."""
+        return seat_label(self.section, self.row, self.seat)
 
     def first_owner_id(self) -> int:
         return self.initial_holder_id or self.order.user_id
@@ -228,9 +226,9 @@ class Cart(models.Model):
     """Tickets held for a person for a few minutes while they pay."""
 
     class Status(models.TextChoices):
-        OPEN = "OPEN", "Open"
-        PAID = "PAID", "Paid"
-        EXPIRED = "EXPIRED", "Expired"
+        OPEN = "OPEN", _("Open")
+        PAID = "PAID", _("Paid")
+        EXPIRED = "EXPIRED", _("Expired")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="carts")
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="carts")

@@ -69,7 +69,8 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path of ``f(days) -> Iterable[(event id, show id)]``: the shows ``sal_warm`` loads
     # (and the admin preview offers).
     "UPCOMING_SHOWS": "",
-    # Dotted path of ``f(email) -> (ticket ids, order ids)``: a person's items, for the admin preview.
+    # Dotted path of ``f(email) -> (ticket ids, order ids)``: a person's items, for the admin preview
+    # and to mark the signed-in person's own listings in {% sal_listings %} (not offered to them).
     "PERSON_ITEMS": "",
     # The site's own stylesheets for the components (static paths, e.g. its --sal-* colours), loaded
     # after salwidgets.css by {% sal_assets %} and by the admin preview, which then looks like the site.

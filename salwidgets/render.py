@@ -15,16 +15,19 @@ from urllib.parse import urlencode, urlsplit
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import formats
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from salwidgets import links, metrics, wire
+from salwidgets import links, metrics, users, wire
 from salwidgets.cache import digest as cache_digest
 from salwidgets.conf import get_config
 from salwidgets.recent import Recent
 from salwidgets.sal import ListingsResult, PersonResult, ShowResult
+from salwidgets.seats import seat_label
 
 logger = logging.getLogger("salwidgets")
 
@@ -39,14 +42,20 @@ STATUS_LABELS = {
 
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+# After the amount, in other languages than English: "95 US$", "42,50 €".
+LOCAL_SYMBOLS = {**CURRENCY_SYMBOLS, "USD": "US$"}
 
 
 def money(value: wire.Money | None) -> str:
+    """A price in the reader's language: $1,200.50 in English, 1.200,50 US$ in Spanish."""
     if value is None:
         return ""
-    amount = f"{value.amount:,.2f}".removesuffix(".00")
-    symbol = CURRENCY_SYMBOLS.get(value.currency)
-    return f"{symbol}{amount}" if symbol else f"{amount} {value.currency}"
+    places = 0 if value.amount == value.amount.to_integral_value() else 2
+    amount = formats.number_format(value.amount, decimal_pos=places, use_l10n=True, force_grouping=True)
+    if (get_language() or "en").split("-")[0] == "en":
+        symbol = CURRENCY_SYMBOLS.get(value.currency)
+        return f"{symbol}{amount}" if symbol else f"{amount} {value.currency}"
+    return f"{amount}\u00a0{LOCAL_SYMBOLS.get(value.currency, value.currency)}"
 
 
 class _NotAllowed(Exception):
@@ -291,15 +300,6 @@ REFUSALS = {
 }
 
 
-def seat_label(section: str | None, row: str | None, seat: str | None) -> str:
-    parts = [
-        template % value
-        for template, value in ((_("Section %s"), section), (_("Row %s"), row), (_("Seat %s"), seat))
-        if value
-    ]
-    return ", ".join(str(part) for part in parts)
-
-
 def page_path(request: HttpRequest) -> str:
     """The path of the page a person is on (the page itself when this is its lazy fragment)."""
     path = urlsplit(_current_page(request)).path
@@ -317,8 +317,15 @@ def listings(
     options = sorted({item.ticket_option_id for item in result.listings})
     chosen = [item for item in result.listings if not option or item.ticket_option_id == option]
     chosen.sort(key=lambda item: (item.price.amount, item.listing_id), reverse=sort == "-price")
+    own = _own_tickets(request) if chosen else frozenset()
     rows = [
-        {"item": item, "seat": seat_label(item.section, item.row, item.seat), "price": money(item.price)}
+        {
+            "item": item,
+            "seat": seat_label(item.section, item.row, item.seat),
+            "price": money(item.price),
+            # The seller sees their own listing, marked, and is not offered it.
+            "own": item.ticket_id in own,
+        }
         for item in chosen[:LISTINGS_SHOWN]
     ]
     context = {
@@ -329,10 +336,21 @@ def listings(
         "option": option or "",
         "sort": sort,
         "rows": rows,
+        "offered": any(not row["own"] for row in rows),
         "hidden": max(0, len(chosen) - LISTINGS_SHOWN),
         "page": page_path(request),
     }
     return mark_safe(render_to_string("salwidgets/listings.html", context, request))
+
+
+def _own_tickets(request: HttpRequest) -> frozenset[str]:
+    """The signed-in person's ticket ids (SALWIDGETS["PERSON_ITEMS"]); none when it is not set."""
+    source = get_config()["PERSON_ITEMS"]
+    user = getattr(request, "user", None)
+    if not source or user is None or not user.is_authenticated:
+        return frozenset()
+    ticket_ids, _order_ids = import_string(source)(users.identifier(user))
+    return frozenset(ticket_ids)
 
 
 def refusal_text(message: str) -> str:

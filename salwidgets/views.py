@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -92,6 +94,11 @@ def go(request: HttpRequest) -> HttpResponse:
     """Follow a signed link: check it, sign the person in at menta, redirect."""
     try:
         reference = links.open_reference(request, request.GET.get("ref", ""))
+    except links.WrongPerson as exc:
+        if not request.user.is_authenticated:
+            # A link made for someone signed in, opened after signing out: sign in, then go on.
+            return redirect_to_login(request.get_full_path())
+        return _problem(request, exc.status, _("This link cannot be used"), str(exc))
     except links.LinkError as exc:
         return _problem(request, exc.status, _("This link cannot be used"), str(exc))
     target = reference.url
@@ -103,7 +110,10 @@ def go(request: HttpRequest) -> HttpResponse:
         if signed_in is None:
             return _unavailable(request)
         target = signed_in
-    params = {links.RETURN_TO: reference.return_to} if reference.return_to else {}
+    # menta's pages open in the person's language (a link that names one keeps it).
+    params = {wire.LANG: get_language() or settings.LANGUAGE_CODE}
+    if reference.return_to:
+        params[links.RETURN_TO] = reference.return_to
     response = HttpResponseRedirect(links.with_params(target, **params))
     response["Referrer-Policy"] = "no-referrer"
     return _private(response)

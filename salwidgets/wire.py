@@ -585,6 +585,8 @@ def parse_token(data: Any) -> OneTimeToken:
     )
 
 
+# The language menta's pages open in, on any of its URLs.
+LANG = "lang"
 LOGIN_TRUST_METHOD = "loginTrust[withMethod]"
 LOGIN_TRUST_USER = "loginTrust[user]"
 

@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from salwidgets.sandbox import market, verify, wire
@@ -49,8 +50,8 @@ def _signed_in_required(request: HttpRequest) -> HttpResponse | None:
         return None
     return _message(
         request,
-        "Sign in through your ticketing site",
-        "Open this page from the link on your ticketing site, so that we know whose tickets to show.",
+        _("Sign in through your ticketing site"),
+        _("Open this page from the link on your ticketing site, so that we know whose tickets to show."),
         403,
     )
 
@@ -107,7 +108,7 @@ def notify_me(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse
     try:
         validate_email(email)
     except ValidationError:
-        return buy_show(request, event_id, show_id, error="Enter a valid email address to be notified.", status=400)
+        return buy_show(request, event_id, show_id, error=_("Enter a valid email address to be notified."), status=400)
     market.notify_me(show, email)
     return HttpResponseRedirect(_url("buy-show", event_id, show_id) + "?notified=1")
 
@@ -128,13 +129,17 @@ def buy_listing(request: HttpRequest, listing_id: int) -> HttpResponse:
                 request,
                 ticket.event.external_id,
                 ticket.show_id,
-                error="Enter a valid email address to buy.",
+                error=_("Enter a valid email address to buy."),
                 status=400,
             )
     reason = verify.refusal(ticket, listing.seller_email) if listing.status == Listing.ACTIVE else None
     if reason:
         return buy_show(
-            request, ticket.event.external_id, ticket.show_id, error="This ticket is no longer available.", status=409
+            request,
+            ticket.event.external_id,
+            ticket.show_id,
+            error=_("This ticket is no longer available."),
+            status=409,
         )
     try:
         sold = market.buy(listing.pk, buyer, request.POST.get("price"))
@@ -166,11 +171,11 @@ def checkout(request: HttpRequest, intention_id: str) -> HttpResponse:
     try:
         validate_email(buyer)
     except ValidationError:
-        return _page(request, "checkout.html", {**context, "error": "Enter a valid email address to buy."}, 400)
+        return _page(request, "checkout.html", {**context, "error": _("Enter a valid email address to buy.")}, 400)
     refused = next((verify.refusal(item.ticket, item.seller_email) for item in listings), None)
     try:
         if refused:
-            raise market.MarketError("These tickets are no longer available.")
+            raise market.MarketError(_("These tickets are no longer available."))
         market.check_out(intention, buyer)
     except (market.MarketError, market.CheckoutRefused) as exc:
         return _page(request, "checkout.html", {**context, "error": str(exc)}, 409)
@@ -222,7 +227,7 @@ def sell_ticket(request: HttpRequest, ticket_id: str) -> HttpResponse:
     ticket = get_object_or_404(Ticket.objects.select_related("event").prefetch_related("listings"), ticket_id=ticket_id)
     context = _seller_context(ticket, user)
     if not market.owns(ticket, user) and context["sold"] is None:
-        return _message(request, "Not your ticket", "This ticket is not in your account.", 403)
+        return _message(request, _("Not your ticket"), _("This ticket is not in your account."), 403)
     action = request.POST.get("action") if request.method == "POST" else None
     if context["sold"] is None and action in (None, "list"):
         reason = verify.refusal(ticket, user)
@@ -238,15 +243,15 @@ def sell_ticket(request: HttpRequest, ticket_id: str) -> HttpResponse:
             done = "listed"
         elif action == "withdraw":
             if not market.withdraw(ticket, "Withdrawn by the seller"):
-                raise market.MarketError("This ticket is not listed.")
+                raise market.MarketError(_("This ticket is not listed."))
             done = "withdrawn"
         elif action == "payout":
             if context["sold"] is None:
-                raise market.MarketError("This ticket has not been sold.")
+                raise market.MarketError(_("This ticket has not been sold."))
             market.set_payout(context["sold"], request.POST.get("payout", ""))
             done = "payout"
         else:
-            raise market.MarketError("Choose what to do with the ticket.")
+            raise market.MarketError(_("Choose what to do with the ticket."))
     except market.MarketError as exc:
         return _page(request, "sell_ticket.html", {**context, "error": str(exc)}, status=400)
     return HttpResponseRedirect(f"{_url('sell-ticket', ticket.ticket_id)}?done={done}")
@@ -267,7 +272,7 @@ def sell_order(request: HttpRequest, order_id: str) -> HttpResponse:
     rows = [_status(ticket, user) for ticket in tickets.order_by("ticket_id")]
     rows = [row for row in rows if market.owns(row["ticket"], user) or row["status"] == "SOLD"]
     if not rows:
-        return _message(request, "Order not found", "There are no tickets of yours in this order.", 404)
+        return _message(request, _("Order not found"), _("There are no tickets of yours in this order."), 404)
     sellable = [row["ticket"] for row in rows if row["status"] == "SELLABLE"]
     context = {"order_id": order_id, "rows": rows, "sellable": sellable, "done": request.GET.get("done", "")}
     if request.method == "POST":
@@ -287,16 +292,16 @@ def transfer_ticket(request: HttpRequest, ticket_id: str) -> HttpResponse:
     user = _user(request)
     ticket = get_object_or_404(Ticket.objects.select_related("event"), ticket_id=ticket_id, deleted=False)
     if not market.owns(ticket, user):
-        return _message(request, "Not your ticket", "This ticket is not in your account.", 403)
+        return _message(request, _("Not your ticket"), _("This ticket is not in your account."), 403)
     context: dict[str, Any] = {"ticket": ticket}
     if request.method == "POST":
         recipient = request.POST.get("email", "").strip().lower()
         try:
             validate_email(recipient)
         except ValidationError:
-            return _page(request, "transfer.html", {**context, "error": "Enter your friend's email address."}, 400)
+            return _page(request, "transfer.html", {**context, "error": _("Enter your friend's email address.")}, 400)
         if recipient == user.lower():
-            return _page(request, "transfer.html", {**context, "error": "That is your own address."}, 400)
+            return _page(request, "transfer.html", {**context, "error": _("That is your own address.")}, 400)
         market.transfer(ticket, recipient)
         context["transferred_to"] = recipient
     return _page(request, "transfer.html", context)
@@ -305,7 +310,7 @@ def transfer_ticket(request: HttpRequest, ticket_id: str) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     request.session.flush()
-    return _message(request, "Signed out", "You are signed out of the resale marketplace.", 200)
+    return _message(request, _("Signed out"), _("You are signed out of the resale marketplace."), 200)
 
 
 def home(request: HttpRequest) -> HttpResponse:

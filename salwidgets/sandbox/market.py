@@ -15,17 +15,22 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from salwidgets.sandbox import notify, wire
 from salwidgets.sandbox.models import BuyIntention, Event, Listing, Show, Ticket
-from salwidgets.sandbox.texts import text
+from salwidgets.sandbox.texts import language, plural, text
 
 MAX_AGE = 60
 LIST_LIMIT = 10
 # The colours menta gives its promotional banners (contract 2.1: hex only).
 PROMO_COLORS = {"background": "#f3edff", "text": "#1b1f24", "accent": "#5b3cc4"}
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "MXN": "MX$", "ARS": "AR$", "BRL": "R$"}
+# After the amount, in the other languages: "95 US$", "42,50 €".
+LOCAL_SYMBOLS = {**CURRENCY_SYMBOLS, "USD": "US$"}
 
 # Builds an absolute URL of a hosted page from a URL name, its arguments and a query.
 UrlBuilder = Callable[..., str]
@@ -35,10 +40,16 @@ class MarketError(Exception):
     """A person's action in a hosted flow that cannot be done; the message says why."""
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    value = f"{amount:,.2f}".removesuffix(".00")
-    return f"{symbol}{value}" if symbol else f"{value} {currency}"
+def format_money(amount: Decimal, currency: str, lang: str | None = None) -> str:
+    """A price as people read it in ``lang`` (else the page's language): $1,200.50, 1.200,50 US$."""
+    lang = language(lang or get_language())
+    places = 0 if amount == amount.to_integral_value() else 2
+    with translation.override(lang):
+        value = number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
+    if lang == "en":
+        symbol = CURRENCY_SYMBOLS.get(currency)
+        return f"{symbol}{value}" if symbol else f"{value} {currency}"
+    return f"{value}\u00a0{LOCAL_SYMBOLS.get(currency, currency)}"
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -144,7 +155,7 @@ def ticket_access(ticket: Ticket | None, user: str, lang: str, url: UrlBuilder) 
     invite = wire.banner(
         f"{ticket.ticket_id}-resell",
         text(lang, "ticket_sell_title"),
-        text(lang, "ticket_sell_body", price=format_money(ceiling, ticket.currency or "USD"))
+        text(lang, "ticket_sell_body", price=format_money(ceiling, ticket.currency or "USD", lang))
         if ceiling is not None
         else text(lang, "sell_body"),
         mode="sell",
@@ -238,7 +249,12 @@ def buy_components(show: Show, lang: str, url: UrlBuilder) -> list[dict[str, Any
             wire.seat_map(f"{show.show_id}-map", text(lang, "map_title"), [], mode="buy", image=None),
         ]
     cheapest = listings[0]
-    badge = text(lang, "badge", count=len(listings), price=format_money(cheapest.price, cheapest.currency))
+    badge = text(
+        lang,
+        plural("badge", len(listings)),
+        count=len(listings),
+        price=format_money(cheapest.price, cheapest.currency, lang),
+    )
     items = [
         wire.listing_item(
             listing.public_id,
@@ -271,7 +287,7 @@ def buy_components(show: Show, lang: str, url: UrlBuilder) -> list[dict[str, Any
         wire.banner(
             f"{show.show_id}-available",
             text(lang, "available_title"),
-            text(lang, "available_body", count=len(listings)),
+            text(lang, plural("available_body", len(listings)), count=len(listings)),
             mode="buy",
             colors=PROMO_COLORS,
             cta=wire.link(text(lang, "see_tickets"), page),
@@ -323,9 +339,9 @@ def _parse_price(raw: str) -> Decimal:
     try:
         price = Decimal(raw.strip().replace(",", "."))
     except ArithmeticError:
-        raise MarketError("Enter the price as a number, for example 85.50.") from None
+        raise MarketError(_("Enter the price as a number, for example 85.50.")) from None
     if not price.is_finite() or price <= 0:
-        raise MarketError("The price must be more than zero.")
+        raise MarketError(_("The price must be more than zero."))
     return price.quantize(Decimal("0.01"))
 
 
@@ -334,14 +350,16 @@ def list_ticket(ticket: Ticket, seller: str, raw_price: str) -> Listing:
     """Create or reprice the seller's listing of a ticket, within the resale rule."""
     ticket = Ticket.objects.select_for_update().select_related("event").get(pk=ticket.pk)
     if not owns(ticket, seller):
-        raise MarketError("This ticket is not yours to sell.")
+        raise MarketError(_("This ticket is not yours to sell."))
     reason = why_not_sellable(ticket)
     if reason:
-        raise MarketError(text("en", reason))
+        raise MarketError(text(get_language(), reason))
     price = _parse_price(raw_price)
     ceiling = max_price(ticket)
     if ceiling is not None and price > ceiling:
-        raise MarketError(f"The price can be at most {format_money(ceiling, ticket.currency)} for this ticket.")
+        raise MarketError(
+            _("The price can be at most %(price)s for this ticket.") % {"price": format_money(ceiling, ticket.currency)}
+        )
     listing = active_listing(ticket)
     if listing is None:
         listing = Listing.objects.create(
@@ -401,13 +419,13 @@ def buy(listing_id: int, buyer: str, shown_price: str | None = None) -> Listing:
     """Complete the purchase of an active listing by ``buyer``, at the price the buyer was shown."""
     listing = Listing.objects.select_for_update().select_related("ticket__event").filter(pk=listing_id).first()
     if listing is None or listing.status != Listing.ACTIVE:
-        raise MarketError("This ticket is no longer for sale.")
+        raise MarketError(_("This ticket is no longer for sale."))
     if listing.seller_email == buyer.lower():
-        raise MarketError("You cannot buy your own ticket.")
+        raise MarketError(_("You cannot buy your own ticket."))
     if shown_price is not None and _shown(shown_price) != listing.price:
         raise MarketError(
-            f"The seller changed the price to {format_money(listing.price, listing.currency)}. "
-            "Check the new price and buy again."
+            _("The seller changed the price to %(price)s. Check the new price and buy again.")
+            % {"price": format_money(listing.price, listing.currency)}
         )
     listing.status = Listing.SOLD
     listing.buyer_email = buyer.lower()
@@ -436,7 +454,7 @@ def transfer(ticket: Ticket, recipient: str) -> None:
 def set_payout(listing: Listing, details: str) -> None:
     details = details.strip()
     if len(details) < 4:
-        raise MarketError("Enter the account where the payout should go.")
+        raise MarketError(_("Enter the account where the payout should go."))
     first = not listing.payout_details
     listing.payout_details = details[:200]
     listing.save(update_fields=["payout_details"])
@@ -551,9 +569,9 @@ def check_out(intention: BuyIntention, buyer: str) -> list[Listing]:
     """Buy every listing of the intention for ``buyer``, or none (MarketError or CheckoutRefused)."""
     intention = BuyIntention.objects.select_for_update().get(pk=intention.pk)
     if intention.completed_at is not None:
-        raise MarketError("This purchase is already complete.")
+        raise MarketError(_("This purchase is already complete."))
     if intention.expires_at <= timezone.now():
-        raise MarketError("This checkout has expired. Choose the tickets again.")
+        raise MarketError(_("This checkout has expired. Choose the tickets again."))
     ids = [listing.public_id for listing in intention.listings.order_by("id")]
     listings = checkable(ids, intention.user if intention.holds else buyer.lower())
     sold = [buy(listing.pk, buyer) for listing in listings]
@@ -566,7 +584,7 @@ def check_out(intention: BuyIntention, buyer: str) -> list[Listing]:
 def list_pack(tickets: list[Ticket], seller: str, raw_price: str) -> list[Listing]:
     """List the seller's tickets as one pack, each at ``raw_price``: bought together only."""
     if len(tickets) < 2:
-        raise MarketError("A pack needs at least two tickets.")
+        raise MarketError(_("A pack needs at least two tickets."))
     pack_id = f"pck_{uuid.uuid4().hex[:12]}"
     listings = [list_ticket(ticket, seller, raw_price) for ticket in tickets]
     for listing in listings:

@@ -14,9 +14,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, Streami
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from django.utils import translation
 
 from salwidgets.sandbox import tokens, wire
 from salwidgets.sandbox.control import state
+from salwidgets.sandbox.texts import language
 
 logger = logging.getLogger("salwidgets.sandbox")
 
@@ -116,3 +118,27 @@ class OneTimeTokenSignInMiddleware:
         del rest[param]
         query = urlencode(list(rest.lists()), doseq=True)
         return HttpResponseRedirect(request.path + (f"?{query}" if query else ""))
+
+
+SESSION_LANG = "menta_sandbox_lang"
+
+
+class LanguageMiddleware:
+    """Hosted pages in the language their link names (``?lang=es``), kept for the rest of the
+    visit; English otherwise. Contract calls say their language in their own parameters."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path.startswith((CONTRACT_PREFIX, "/__sandbox/")):
+            return self.get_response(request)
+        asked = request.GET.get(wire.LANG)
+        lang = language(asked or request.session.get(SESSION_LANG))
+        if asked:
+            request.session[SESSION_LANG] = lang
+        with translation.override(lang):
+            request.LANGUAGE_CODE = lang
+            response = self.get_response(request)
+        response.headers.setdefault("Content-Language", lang)
+        return response

@@ -13,6 +13,11 @@ SECRET_KEY = os.environ.get("SANDBOX_SECRET_KEY") or secrets.token_urlsafe(50)
 DEBUG = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# The hosted pages speak the language a link asks for (?lang=, kept for the visit); the sandbox's
+# own catalogue, and salwidgets' for the seat labels they share.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR.parent / "locale"]
 
 INSTALLED_APPS = [
     "django.contrib.sessions",
@@ -21,6 +26,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "salwidgets.sandbox.middleware.ContractMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "salwidgets.sandbox.middleware.LanguageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "salwidgets.sandbox.middleware.OneTimeTokenSignInMiddleware",
 ]

@@ -9,8 +9,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "buy": "Buy resale tickets",
         "marketplace": "Resale marketplace",
         "badge": "{count} tickets from {price}",
+        "badge_one": "{count} ticket from {price}",
         "available_title": "Resale tickets available",
         "available_body": "Fans are reselling {count} tickets for this show. Every ticket is checked and "
+        "re-issued in your name.",
+        "available_body_one": "A fan is reselling {count} ticket for this show. Every ticket is checked and "
         "re-issued in your name.",
         "see_tickets": "See resale tickets",
         "how_trigger": "How resale works",
@@ -48,8 +51,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "buy": "Comprar entradas de reventa",
         "marketplace": "Mercado de reventa",
         "badge": "{count} entradas desde {price}",
+        "badge_one": "{count} entrada desde {price}",
         "available_title": "Entradas de reventa disponibles",
         "available_body": "Otros fans revenden {count} entradas para esta función. Cada entrada se verifica y "
+        "se emite de nuevo a tu nombre.",
+        "available_body_one": "Un fan revende {count} entrada para esta función. Cada entrada se verifica y "
         "se emite de nuevo a tu nombre.",
         "see_tickets": "Ver entradas de reventa",
         "how_trigger": "Cómo funciona la reventa",
@@ -91,6 +97,11 @@ def language(lang: str | None) -> str:
     """The supported language closest to ``lang`` (``es-AR`` reads as ``es``)."""
     base = (lang or "").split("-")[0].lower()
     return base if base in TEXTS else DEFAULT_LANG
+
+
+def plural(key: str, count: int) -> str:
+    """The text for one (``<key>_one``) or for any other count (``<key>``)."""
+    return f"{key}_one" if count == 1 else key
 
 
 def text(lang: str, key: str, **values: Any) -> str:

@@ -3,9 +3,12 @@ scrolls sideways, every control is on screen, and axe-core finds no serious or c
 
 from __future__ import annotations
 
+import gettext
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +21,7 @@ from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+ROOT = Path(__file__).resolve().parents[2]
 SEED_SHOW = "/events/evt_2024_metallica/show_nyc_20240815/"
 WIDTHS = {"phone": 390, "desktop": 1280}
 AXE = Axe()
@@ -39,9 +43,30 @@ class Found:
     overflow: int
     outside: list[str]
     serious: list[str]
+    english: list[str]
 
     def fine(self) -> bool:
-        return self.overflow == 0 and not self.outside and not self.serious
+        return self.overflow == 0 and not self.outside and not self.serious and not self.english
+
+
+def english_texts() -> list[re.Pattern[str]]:
+    """Every English text of the project's catalogues that has a Spanish translation, as a pattern
+    that finds it as whole words (a message with placeholders by its longest literal part)."""
+    patterns = []
+    for path in [*ROOT.glob("*/locale/es/LC_MESSAGES/django.mo"), *ROOT.glob("*/*/locale/es/LC_MESSAGES/django.mo")]:
+        with path.open("rb") as handle:
+            catalogue = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+        for key, spanish in catalogue.items():
+            english = key[0] if isinstance(key, tuple) else key
+            if not english or not spanish or english == spanish:
+                continue
+            part = max(re.split(r"%\(\w+\)[sd]|%[sd]", english), key=len).strip(" ,.:·")
+            if len(part) >= 4 and part not in spanish:
+                patterns.append(re.compile(rf"(?<!\w){re.escape(part)}(?!\w)"))
+    return patterns
+
+
+ENGLISH = english_texts()
 
 
 def survey(visitor: Any, name: str, url: str, then: Callable[[Page], Any] | None = None) -> Found:
@@ -63,7 +88,11 @@ def survey(visitor: Any, name: str, url: str, then: Callable[[Page], Any] | None
         if violation["impact"] in ("serious", "critical")
     ]
     visitor.screenshot(name)
-    return Found(name, max(0, layout["page"] - layout["width"]), layout["outside"], serious)
+    english: list[str] = []
+    if name.endswith("-es") and not name.startswith("admin-"):
+        text = page.evaluate("document.body.innerText")
+        english = sorted({match.group(0) for pattern in ENGLISH for match in pattern.finditer(text)})
+    return Found(name, max(0, layout["page"] - layout["width"]), layout["outside"], serious, english)
 
 
 def open_dialog(page: Page) -> None:
@@ -147,5 +176,6 @@ def test_every_page_fits_and_passes_axe(
     (ARTIFACTS / f"pages-{size}-{lang}.json").write_text(json.dumps([f.__dict__ for f in found], indent=1))
     problems = [f for f in found if not f.fine()]
     assert not problems, "\n".join(
-        f"{f.page}: overflow {f.overflow}px; off screen {f.outside}; axe {f.serious}" for f in problems
+        f"{f.page}: overflow {f.overflow}px; off screen {f.outside}; axe {f.serious}; English {f.english}"
+        for f in problems
     )

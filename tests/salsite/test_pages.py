@@ -118,6 +118,19 @@ class TestResaleOnPages:
         assert html.select_one('[data-ticket="TKT-ALICE-001"] .ticket-status') is None
         assert html.select_one('[data-ticket="TKT-ALICE-007"] .ticket-status').get_text() == "Transferred"
 
+    def test_a_seller_is_not_offered_their_own_listings(self, demo: SandboxControl, client: Client) -> None:
+        show = {"event": "evt_2024_metallica", "show": "show_nyc_20240815"}
+        client.login(username="carol@example.com", password="demo12345")
+        carols = page(client.get("/sal/fragments/listings/", show))
+        client.login(username="bob@example.com", password="demo12345")
+        bobs = page(client.get("/sal/fragments/listings/", show))
+
+        mine = carols.select(".sal-listings__item--own")
+        assert len(mine) == len(carols.select(".sal-listings__item")) == 5
+        assert all(item.select_one("input") is None and "Your listing" in item.get_text() for item in mine)
+        assert [button.get_text() for button in carols.select("button[type=submit]")] == ["Apply"]  # no checkout
+        assert not bobs.select(".sal-listings__item--own") and len(bobs.select("input[name=listing]")) == 5
+
     def test_a_show_without_resale_has_no_resale_section(self, demo: SandboxControl, client: Client) -> None:
         html = page(client.get("/events/evt_bluenote_jazz/show_bluenote_1/"))
 

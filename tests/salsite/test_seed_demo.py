@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
+from salsite import demo
 from salsite.models import Show, Ticket
 from salwidgets import outbox
 from salwidgets.client import get_client
@@ -92,3 +93,13 @@ class TestDemo:
         assert Ticket.objects.count() == before
         assert "POST /v1/events" not in demo.stats()
         assert get_client().access_layer("buy", event_id="evt_2024_metallica", show_id="show_nyc_20240815")
+
+
+@pytest.mark.django_db
+def test_no_two_shows_of_an_event_start_at_the_same_time() -> None:
+    demo.create_site_data()
+
+    starts = list(Show.objects.values_list("event_id", "starts_at"))
+    assert len(starts) == len(set(starts))
+    matinee = Show.objects.get(external_id="show_ham_mat")
+    assert (matinee.starts_at.hour, Show.objects.get(external_id="show_ham_eve").starts_at.hour) == (14, 20)

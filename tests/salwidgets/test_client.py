@@ -36,7 +36,7 @@ class TestAccessLayer:
 
         kinds = {c.kind: c for c in answer.components}
         assert set(kinds) == {"button", "banner", "modal", "list", "map"}
-        assert kinds["button"].badge == "1 tickets from $95"
+        assert kinds["button"].badge == "1 ticket from $95"
         (item,) = kinds["list"].items
         assert (item.section, item.row, item.seat, item.price) == ("B", "2", "9", wire.Money(Decimal("95.0"), "USD"))
         (section,) = kinds["map"].sections

@@ -200,7 +200,7 @@ class TestTheTag:
 
         html = self.listings(client, show)
 
-        assert self.rows(html)[0] == "GA Sector A, Fila 1, Asiento 7 $80"
+        assert self.rows(html)[0] == "GA Sector A, Fila 1, Asiento 7 80\u00a0US$"
         assert html.select_one(".sal-listings__form button[type=submit]").get_text() == "Ir a pagar"
 
     def test_filter_by_option_and_sort_highest_first(self, client: Client, show: Market) -> None:

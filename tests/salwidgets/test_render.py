@@ -44,7 +44,7 @@ class TestComponentsFromTheSandbox:
         kinds = [node["data-sal-component"] for node in html.select("[data-sal-component]")]
         assert kinds == ["button", "banner", "modal", "list", "map"]
         assert (
-            html.select_one(".sal-button--primary").get_text(" ", strip=True) == "Buy resale tickets 1 tickets from $95"
+            html.select_one(".sal-button--primary").get_text(" ", strip=True) == "Buy resale tickets 1 ticket from $95"
         )
         assert html.select_one(".sal-banner")["aria-label"] == "Resale tickets available"
         dialog = html.select_one("dialog.sal-modal")
@@ -78,9 +78,9 @@ class TestComponentsFromTheSandbox:
         html = soup(response.content)
         assert (
             html.select_one(".sal-button").get_text(" ", strip=True)
-            == "Comprar entradas de reventa 1 entradas desde $95"
+            == "Comprar entradas de reventa 1 entrada desde 95\u00a0US$"
         )
-        assert html.select_one(".sal-map li").get_text(" ", strip=True) == "B 1 entrada, desde $95"
+        assert html.select_one(".sal-map li").get_text(" ", strip=True) == "B 1 entrada, desde 95\u00a0US$"
         assert html.select_one("dialog button").get_text() == "Cerrar"
 
     def test_resale_off_renders_nothing(self, client: Client, site_menta: SandboxControl, world: World) -> None:

@@ -102,7 +102,7 @@ class TestGo:
         location = client.get(sell_link(client, ticket))["Location"]
 
         assert parse_qs(urlsplit(location).query)["lang"] == ["es"]
-        assert "Signed in as alice@example.com" in requests.get(location, timeout=5).text
+        assert "Sesión iniciada como alice@example.com" in requests.get(location, timeout=5).text
 
     def test_tampered(self, alice: User, ticket: str) -> None:
         client = signed_in(alice)
@@ -119,11 +119,37 @@ class TestGo:
         site_menta.reset_stats()
 
         as_bob = signed_in(bob).get(link)
-        anonymous = Client().get(link)
 
         assert as_bob.status_code == 403 and "This link was made for someone else." in as_bob.content.decode()
-        assert anonymous.status_code == 403
         assert "GET /v1/auth/oneTimeToken" not in site_menta.stats()
+
+    def test_after_signing_out_the_link_asks_to_sign_in_and_goes_on(
+        self, alice: User, bob: User, ticket: str, site_menta: SandboxControl
+    ) -> None:
+        client = signed_in(alice)
+        link = sell_link(client, ticket)
+        client.logout()
+
+        asked = client.get(link)
+        assert asked.status_code == 302
+        login = urlsplit(asked["Location"])
+        assert login.path == "/accounts/login/" and parse_qs(login.query)["next"] == [link]
+        client.force_login(alice)
+        went = client.get(parse_qs(login.query)["next"][0])
+        assert urlsplit(went["Location"]).path == f"/sell/tickets/{ticket}/"
+        # Someone else signing in on that page still may not use alice's link.
+        assert signed_in(bob).get(link).status_code == 403
+
+    def test_with_the_one_time_token_method_menta_opens_in_the_person_s_language(
+        self, alice: User, ticket: str, site_menta: SandboxControl, settings: Any
+    ) -> None:
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "LOGIN_METHOD": "one-time-token"}
+        client = signed_in(alice)
+        client.cookies["django_language"] = "es"
+
+        location = client.get(sell_link(client, ticket))["Location"]
+
+        assert parse_qs(urlsplit(location).query)["lang"] == ["es"]
 
     def test_expired(self, alice: User, ticket: str, settings: Any) -> None:
         client = signed_in(alice)
