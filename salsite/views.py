@@ -144,12 +144,15 @@ def my_tickets(request: AuthenticatedRequest) -> HttpResponse:
     valid = [
         ticket.external_id for order in orders for ticket in order.tickets.all() if ticket.status in RESALE_STATUSES
     ]
-    return render(
-        request,
-        "salsite/my_tickets.html",
-        # A one-ticket order's actions are its ticket's: only orders of several tickets ask menta.
-        {"orders": orders, "ticket_ids": valid, "order_ids": [o.reference for o in orders if len(o.tickets.all()) > 1]},
-    )
+    # An order's actions are its ticket's when it has only one ticket with actions: only orders of
+    # several such tickets show (and ask menta for) their own.
+    grouped = [
+        order.reference
+        for order in orders
+        if sum(ticket.status in RESALE_STATUSES for ticket in order.tickets.all()) > 1
+    ]
+    context = {"orders": orders, "ticket_ids": valid, "order_ids": grouped, "grouped": set(grouped)}
+    return render(request, "salsite/my_tickets.html", context)
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:

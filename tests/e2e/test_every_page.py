@@ -23,7 +23,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_SHOW = "/events/evt_2024_metallica/show_nyc_20240815/"
-WIDTHS = {"phone": 390, "desktop": 1280}
+WIDTHS = {"phone": 390, "desktop": 1280, "narrowest": 320, "widest": 1440}
+# Both languages at the two common widths; the extremes once each (Spanish, whose words are longer,
+# on the narrowest).
+CASES = [("phone", "en"), ("phone", "es"), ("desktop", "en"), ("desktop", "es"), ("narrowest", "es"), ("widest", "en")]
 AXE = Axe()
 # Page parts wider than the screen on purpose: none.
 OVERFLOW = """() => {
@@ -127,8 +130,7 @@ def in_language(visitor: Any, lang: str) -> None:
     visitor.context.add_cookies([{"name": "django_language", "value": lang, "url": visitor.page.url or "http://"}])
 
 
-@pytest.mark.parametrize("lang", ["en", "es"])
-@pytest.mark.parametrize("size", list(WIDTHS))
+@pytest.mark.parametrize(("size", "lang"), CASES)
 def test_every_page_fits_and_passes_axe(
     visitor: Any, site: Any, e2e_sandbox: SandboxControl, size: str, lang: str
 ) -> None:
@@ -179,3 +181,18 @@ def test_every_page_fits_and_passes_axe(
         f"{f.page}: overflow {f.overflow}px; off screen {f.outside}; axe {f.serious}; English {f.english}"
         for f in problems
     )
+
+
+def test_salwidgets_own_colours_pass_contrast_without_the_site_s_theme(visitor: Any, settings: Any) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "THEME_STYLESHEETS": []}
+    guest = visitor()
+    guest.page.goto(SEED_SHOW)
+    guest.page.wait_for_load_state("networkidle")
+    expect(guest.page.locator('[data-sal-component="button"]')).to_be_visible()
+    assert guest.page.locator('link[href*="sal-theme"]').count() == 0
+    # salwidgets' own purple, not the site's pink.
+    expect(guest.page.locator(".sal-button--primary").first).to_have_css("background-color", "rgb(91, 60, 196)")
+
+    results = AXE.run(guest.page, context={"include": [[".sal"]]}).response
+
+    assert [v["id"] for v in results["violations"] if v["impact"] in ("serious", "critical")] == []

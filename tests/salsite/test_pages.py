@@ -113,6 +113,8 @@ class TestResaleOnPages:
         assert status('[data-order="ORD-ALICE-1"] .order-sal') == "SELLABLE"
         # Each action once: a one-ticket order's actions are its ticket's, not repeated on the order.
         assert html.select_one('[data-order="ORD-ALICE-3"] .order-sal') is None
+        # Nor one whose other ticket was transferred away: one ticket with actions.
+        assert html.select_one('[data-order="ORD-ALICE-4"] .order-sal') is None
         assert len(html.select('[data-order="ORD-ALICE-3"] [data-sal-action="P2P"]')) == 1
         # The site's own state shows only when it is news: a valid ticket is not labelled "Valid".
         assert html.select_one('[data-ticket="TKT-ALICE-001"] .ticket-status') is None
