@@ -218,3 +218,21 @@ class TestOrders:
 
         # Not "partly for sale": nothing is listed. What is left can be sold; the sale wants payout details.
         assert (answer.status, [c.action for c in answer.ctas]) == ("SELLABLE", ["SELL", "PENDING_PAYOUT_INFO"])
+
+
+class TestLanguage:
+    def test_a_link_s_language_holds_for_the_visit(self, menta: MentaClient, world: World, person: People) -> None:
+        event_id, (show_id,) = world.event()
+        ticket_id = world.ticket(event_id, show_id, "alice@example.com")
+        alice = person("alice@example.com")
+
+        spanish = alice.open(menta.selling_flow_url(ticket_id, lang="es"))
+        listed = alice.submit(spanish, action="list", price="abc")
+        english = person("bob@example.com").open(menta.selling_flow_url(ticket_id))
+
+        assert '<html lang="es">' in spanish.text and spanish.headers["Content-Language"] == "es"
+        assert 'data-status="SELLABLE">Se puede revender</span>' in spanish.text
+        assert "Poner a la venta" in spanish.text and "Sesión iniciada como alice@example.com" in spanish.text
+        # The form posts without ?lang: the visit keeps Spanish, errors included.
+        assert "Escribe el precio como un número, por ejemplo 85.50." in listed.text
+        assert '<html lang="en">' in english.text
