@@ -15,6 +15,8 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import requests
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from salwidgets import wire
 from salwidgets.conf import get_config
@@ -446,6 +448,12 @@ class MentaClient:
                 push=True,
             )
         return result
+
+
+@receiver(setting_changed, dispatch_uid="salwidgets.client")
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "SALWIDGETS":
+        get_client.cache_clear()
 
 
 @functools.cache

@@ -1,7 +1,8 @@
 """salwidgets' settings: one dict, ``SALWIDGETS``, merged over documented defaults.
 
 Read lazily and cached; the cache is cleared on ``setting_changed`` so that
-``override_settings(SALWIDGETS=...)`` works in tests.
+``override_settings(SALWIDGETS=...)`` works in tests. This module imports nothing of salwidgets:
+each module that keeps something built from the settings clears it on its own receiver.
 """
 
 from __future__ import annotations
@@ -114,12 +115,9 @@ def call_seconds() -> float:
     return float(config["CONNECT_TIMEOUT"] + config["READ_TIMEOUT"])
 
 
-@receiver(setting_changed)
+@receiver(setting_changed, dispatch_uid="salwidgets.conf")
 def _reset(*, setting: str, **kwargs: Any) -> None:
+    # Connected first (every module that reads settings imports this one), so the modules that
+    # keep something built from them, and clear it on their own receivers, read the new values.
     if setting == "SALWIDGETS":
         get_config.cache_clear()
-        from salwidgets import client, render, sal
-
-        client.get_client.cache_clear()
-        render.forget_rendered()
-        sal.forget_batches()

@@ -12,6 +12,8 @@ from dataclasses import fields, is_dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -106,6 +108,12 @@ def _keep_seconds() -> float:
 def forget_rendered() -> None:
     """Drop this process's recently rendered HTML (when settings change)."""
     _recent.clear()
+
+
+@receiver(setting_changed, dispatch_uid="salwidgets.render")
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "SALWIDGETS":
+        forget_rendered()
 
 
 def _current_page(request: HttpRequest) -> str:

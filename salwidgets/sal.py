@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
 from salwidgets import breaker, cache, links, metrics, wire
 from salwidgets.client import get_client
 from salwidgets.conf import call_seconds, get_config
@@ -234,6 +237,12 @@ _batches: Recent[dict[Pair, ShowResult]] = Recent(size=256, seconds=1.0)
 def forget_batches() -> None:
     """Drop this process's recent batches (when settings change, or a test wants a cold start)."""
     _batches.clear()
+
+
+@receiver(setting_changed, dispatch_uid="salwidgets.sal")
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "SALWIDGETS":
+        forget_batches()
 
 
 def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pair, ShowResult]:
