@@ -17,7 +17,6 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
@@ -27,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from salwidgets import links, metrics, users, wire
 from salwidgets.cache import digest as cache_digest
 from salwidgets.conf import get_config
+from salwidgets.prices import price_text
 from salwidgets.recent import Recent
 from salwidgets.sal import ListingsResult, PersonResult, ShowResult
 from salwidgets.seats import seat_label
@@ -44,20 +44,11 @@ STATUS_LABELS = {
 
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
-# After the amount, in other languages than English: "95 US$", "42,50 €".
-LOCAL_SYMBOLS = {**CURRENCY_SYMBOLS, "USD": "US$"}
 
 
 def money(value: wire.Money | None) -> str:
     """A price in the reader's language: $1,200.50 in English, 1.200,50 US$ in Spanish."""
-    if value is None:
-        return ""
-    places = 0 if value.amount == value.amount.to_integral_value() else 2
-    amount = formats.number_format(value.amount, decimal_pos=places, use_l10n=True, force_grouping=True)
-    if (get_language() or "en").split("-")[0] == "en":
-        symbol = CURRENCY_SYMBOLS.get(value.currency)
-        return f"{symbol}{amount}" if symbol else f"{amount} {value.currency}"
-    return f"{amount}\u00a0{LOCAL_SYMBOLS.get(value.currency, value.currency)}"
+    return "" if value is None else price_text(value.amount, value.currency, CURRENCY_SYMBOLS)
 
 
 class _NotAllowed(Exception):

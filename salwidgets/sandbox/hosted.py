@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from salwidgets.sandbox import market, verify, wire
 from salwidgets.sandbox.models import BuyIntention, Event, Listing, Show, Ticket
-from salwidgets.sandbox.texts import language
 
 SESSION_USER = "user"
 SESSION_RETURN = "return_to"
@@ -94,7 +93,6 @@ def buy_show(request: HttpRequest, event_id: str, show_id: str, *, error: str = 
             "filtered": any(filters.values()),
             "error": error,
             "notified": request.GET.get("notified") == "1",
-            "lang": language(request.GET.get(wire.LANG)),
         },
         status=status,
     )

@@ -16,10 +16,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from salwidgets.prices import price_text
 from salwidgets.sandbox import notify, wire
 from salwidgets.sandbox.models import BuyIntention, Event, Listing, Show, Ticket
 from salwidgets.sandbox.texts import language, plural, text
@@ -29,8 +29,6 @@ LIST_LIMIT = 10
 # The colours menta gives its promotional banners (contract 2.1: hex only).
 PROMO_COLORS = {"background": "#f3edff", "text": "#1b1f24", "accent": "#5b3cc4"}
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "MXN": "MX$", "ARS": "AR$", "BRL": "R$"}
-# After the amount, in the other languages: "95 US$", "42,50 €".
-LOCAL_SYMBOLS = {**CURRENCY_SYMBOLS, "USD": "US$"}
 
 # Builds an absolute URL of a hosted page from a URL name, its arguments and a query.
 UrlBuilder = Callable[..., str]
@@ -42,14 +40,8 @@ class MarketError(Exception):
 
 def format_money(amount: Decimal, currency: str, lang: str | None = None) -> str:
     """A price as people read it in ``lang`` (else the page's language): $1,200.50, 1.200,50 US$."""
-    lang = language(lang or get_language())
-    places = 0 if amount == amount.to_integral_value() else 2
-    with translation.override(lang):
-        value = number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
-    if lang == "en":
-        symbol = CURRENCY_SYMBOLS.get(currency)
-        return f"{symbol}{value}" if symbol else f"{value} {currency}"
-    return f"{value}\u00a0{LOCAL_SYMBOLS.get(currency, currency)}"
+    with translation.override(language(lang or get_language())):
+        return price_text(amount, currency, CURRENCY_SYMBOLS)
 
 
 # --- rules ---------------------------------------------------------------------------------
