@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import xlsxwriter
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, PermissionsMixin
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
@@ -157,18 +157,16 @@ def authorize(who: Caller, event: Event) -> None:
         raise ReportError(403, "Your account may not read the ticket report of this event.")
 
 
-def can_read(user: AbstractBaseUser | AnonymousUser, event: Event) -> bool:
-    """Staff with the permission for every event, or for this event alone."""
-    if not isinstance(user, PermissionsMixin) or not (user.is_active and getattr(user, "is_staff", False)):
-        return False
-    return user.has_perm(PERMISSION) or user.has_perm(PERMISSION, event)
-
-
 def readable_events(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Event]:
-    """The events whose report ``user`` may read."""
+    """The events whose report ``user`` may read: active staff with the permission for every
+    event (a model permission, or a superuser) or for each event alone (guardian's)."""
     if not (user.is_active and getattr(user, "is_staff", False)):
         return Event.objects.none()
     return get_objects_for_user(user, PERMISSION, klass=Event)
+
+
+def can_read(user: AbstractBaseUser | AnonymousUser, event: Event) -> bool:
+    return readable_events(user).filter(pk=event.pk).exists()
 
 
 def tickets(
