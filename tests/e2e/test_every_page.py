@@ -8,7 +8,6 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +17,10 @@ from playwright.sync_api import Page, expect
 from salsite.models import Ticket
 from tests.conftest import SandboxControl, make_client
 from tests.e2e.conftest import ARTIFACTS
+from tests.test_catalogues import CATALOGUES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED_SHOW = "/events/evt_2024_metallica/show_nyc_20240815/"
 WIDTHS = {"phone": 390, "desktop": 1280, "narrowest": 320, "widest": 1440}
 # Both languages at the two common widths; the extremes once each (Spanish, whose words are longer,
@@ -56,7 +55,7 @@ def english_texts() -> list[re.Pattern[str]]:
     """Every English text of the project's catalogues that has a Spanish translation, as a pattern
     that finds it as whole words (a message with placeholders by its longest literal part)."""
     patterns = []
-    for path in [*ROOT.glob("*/locale/es/LC_MESSAGES/django.mo"), *ROOT.glob("*/*/locale/es/LC_MESSAGES/django.mo")]:
+    for path in (path for path in CATALOGUES if path.parts[-3] == "es"):
         with path.open("rb") as handle:
             catalogue = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
         for key, spanish in catalogue.items():
@@ -117,17 +116,16 @@ def preview_ctas(page: Page) -> None:
     expect(page.locator("[data-sal-item]").first).to_be_visible()
 
 
-def sign_in(visitor: Any, email: str, password: str = "demo12345") -> None:
-    page = visitor.page
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(email)
-    page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/my-tickets/")
+def window(visitor: Any, width: int) -> Any:
+    """A new browser window ``width`` pixels wide (a phone's height below 600)."""
+    opened = visitor()
+    opened.page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
+    return opened
 
 
-def in_language(visitor: Any, lang: str) -> None:
-    visitor.context.add_cookies([{"name": "django_language", "value": lang, "url": visitor.page.url or "http://"}])
+def in_language(opened: Any, lang: str, site_url: str) -> None:
+    """The site's pages in ``lang`` from now on (after signing in, whose form is read in English)."""
+    opened.context.add_cookies([{"name": "django_language", "value": lang, "url": site_url}])
 
 
 @pytest.mark.parametrize(("size", "lang"), CASES)
@@ -138,9 +136,8 @@ def test_every_page_fits_and_passes_axe(
     menta = make_client(e2e_sandbox.url)
     found: list[Found] = []
 
-    guest = visitor()
-    guest.page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
-    guest.context.add_cookies([{"name": "django_language", "value": lang, "url": site.url}])
+    guest = window(visitor, width)
+    in_language(guest, lang, site.url)
     for name, url in (
         ("listing", "/"),
         ("show", SEED_SHOW),
@@ -152,10 +149,9 @@ def test_every_page_fits_and_passes_axe(
     buy_page = menta.buying_flow_url("evt_2024_metallica", "show_nyc_20240815", return_to=site.url, lang=lang)
     found.append(survey(guest, f"sandbox-buy-{size}-{lang}", buy_page))
 
-    alice = visitor()
-    alice.page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
-    sign_in(alice, "alice@example.com")
-    alice.context.add_cookies([{"name": "django_language", "value": lang, "url": site.url}])
+    alice = window(visitor, width)
+    alice.sign_in("alice@example.com")
+    in_language(alice, lang, site.url)
     for name, url in (("my-tickets", "/my-tickets/"), ("account", "/accounts/profile/")):
         found.append(survey(alice, f"{name}-{size}-{lang}", url))
     sellable = Ticket.objects.get(external_id="TKT-ALICE-001")
@@ -163,14 +159,13 @@ def test_every_page_fits_and_passes_axe(
     token = menta.one_time_token("alice@example.com").token
     found.append(survey(alice, f"sandbox-sell-{size}-{lang}", f"{sell_page}&oneTimeToken={token}"))
 
-    staff = visitor()
-    staff.page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
+    staff = window(visitor, width)
     staff.page.goto("/admin/login/?next=/admin/sal/")
     staff.page.locator("#id_username").fill("admin@example.com")
     staff.page.locator("#id_password").fill("admin12345")
     staff.page.locator("input[type=submit]").click()
     staff.page.wait_for_url("**/admin/sal/")
-    staff.context.add_cookies([{"name": "django_language", "value": lang, "url": site.url}])
+    in_language(staff, lang, site.url)
     found.append(survey(staff, f"admin-preview-{size}-{lang}", "/admin/sal/", preview_show))
     found.append(survey(staff, f"admin-ctas-{size}-{lang}", "/admin/sal/?tab=ctas", preview_ctas))
 
