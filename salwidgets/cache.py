@@ -3,6 +3,11 @@
 A show's components are shared by everyone; per-person answers (ticket and order CTAs) live
 only under keys that include a hash of that person, and a person's entries can be dropped at
 once by bumping their generation. One-time tokens never come here.
+
+Entries read from the shared cache are kept in this process for ``NEAR_SECONDS`` (a fresh copy
+only): a busy page then reads each of its entries from the shared cache about once a second per
+process instead of once a view. What this process drops or writes is seen here at once; the
+other processes see it within ``NEAR_SECONDS``.
 """
 
 from __future__ import annotations
@@ -18,16 +23,17 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from salwidgets.conf import get_config
+from salwidgets.recent import Recent
 
 logger = logging.getLogger("salwidgets")
 T = TypeVar("T")
 PREFIX = "salwidgets:v1"
 SHOW_TYPES = ("buy", "sell")
-# Bumped whenever a show's entries are dropped: processes keep recent batches of a page's shows
-# only while it is unchanged.
-SHOWS_EPOCH = f"{PREFIX}:shows-epoch"
+NEAR_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,60 @@ def backend() -> FailSafe:
     return _fail_safe
 
 
+# Fresh entries and generations read from the shared cache, in this process (see the module's doc).
+_near: Recent[Any] = Recent(size=20_000, seconds=NEAR_SECONDS)
+# Bumped when this process drops entries, so that what was built from them is built again.
+_dropped = 0
+
+
+def forget_near() -> None:
+    """Drop this process's copies (when settings change, or a test wants a cold start)."""
+    global _dropped
+    _near.clear()
+    _dropped += 1
+
+
+@receiver(setting_changed, dispatch_uid="salwidgets.cache")
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("SALWIDGETS", "CACHES"):
+        forget_near()
+
+
+def near_version() -> int:
+    """Changes whenever this process drops entries: a key for what is built from its copies."""
+    return _dropped
+
+
+def _keep_near(key: str, value: Any) -> None:
+    if isinstance(value, Entry) and value.is_fresh():
+        _near.put(key, value, seconds=min(NEAR_SECONDS, value.fresh_until - time.time()))
+
+
+def get_entries(keys: Iterable[str]) -> dict[str, Entry[Any]]:
+    """The entries found under ``keys``: this process's fresh copies, the rest in one read."""
+    found: dict[str, Entry[Any]] = {}
+    wanted = []
+    for key in keys:
+        entry = _near.get(key)
+        if entry is None:
+            wanted.append(key)
+        else:
+            found[key] = entry
+    if wanted:
+        for key, value in backend().get_many(wanted).items():
+            if isinstance(value, Entry):
+                found[key] = value
+                _keep_near(key, value)
+    return found
+
+
+def _forget_keys(keys: Iterable[str]) -> None:
+    global _dropped
+    for key in keys:
+        _near.delete(key)
+    _dropped += 1
+
+
 def digest(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()[:32]
 
@@ -138,33 +198,33 @@ def listings_key(event_id: str, show_id: str) -> str:
 
 
 def get_show(key: str) -> Entry[Any] | None:
-    entry = backend().get(key)
-    return entry if isinstance(entry, Entry) else None
+    """The entry under ``key`` (a show's, or a person's answer), fresh or stale, or None."""
+    return get_entries([key]).get(key)
+
+
+def _put(key: str, value: Any, *, fresh: float, keep: float, **details: Any) -> Entry[Any]:
+    now = time.time()
+    entry: Entry[Any] = Entry(value=value, fetched_at=now, fresh_until=now + fresh, **details)
+    backend().set(key, entry, timeout=keep)
+    _keep_near(key, entry)
+    return entry
 
 
 def put_show(
     key: str, value: Any, *, max_age: int | None, partial: bool = False, latency_ms: float | None = None
 ) -> Entry[Any]:
     config = get_config()
-    now = time.time()
     if value is None:
         fresh, keep = config["NOT_FOUND_SECONDS"], config["NOT_FOUND_SECONDS"]
     else:
         fresh = min(max_age if max_age is not None else config["FRESH_SECONDS"], config["FRESH_SECONDS"])
         keep = max(config["STALE_SECONDS"], fresh)
-    entry: Entry[Any] = Entry(
-        value=value, fetched_at=now, fresh_until=now + fresh, partial=partial, latency_ms=latency_ms
-    )
-    backend().set(key, entry, timeout=keep)
-    return entry
+    return _put(key, value, fresh=fresh, keep=keep, partial=partial, latency_ms=latency_ms)
 
 
 def drop(key: str) -> None:
     backend().delete(key)
-
-
-def shows_epoch() -> int:
-    return int(backend().get(SHOWS_EPOCH) or 0)
+    _forget_keys([key])
 
 
 def forget_show(event_id: str, show_id: str | None) -> None:
@@ -175,27 +235,37 @@ def forget_show(event_id: str, show_id: str | None) -> None:
     if show_id:
         keys.append(listings_key(event_id, show_id))
     backend().delete_many(keys)
-    increment(SHOWS_EPOCH)
+    _forget_keys(keys)
 
 
 # --- per person -----------------------------------------------------------------------------
 
 
-def _generation(person: str) -> int:
-    return int(backend().get(f"{PREFIX}:gen:{digest(person)}") or 0)
+def _generation_key(person: str) -> str:
+    return f"{PREFIX}:gen:{digest(person)}"
+
+
+def generation(person: str) -> int:
+    """Bumped by ``forget_person``: part of every key of ``person``'s answers."""
+    key = _generation_key(person)
+    known = _near.get(key)
+    if known is None:
+        known = int(backend().get(key) or 0)
+        _near.put(key, known)
+    return int(known)
 
 
 def person_key(person: str, kind: str, ids: list[str], lang: str) -> str:
     """A key for ``person``'s answer about ``ids``; it changes when ``forget_person`` is called."""
-    return f"{PREFIX}:{kind}:{digest(person)}:{_generation(person)}:{lang}:{digest(sorted(ids))}"
+    return f"{PREFIX}:{kind}:{digest(person)}:{generation(person)}:{lang}:{digest(sorted(ids))}"
 
 
-def get_person(key: str) -> Any:
-    return backend().get(key)
-
-
-def put_person(key: str, value: Any) -> None:
-    backend().set(key, value, timeout=get_config()["USER_SECONDS"])
+def put_person(key: str, value: Any) -> Entry[Any]:
+    """A person's answer, fresh for USER_SECONDS and served stale (while it is refreshed) for as
+    long as a show's."""
+    config = get_config()
+    fresh = config["USER_SECONDS"]
+    return _put(key, value, fresh=fresh, keep=max(config["STALE_SECONDS"], fresh))
 
 
 def increment(key: str, by: int = 1) -> int:
@@ -211,4 +281,5 @@ def increment(key: str, by: int = 1) -> int:
 
 def forget_person(person: str) -> None:
     """Make every cached answer about ``person`` unreachable (they expire on their own)."""
-    increment(f"{PREFIX}:gen:{digest(person)}")
+    increment(_generation_key(person))
+    _forget_keys([_generation_key(person)])

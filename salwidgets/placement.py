@@ -42,11 +42,13 @@ def shows(request: HttpRequest, pairs: Iterable[tuple[Any, Any]], lazy: bool | N
     found = {} if lazy is True else sal.shows("buy", wanted, get_language(), wait=lazy is False)
     results = {f"{event_id}/{show_id}": result for (event_id, show_id), result in found.items()}
     waiting = [key for key in keys if key not in results or results[key].state == "missing"]
+    at_hand = {key: result for key, result in results.items() if result.state != "missing"}
+    html = render.components_of(request, at_hand, surface="buy", kinds=("button",))
     batch = slots.Batch(
         "show",
-        lambda key: render.components(request, results[key], surface="buy", kinds=("button",)),
+        lambda key: html.get(key, SafeString("")),
         frozenset(waiting),
-        slots.fragment_url("salwidgets:shows", "show", waiting) if waiting else None,
+        slots.fragment_urls("salwidgets:shows", "show", sal.groups(waiting, "show")),
     )
     slots.remember(request, batch)
     return batch.loader(request)
@@ -83,8 +85,15 @@ def person_batch(request: HttpRequest, kind: str, ids: Iterable[Any], lazy: bool
         else sal.for_person(kind, users.identifier(user), item_ids, get_language(), wait=lazy is False)
     )
     if result is None or result.state == "missing":
-        url = slots.fragment_url(f"salwidgets:{kind}s", "id", item_ids)
-        batch = slots.Batch(kind, lambda item_id: SafeString(""), frozenset(item_ids), url)
+        # What is at hand now, and a loader for each group that is not.
+        waiting = sal.groups(item_ids) if result is None else result.missing
+        answered = result or sal.PersonResult("missing")
+        batch = slots.Batch(
+            kind,
+            lambda item_id: render.person_item(request, kind, item_id, answered),
+            frozenset(item_id for group in waiting for item_id in group),
+            slots.fragment_urls(f"salwidgets:{kind}s", "id", waiting),
+        )
     else:
         answered = result
         batch = slots.Batch(kind, lambda item_id: render.person_item(request, kind, item_id, answered))

@@ -35,6 +35,10 @@ class Recent(Generic[V]):
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
+    def delete(self, key: Hashable) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

@@ -15,8 +15,10 @@ from urllib.parse import urlencode, urlsplit
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
@@ -25,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salwidgets import links, metrics, users, wire
 from salwidgets.cache import digest as cache_digest
+from salwidgets.cache import generation as cache_generation
 from salwidgets.conf import get_config
 from salwidgets.prices import price_text
 from salwidgets.recent import Recent
@@ -97,8 +100,10 @@ def _keep_seconds() -> float:
 
 
 def forget_rendered() -> None:
-    """Drop this process's recently rendered HTML (when settings change)."""
+    """Drop this process's recently rendered HTML and the people's own tickets (when settings change)."""
     _recent.clear()
+    _recent_batches.clear()
+    _owned.clear()
 
 
 @receiver(setting_changed, dispatch_uid="salwidgets.render")
@@ -210,6 +215,24 @@ def components(
     return _rendered((surface, wanted, _identity(result), person, back, get_language()), render)
 
 
+# The HTML of every show of a page's batch (a listing's buttons), kept like ``_recent``'s.
+_recent_batches: Recent[dict[str, SafeString]] = Recent(size=256, seconds=60.0)
+
+
+def components_of(
+    request: HttpRequest, results: dict[str, ShowResult], *, surface: str, kinds: Iterable[str] | None = None
+) -> dict[str, SafeString]:
+    """``components`` of many shows by key, rendered once per set of answers, person and page."""
+    wanted = tuple(kinds) if kinds is not None else None
+    answers = tuple((key, result.state, _identity(result)) for key, result in results.items())
+    key = (surface, wanted, answers, links.person_of(request), return_address(request), get_language())
+    html = _recent_batches.get(key)
+    if html is None:
+        html = {key: components(request, result, surface=surface, kinds=wanted) for key, result in results.items()}
+        _recent_batches.put(key, html, seconds=_keep_seconds())
+    return html
+
+
 def _components_html(request: HttpRequest, kept: list[wire.Component], surface: str) -> str:
     """Secured components as HTML, with a stylesheet link for each set of colours they carry."""
     if not kept:
@@ -308,15 +331,38 @@ def page_path(request: HttpRequest) -> str:
 def listings(
     request: HttpRequest, result: ListingsResult, *, event_id: str, show_id: str, option: str | None, sort: str
 ) -> SafeString:
-    """A show's resale listings as the site's own form: filter, sort, choose, check out."""
+    """A show's resale listings as the site's own form: filter, sort, choose, check out.
+
+    The form is rendered once per answer, person, filter and page, without the request: its CSRF
+    field is filled in for each request (``salwidgets/listings.html`` gets ``csrf_token``).
+    """
     if result.state in ("off", "not_found"):
         return SafeString("")
     if result.state == "failed":
         return fallback(request, "buy")
+    own = _own_tickets(request) if result.listings else frozenset()
+    page = page_path(request)
+    identity = (result.entry.fetched_at if result.entry else None, event_id, show_id)
+    key = ("listings", identity, own, option, sort, page, get_language())
+    html = _rendered(key, lambda: _listings_html(result, event_id, show_id, option, sort, own, page))
+    return mark_safe(html.replace(CSRF_MARK, escape(get_token(request))))
+
+
+CSRF_MARK = "salwidgets-csrf-token"
+
+
+def _listings_html(
+    result: ListingsResult,
+    event_id: str,
+    show_id: str,
+    option: str | None,
+    sort: str,
+    own: frozenset[str],
+    page: str,
+) -> str:
     options = sorted({item.ticket_option_id for item in result.listings})
     chosen = [item for item in result.listings if not option or item.ticket_option_id == option]
     chosen.sort(key=lambda item: (item.price.amount, item.listing_id), reverse=sort == "-price")
-    own = _own_tickets(request) if chosen else frozenset()
     rows = [
         {
             "item": item,
@@ -337,9 +383,15 @@ def listings(
         "rows": rows,
         "offered": any(not row["own"] for row in rows),
         "hidden": max(0, len(chosen) - LISTINGS_SHOWN),
-        "page": page_path(request),
+        "page": page,
+        "csrf_token": CSRF_MARK,
     }
-    return mark_safe(render_to_string("salwidgets/listings.html", context, request))
+    return render_to_string("salwidgets/listings.html", context)
+
+
+# A person's own ticket ids by (person, generation of their cached answers): a change of their
+# tickets that menta tells of (forget_person) is seen at once.
+_owned: Recent[frozenset[str]] = Recent(size=1024, seconds=30.0)
 
 
 def _own_tickets(request: HttpRequest) -> frozenset[str]:
@@ -348,8 +400,14 @@ def _own_tickets(request: HttpRequest) -> frozenset[str]:
     user = getattr(request, "user", None)
     if not source or user is None or not user.is_authenticated:
         return frozenset()
-    ticket_ids, _order_ids = import_string(source)(users.identifier(user))
-    return frozenset(ticket_ids)
+    person = users.identifier(user)
+    key = (source, person, cache_generation(person))
+    owned = _owned.get(key)
+    if owned is None:
+        ticket_ids, _order_ids = import_string(source)(person)
+        owned = frozenset(ticket_ids)
+        _owned.put(key, owned)
+    return owned
 
 
 def refusal_text(message: str) -> str:

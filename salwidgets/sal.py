@@ -9,12 +9,14 @@ failing. Failures never escape: they come back as ``failed`` results for the cal
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -40,14 +42,6 @@ class ShowResult:
     components: tuple[wire.Component, ...] = ()
     dropped: tuple[wire.Dropped, ...] = ()
     entry: cache.Entry[Any] | None = None
-
-
-@dataclass(frozen=True)
-class PersonResult:
-    """Per-person answers by id (tickets or orders), or why there are none."""
-
-    state: State
-    items: dict[str, Any] = field(default_factory=dict)
 
 
 class _Skipped(Exception):
@@ -229,8 +223,8 @@ def fetch_shows(type: str, pairs: list[Pair], lang: str, *, keep_full: bool = Tr
     return {pair: results.get(pair, ShowResult("failed")) for pair in pairs}
 
 
-# Complete answers for a page's set of shows, kept for a second: a busy listing then reads its
-# entries from the shared cache about once a second, not once a view.
+# Complete answers for a page's set of shows, kept for a second (as long as the cache's own copies
+# of its entries): a busy listing then neither reads nor assembles them at every view.
 _batches: Recent[dict[Pair, ShowResult]] = Recent(size=256, seconds=1.0)
 
 
@@ -250,18 +244,14 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
     order = list(dict.fromkeys(pairs))
     if not enabled():
         return {pair: ShowResult("off") for pair in order}
-    batch_key = (type, lang, cache.shows_epoch(), tuple(order))
+    batch_key = (type, lang, cache.near_version(), tuple(order))
     recent = _batches.get(batch_key)
     if recent is not None:
         metrics.count("hits", len(recent))
         return recent
     keys = {pair: cache.show_key(type, *pair, lang) for pair in order}
-    entries = cache.backend().get_many(list(keys.values()))
-    results: dict[Pair, ShowResult] = {}
-    for pair, key in keys.items():
-        entry = entries.get(key)
-        if isinstance(entry, cache.Entry):
-            results[pair] = _from_entry(entry)
+    entries = cache.get_entries(keys.values())
+    results = {pair: _from_entry(entries[key]) for pair, key in keys.items() if key in entries}
     missing = [pair for pair in order if pair not in results]
     metrics.count("hits", len(results))
     if not missing:
@@ -272,7 +262,7 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
         return {pair: results.get(pair, unanswered) for pair in order}
 
     def ready() -> dict[Pair, ShowResult] | None:
-        found = cache.backend().get_many([keys[pair] for pair in missing])
+        found = cache.get_entries([keys[pair] for pair in missing])
         if len(found) < len(missing):
             return None
         return {pair: _from_entry(found[keys[pair]]) for pair in missing}
@@ -285,43 +275,115 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
 
 # --- a person's tickets and orders ----------------------------------------------------------
 
+# A person's items are cached, fetched and loaded lazily in groups of at most GROUP_SIZE ids and
+# GROUP_CHARS characters of query string, so that no fragment URL grows with their number.
+GROUP_SIZE = 50
+GROUP_CHARS = 1500
+
+
+def groups(ids: Iterable[str], param: str = "id") -> list[tuple[str, ...]]:
+    """``ids`` in order, in the groups that are cached and loaded together (``param`` names them
+    in a fragment's query string)."""
+    found: list[tuple[str, ...]] = []
+    current: list[str] = []
+    size = 0
+    for item in ids:
+        length = len(param) + 2 + len(quote(item, safe=""))  # "&id=" and the id
+        if current and (len(current) >= GROUP_SIZE or size + length > GROUP_CHARS):
+            found.append(tuple(current))
+            current, size = [], 0
+        current.append(item)
+        size += length
+    if current:
+        found.append(tuple(current))
+    return found
+
+
+@dataclass(frozen=True)
+class PersonResult:
+    """Per-person answers by id (tickets or orders), or why there are none. ``missing`` is the
+    groups of ids not at hand when the caller could not wait (state ``missing``)."""
+
+    state: State
+    items: dict[str, Any] = field(default_factory=dict)
+    missing: tuple[tuple[str, ...], ...] = ()
+
 
 def _person(
-    kind: str, person: str, ids: list[str], lang: str, wait: bool, fetch: Callable[[], list[Any]], id_of: str
+    kind: str,
+    person: str,
+    ids: list[str],
+    lang: str,
+    wait: bool,
+    fetch: Callable[[list[str]], list[Any]],
+    id_of: str,
 ) -> PersonResult:
+    """The person's answers, group by group: cached (a stale group is served while it is
+    refreshed in the background), else fetched in one call if ``wait``."""
     if not enabled():
         return PersonResult("off")
-    if not ids:
-        return PersonResult("ready")
-    key = cache.person_key(person, kind, ids, lang)
-    cached = cache.get_person(key)
-    if isinstance(cached, dict):
-        metrics.count("hits")
-        return PersonResult("ready", cached)
+    keyed = {group: cache.person_key(person, kind, list(group), lang) for group in groups(ids)}
+    entries = cache.get_entries(keyed.values())
+    items: dict[str, Any] = {}
+    missing = []
+
+    def fetch_groups(wanted: list[tuple[str, ...]]) -> PersonResult:
+        try:
+            answers = {getattr(item, id_of): item for item in _guarded(lambda: fetch([i for g in wanted for i in g]))}
+        except _Skipped:
+            return PersonResult("failed")
+        except MentaError as exc:
+            logger.warning("SAL %s CTAs unavailable: %s", kind, exc)
+            return PersonResult("failed")
+        for group in wanted:
+            cache.put_person(keyed[group], {item_id: answers[item_id] for item_id in group if item_id in answers})
+        return PersonResult("ready", answers)
+
+    for group, key in keyed.items():
+        entry = entries.get(key)
+        if entry is None or not isinstance(entry.value, dict):
+            missing.append(group)
+            continue
+        if entry.is_fresh():
+            metrics.count("hits")
+        else:
+            metrics.count("stale")
+            _refresh_in_background(key, functools.partial(fetch_groups, [group]))
+        items.update(entry.value)
+    if not missing:
+        return PersonResult("ready", items)
     if not wait:
-        return PersonResult(_unanswered())
-    try:
-        items = {getattr(item, id_of): item for item in _guarded(fetch)}
-    except _Skipped:
-        return PersonResult("failed")
-    except MentaError as exc:
-        logger.warning("SAL %s CTAs unavailable: %s", kind, exc)
-        return PersonResult("failed")
-    cache.put_person(key, items)
-    return PersonResult("ready", items)
+        state = _unanswered()
+        return PersonResult(state, items if state == "missing" else {}, tuple(missing) if state == "missing" else ())
+    fetched = fetch_groups(missing)
+    if fetched.state != "ready":
+        return fetched
+    return PersonResult("ready", {**items, **fetched.items})
 
 
 def tickets(person: str, ticket_ids: Iterable[str], lang: str, *, wait: bool) -> PersonResult:
     ids = list(dict.fromkeys(ticket_ids))
     return _person(
-        "tickets", person, ids, lang, wait, lambda: get_client().ticket_access(person, ids, lang=lang), "ticket_id"
+        "tickets",
+        person,
+        ids,
+        lang,
+        wait,
+        lambda wanted: get_client().ticket_access(person, wanted, lang=lang),
+        "ticket_id",
     )
 
 
 def orders(person: str, order_ids: Iterable[str], lang: str, *, wait: bool) -> PersonResult:
     ids = list(dict.fromkeys(order_ids))
     return _person(
-        "orders", person, ids, lang, wait, lambda: get_client().order_access(person, ids, lang=lang), "order_id"
+        "orders",
+        person,
+        ids,
+        lang,
+        wait,
+        lambda wanted: get_client().order_access(person, wanted, lang=lang),
+        "order_id",
     )
 
 

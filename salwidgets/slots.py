@@ -1,13 +1,14 @@
 """Many SAL items on one page from one call: a batch is loaded once, each item fills its slot.
 
-When the batch is not at hand, each item renders an empty slot and the batch renders one
-loader; htmx fetches the batch's fragment, whose items replace the slots out of band.
+When items are not at hand, each renders an empty slot and the batch renders a loader for each
+group of them (``sal.groups``, so that no URL grows with their number); htmx fetches each
+group's fragment, whose items replace the slots out of band.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -30,8 +31,8 @@ class Batch:
 
     kind: str
     render_item: Callable[[str], SafeString]
-    waiting: frozenset[str] = frozenset()  # items not at hand: their slots wait for the loader
-    loader_url: str | None = None
+    waiting: frozenset[str] = frozenset()  # items not at hand: their slots wait for a loader
+    loader_urls: tuple[str, ...] = ()
 
     def item(self, item_id: str) -> SafeString:
         if item_id not in self.waiting:
@@ -39,13 +40,18 @@ class Batch:
         return mark_safe(f'<div id="{slot_id(self.kind, item_id)}" class="sal-slot" aria-live="polite"></div>')
 
     def loader(self, request: HttpRequest) -> SafeString:
-        if self.loader_url is None:
+        if not self.loader_urls:
             return SafeString("")
-        return mark_safe(render_to_string("salwidgets/loader.html", {"url": self.loader_url}, request))
+        return mark_safe(render_to_string("salwidgets/loader.html", {"urls": self.loader_urls}, request))
 
 
-def fragment_url(name: str, param: str, ids: list[str]) -> str:
+def fragment_url(name: str, param: str, ids: Iterable[str]) -> str:
     return f"{reverse(name)}?{urlencode([(param, item_id) for item_id in ids])}"
+
+
+def fragment_urls(name: str, param: str, groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    """One fragment URL per group of ids."""
+    return tuple(fragment_url(name, param, group) for group in groups)
 
 
 def remember(request: HttpRequest, batch: Batch) -> None:

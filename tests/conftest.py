@@ -227,4 +227,5 @@ def empty_cache() -> Iterator[None]:
         caches[alias].clear()
     cache.backend().forget_failure()
     sal.forget_batches()
+    cache.forget_near()
     render.forget_rendered()

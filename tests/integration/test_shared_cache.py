@@ -15,6 +15,7 @@ import redis
 import requests
 
 from bench.servers import Redis, Site, seeded_site_env, start_redis, start_site
+from salwidgets import cache
 from salwidgets.sandbox.process import Sandbox
 from tests.conftest import SandboxControl, start_sandbox
 
@@ -35,7 +36,10 @@ class Stack:
         return {key: client.dump(key) or b"" for key in client.scan_iter()}
 
     def flush(self) -> None:
+        """Empty Redis, then let the processes' own copies of its entries expire (they live for
+        ``NEAR_SECONDS``: a time, not an event anything could wait for)."""
         redis.Redis(unix_socket_path=str(self.redis.socket)).flushdb()
+        time.sleep(cache.NEAR_SECONDS)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""``salwidgets.slots``: many items from one call; what is not at hand waits in a slot for one loader."""
+"""``salwidgets.slots``: many items from one call; what is not at hand waits in a slot for a loader."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from salwidgets import slots
 
 def test_an_item_at_hand_renders_and_one_that_waits_leaves_its_slot() -> None:
     batch = slots.Batch(
-        "ticket", lambda item_id: SafeString(f"<b>{item_id}</b>"), frozenset({"T2"}), "/sal/fragments/tickets/?id=T2"
+        "ticket", lambda item_id: SafeString(f"<b>{item_id}</b>"), frozenset({"T2"}), ("/sal/fragments/tickets/?id=T2",)
     )
 
     slot = BeautifulSoup(batch.item("T2"), "html.parser").div
@@ -47,3 +47,15 @@ def test_the_fragment_fills_each_slot_out_of_band() -> None:
     assert slots.fragment_url("salwidgets:shows", "show", ["e/s1", "e/s2"]) == (
         "/sal/fragments/shows/?show=e%2Fs1&show=e%2Fs2"
     )
+
+
+def test_each_group_of_waiting_items_gets_its_own_loader() -> None:
+    urls = slots.fragment_urls("salwidgets:tickets", "id", [("T1", "T2"), ("T3",)])
+    batch = slots.Batch("ticket", lambda item_id: SafeString(""), frozenset({"T1", "T2", "T3"}), urls)
+
+    loaders = BeautifulSoup(batch.loader(RequestFactory().get("/")), "html.parser").select("div.sal-loader")
+
+    assert [loader["hx-get"] for loader in loaders] == [
+        "/sal/fragments/tickets/?id=T1&id=T2",
+        "/sal/fragments/tickets/?id=T3",
+    ]
