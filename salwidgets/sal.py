@@ -2,18 +2,23 @@
 
 Each function answers from the cache when it can and calls menta only when the caller may
 wait (``wait=True``). Calls are single-flight across processes: whoever takes an entry's lock
-fetches, the others wait for the entry (bounded by the client's timeouts). A stale entry is
-served while one background refresh runs. The circuit breaker short-cuts calls while menta is
-failing. Failures never escape: they come back as ``failed`` results for the caller's fallback.
+fetches, the others wait for the entry. Every call ends within ``fetch_seconds()``, its retries
+included; the others wait a little longer than that, and the lock lasts longer still, so no
+second process fetches the same entry while the first still may. A stale entry is served while
+one refresh runs in the background, on a small pool of threads. The circuit breaker short-cuts
+calls while menta is failing. Failures never escape: they come back as ``failed`` results for
+the caller's fallback.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -21,7 +26,7 @@ from urllib.parse import quote
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from salwidgets import breaker, cache, links, metrics, wire
+from salwidgets import breaker, cache, links, metrics, transport, wire
 from salwidgets.client import get_client
 from salwidgets.conf import call_seconds, get_config
 from salwidgets.errors import MentaError, NotFound, Unavailable, ValidationFailed
@@ -52,17 +57,31 @@ def enabled() -> bool:
     return bool(get_config()["ENABLED"])
 
 
-def _lock_seconds() -> float:
-    return call_seconds() + 1
+def fetch_seconds() -> float:
+    """The longest a call made for a page takes, the client's retries included: one call's
+    connect and read timeouts."""
+    return call_seconds()
+
+
+def _wait_seconds() -> float:
+    """How long single-flight waiters wait: the fetch, and a moment to store its answer."""
+    return fetch_seconds() + 0.5
+
+
+def _lock_seconds() -> int:
+    """How long an entry's lock lasts (whole seconds, as caches keep them): beyond the waiters'."""
+    return math.ceil(_wait_seconds() + 0.5)
 
 
 def _guarded(call: Callable[[], T]) -> T:
-    """Call menta through the breaker; outages count against it, refusals and 404s do not."""
+    """Call menta through the breaker, within ``fetch_seconds()``; outages count against the
+    breaker, refusals and 404s do not."""
     if not breaker.allow():
         raise _Skipped
     metrics.count("calls")
     try:
-        result = call()
+        with transport.deadline(fetch_seconds()):
+            result = call()
     except (NotFound, ValidationFailed):  # menta answered: it is up
         breaker.record_success()
         raise
@@ -82,15 +101,14 @@ def _unanswered() -> State:
 def _single_flight(lock: str, fetch: Callable[[], T], ready: Callable[[], T | None], failed: T) -> T:
     """Run ``fetch`` if this caller takes ``lock``; otherwise wait for ``ready()`` to answer."""
     backend = cache.backend()
-    seconds = _lock_seconds()
-    if backend.add(lock, 1, timeout=int(seconds) + 1):
+    if backend.add(lock, 1, timeout=_lock_seconds()):
         try:
             # Another caller may have fetched between our look in the cache and taking the lock.
             answer = ready()
             return answer if answer is not None else fetch()
         finally:
             backend.delete(lock)
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + _wait_seconds()
     while time.monotonic() < deadline:
         time.sleep(WAIT_STEP)
         answer = ready()
@@ -129,20 +147,54 @@ def fetch_show(type: str, event_id: str | None, show_id: str | None, lang: str) 
     return _from_entry(cache.put_show(key, layer, max_age=layer.max_age, latency_ms=answer.elapsed_ms))
 
 
+# Background refreshes of stale entries: at most REFRESH_THREADS at once in a process, and at
+# most REFRESH_QUEUED entries waiting for one (beyond, an entry is served stale a little longer).
+REFRESH_THREADS = 4
+REFRESH_QUEUED = 64
+_refreshing: set[str] = set()
+_refreshes = threading.Condition()
+_pool: ThreadPoolExecutor | None = None
+
+
+def _refresh_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _refreshes:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(REFRESH_THREADS, thread_name_prefix="salwidgets-refresh")
+        return _pool
+
+
 def _refresh_in_background(key: str, fetch: Callable[[], object]) -> None:
-    """Start one refresh of an entry: the first process to take the lock runs it, in a thread."""
-    backend = cache.backend()
-    lock = f"{key}:lock"
-    if not backend.add(lock, 1, timeout=int(_lock_seconds()) + 1):
-        return
+    """Queue one refresh of an entry in this process; it runs if it takes the entry's lock (no
+    other process is fetching it)."""
+    with _refreshes:
+        if key in _refreshing or len(_refreshing) >= REFRESH_QUEUED:
+            return
+        _refreshing.add(key)
 
     def run() -> None:
+        backend = cache.backend()
+        lock = f"{key}:lock"
         try:
-            fetch()
+            if backend.add(lock, 1, timeout=_lock_seconds()):
+                try:
+                    fetch()
+                finally:
+                    backend.delete(lock)
+        except Exception:
+            logger.exception("Refreshing a SAL answer failed")
         finally:
-            backend.delete(lock)
+            with _refreshes:
+                _refreshing.discard(key)
+                _refreshes.notify_all()
 
-    threading.Thread(target=run, name="salwidgets-refresh", daemon=True).start()
+    _refresh_pool().submit(run)
+
+
+def refreshes_done(timeout: float) -> bool:
+    """Wait until this process's background refreshes have ended; False if some still run."""
+    with _refreshes:
+        return _refreshes.wait_for(lambda: not _refreshing, timeout=timeout)
 
 
 def _read_through(

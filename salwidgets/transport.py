@@ -6,10 +6,12 @@ It knows nothing of menta's envelope; it turns library exceptions into
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,32 @@ logger = logging.getLogger("salwidgets.client")
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 CHUNK_BYTES = 64 * 1024
+
+# When the calls made in this context must be done, retries included (time.monotonic()).
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("salwidgets_deadline", default=None)
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[float]:
+    """Every call to menta inside the block, each attempt and each wait before a retry, ends
+    within ``seconds`` from now (or sooner, by an enclosing deadline); later ones raise Timeout."""
+    at = time.monotonic() + seconds
+    outer = _deadline.get()
+    token = _deadline.set(at if outer is None else min(at, outer))
+    try:
+        yield at
+    finally:
+        _deadline.reset(token)
+
+
+def _time_left(method: str, path: str) -> float | None:
+    at = _deadline.get()
+    if at is None:
+        return None
+    left = at - time.monotonic()
+    if left <= 0:
+        raise Timeout(f"no time left for menta {method} {path}")
+    return left
 
 
 @dataclass(frozen=True)
@@ -89,13 +117,16 @@ class Transport:
         A 429 is retried for any call (menta did not act on it) when its
         ``Retry-After`` fits in the budget; connection errors and 502/503/504 only
         when ``retry`` is true. A read timeout is never retried: the upstream may be
-        hanging, and a second wait would double the caller's.
+        hanging, and a second wait would double the caller's. Inside ``deadline``, no attempt
+        and no wait goes past it.
         """
         started = time.monotonic()
         attempt = 0
         while True:
+            left = _time_left(method, path)
+            attempt_timeout = timeout if left is None else (min(timeout[0], left), min(timeout[1], left))
             try:
-                response = self._send(method, path, params, json, timeout)
+                response = self._send(method, path, params, json, attempt_timeout, left)
             except Unavailable as exc:
                 if isinstance(exc, Timeout) or not retry or attempt >= self.max_retries:
                     raise
@@ -112,6 +143,10 @@ class Transport:
             attempt += 1
 
     def _over_budget(self, started: float, wait: float) -> bool:
+        """Whether waiting ``wait`` more seconds would pass the retry budget or the deadline."""
+        at = _deadline.get()
+        if at is not None and time.monotonic() + wait >= at:
+            return True
         return time.monotonic() + wait - started > self.retry_budget
 
     def _retry_wait(self, response: RawResponse, retry: bool, attempt: int) -> float | None:
@@ -130,9 +165,10 @@ class Transport:
         params: Mapping[str, Any] | None,
         json: Any,
         timeout: tuple[float, float],
+        left: float | None = None,
     ) -> RawResponse:
         started = time.monotonic()
-        deadline = started + sum(timeout)
+        deadline = started + (sum(timeout) if left is None else min(sum(timeout), left))
         headers = {"Authorization": self._api_key, "Accept": "application/json"}
         try:
             response = self.session.request(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -39,8 +40,7 @@ def test_stale_is_served_while_one_refresh_runs(
     again = sal.show("buy", *show, "en", wait=False)
 
     assert again.state == "ready" and again.components == first.components
-    for thread in [t for t in threading.enumerate() if t.name == "salwidgets-refresh"]:
-        thread.join(timeout=10)
+    assert sal.refreshes_done(timeout=10)
     assert site_menta.stats()[SAL] >= 1
     assert cache.get_show(cache.show_key("buy", *show, "en")) is not None  # kept: a failed refresh loses nothing
 
@@ -107,3 +107,38 @@ class TestBreaker:
         sal.show("buy", "evt_unknown", "show", "en", wait=True)
 
         assert breaker.state().name == "closed"
+
+
+def test_a_page_fetch_ends_before_its_waiters_stop_waiting_and_the_lock_outlives_both(
+    show: tuple[str, str], site_menta: SandboxControl, settings: Any
+) -> None:
+    # Retries that could go on for 30 s (503s, quick to retry) if the fetch had no deadline.
+    settings.SALWIDGETS = {
+        **settings.SALWIDGETS,
+        **{"CONNECT_TIMEOUT": 0.2, "READ_TIMEOUT": 0.3, "MAX_RETRIES": 100, "RETRY_BUDGET": 30},
+        **{"BACKOFF_BASE": 0.02, "BACKOFF_CAP": 0.02, "BREAKER_FAILURES": 100},
+    }
+    site_menta.faults(mode="down", latencyMs=50)
+
+    started = time.monotonic()
+    result = sal.show("buy", *show, "en", wait=True)
+    took = time.monotonic() - started
+
+    assert result.state == "failed"
+    assert took < sal._wait_seconds() < sal._lock_seconds()
+    assert sal.fetch_seconds() == 0.5
+
+
+def test_background_refreshes_run_on_a_bounded_pool(world: World, site_menta: SandboxControl, settings: Any) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 0}
+    event_id, show_ids = world.event(shows=12)
+    for show_id in show_ids:
+        sal.show("buy", event_id, show_id, "en", wait=True)
+    site_menta.faults(latencyMs=300)
+
+    for show_id in show_ids:  # every entry is stale: each view queues a refresh
+        assert sal.show("buy", event_id, show_id, "en", wait=False).state == "ready"
+    running = [thread for thread in threading.enumerate() if thread.name.startswith("salwidgets-refresh")]
+
+    assert 1 <= len(running) <= sal.REFRESH_THREADS
+    assert sal.refreshes_done(timeout=30)

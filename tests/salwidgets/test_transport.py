@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from salwidgets import transport
 from salwidgets.errors import MalformedResponse, RateLimited, Timeout, Unavailable
 from salwidgets.transport import Transport
 from tests.conftest import SandboxControl, World, make_client
@@ -46,6 +47,36 @@ class TestFaults:
             menta.access_layer("sell")
 
         assert 2 <= sandbox.stats()[SAL] <= 7
+
+    def test_retries_and_their_waits_stop_at_the_deadline(self, sandbox: SandboxControl) -> None:
+        menta = make_client(sandbox.url, max_retries=50, retry_budget=30, backoff_base=0.05, backoff_cap=0.05)
+        sandbox.faults(mode="down", latencyMs=100)
+        sandbox.reset_stats()
+
+        with pytest.raises(Unavailable), transport.deadline(0.5) as deadline:
+            menta.access_layer("sell")
+
+        # Each attempt takes 100 ms and each wait 25-50 ms: 3 or 4 fit in the half second, not 50.
+        assert time.monotonic() < deadline + 0.1
+        assert 2 <= sandbox.stats()[SAL] <= 4
+
+    def test_an_attempt_past_the_deadline_is_not_made(self, sandbox: SandboxControl) -> None:
+        menta = make_client(sandbox.url)
+        sandbox.reset_stats()
+
+        with pytest.raises(Timeout), transport.deadline(0):
+            menta.access_layer("sell")
+
+        assert sandbox.stats() == {}
+
+    def test_a_hanging_attempt_is_let_go_at_the_deadline(self, sandbox: SandboxControl) -> None:
+        menta = make_client(sandbox.url, connect_timeout=5, read_timeout=5)
+        sandbox.faults(mode="hang")
+
+        with pytest.raises(Timeout), transport.deadline(0.3) as deadline:
+            menta.access_layer("sell")
+
+        assert time.monotonic() < deadline + 0.5  # not the 5 s read timeout
 
     def test_hang_times_out_within_the_configured_timeouts(self, sandbox: SandboxControl) -> None:
         menta = make_client(sandbox.url, connect_timeout=0.5, read_timeout=0.5)
