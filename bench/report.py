@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.servers import ROOT, manage
+from tests.support.servers import ROOT, manage
 
 SIZES = {"evt_bench_10k": 10_000, "evt_bench_100k": 100_000}
 ROUNDS = 3

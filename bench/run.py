@@ -39,8 +39,8 @@ import redis
 import requests
 from standardwebhooks import Webhook
 
-from bench.servers import ROOT, Redis, Site, manage, site_env, start_redis, start_site
 from salwidgets.sandbox import process
+from tests.support.servers import ROOT, Redis, Site, manage, site_env, start_redis, start_site
 
 SHOW = ("evt_2024_metallica", "show_nyc_20240815")
 PAGES = {

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import requests
 
-from bench.servers import ROOT, manage
 from salwidgets import wire
 from salwidgets.client import MentaClient
 from salwidgets.sandbox import process
+from tests.support.servers import ROOT, manage
 
 API_KEY = "sandbox-demo-key"
 EVENT, SHOW = "evt_bench_sync", "show_bench_sync"

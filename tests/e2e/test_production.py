@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from bench.servers import ROOT, manage, site_env, start_redis, start_site
 from salwidgets.sandbox.process import stop, wait_for_line
 from tests.conftest import start_sandbox
 from tests.salsite.test_production import PRODUCTION_ENV
+from tests.support.servers import ROOT, manage, site_env, start_redis, start_site
 
 SHOW = "/events/evt_2024_metallica/show_nyc_20240815/"
 

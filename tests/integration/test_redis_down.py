@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench.servers import seeded_site_env, start_redis, start_site
 from tests.conftest import start_sandbox
 from tests.integration.test_shared_cache import signed_in
+from tests.support.servers import seeded_site_env, start_redis, start_site
 
 SHOW = "/events/evt_2024_metallica/show_nyc_20240815/"
 FRAGMENT = "/sal/fragments/buy/?event=evt_2024_metallica&show=show_nyc_20240815"

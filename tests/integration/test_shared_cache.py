@@ -14,10 +14,10 @@ import pytest
 import redis
 import requests
 
-from bench.servers import Redis, Site, seeded_site_env, start_redis, start_site
 from salwidgets import cache
 from salwidgets.sandbox.process import Sandbox
 from tests.conftest import SandboxControl, start_sandbox
+from tests.support.servers import Redis, Site, seeded_site_env, start_redis, start_site
 
 SHOW = "/events/evt_hamilton/show_ham_sun/"
 BUY_FRAGMENT = "/sal/fragments/buy/?event={}&show={}"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.servers import ROOT, manage, start_redis
 from salwidgets.sandbox.process import stop
 from tests.conftest import SandboxControl, World, make_client, start_sandbox
+from tests.support.servers import ROOT, manage, start_redis
 
 BULK = "POST /v1/marketdata/ticket-leads/bulk"
 

@@ -19,7 +19,7 @@ from salwidgets import cache, wire
 from salwidgets.client import MentaClient
 from salwidgets.errors import ValidationFailed
 from tests.conftest import API_KEY, SandboxControl, World
-from tests.salwidgets.test_transport import ScriptedUpstream
+from tests.support.upstream import ScriptedUpstream
 
 
 def soup(html: bytes | str) -> BeautifulSoup:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from salwidgets import outbox, sync, wire
 from salwidgets.models import OutboxItem
 from tests.conftest import SandboxControl, World, event_push, make_client, ticket_push
-from tests.salwidgets.test_transport import ScriptedUpstream
+from tests.support.upstream import ScriptedUpstream
 
 pytestmark = pytest.mark.django_db
 Status = OutboxItem.Status

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from tests.conftest import API_KEY, SandboxControl, World
-from tests.salwidgets.test_transport import ScriptedUpstream
+from tests.support.upstream import ScriptedUpstream
 
 
 def soup(html: bytes | str) -> BeautifulSoup:

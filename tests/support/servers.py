@@ -14,7 +14,7 @@ from pathlib import Path
 
 from salwidgets.sandbox.process import stop, wait_for_line
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
