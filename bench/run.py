@@ -39,6 +39,7 @@ import redis
 import requests
 from standardwebhooks import Webhook
 
+from salwidgets.cache import NEAR_SECONDS
 from salwidgets.sandbox import process
 from tests.support.servers import ROOT, Redis, Site, manage, site_env, start_redis, start_site
 
@@ -142,7 +143,8 @@ class Bench:
         return list(self.redis.scan_iter(f"*salwidgets:v1:{name}:*"))
 
     def forget_answers(self) -> None:
-        """Drop every cached SAL answer, as menta's webhooks would, keeping the breaker's state."""
+        """Drop every cached SAL answer from Redis, keeping the breaker's state (the processes'
+        own copies expire within ``NEAR_SECONDS``)."""
         keys = [key for name in SAL_KEYS for key in self.keys(name)]
         if keys:
             self.redis.delete(*keys)
@@ -151,21 +153,25 @@ class Bench:
         for generation in self.keys("gen"):
             self.redis.incr(generation)
 
-    def open_breaker(self, site: Site, path: str, cookie: requests.cookies.RequestsCookieJar) -> None:
-        """Fail views until the breaker opens (the slow start of an outage), unmeasured."""
+    def open_breaker(self, site: Site, cookie: requests.cookies.RequestsCookieJar) -> None:
+        """Fail calls until the breaker opens (the slow start of an outage), unmeasured: fragments
+        of different shows at once, so that each makes its own call (one fetch per show)."""
+        paths = [f"/sal/fragments/buy/?event=evt_bench_festival&show=bench_night_{n:02}" for n in range(8)]
 
-        def fail(_: int) -> None:
+        def fail(path: str) -> None:
             with requests.Session() as session:
                 session.cookies.update(cookie)
-                self.forget_answers()
-                view(site, path, session, check=False)
+                session.get(site.url + path, headers={"HX-Request": "true"}, timeout=30)
 
-        for _ in range(10):
-            if self.keys("breaker:open-until") or any(b"open-until" in key for key in self.keys("breaker")):
+        for _ in range(5):
+            self.forget_answers()
+            time.sleep(NEAR_SECONDS)  # the processes' own copies of what was forgotten expire
+            with ThreadPoolExecutor(len(paths)) as pool:
+                list(pool.map(fail, paths))
+            if any(b"open-until" in key for key in self.keys("breaker")):
                 self.forget_answers()
+                time.sleep(NEAR_SECONDS)
                 return
-            with ThreadPoolExecutor(6) as pool:
-                list(pool.map(fail, range(6)))
         raise RuntimeError("the breaker did not open")
 
     def close_breaker(self) -> None:
@@ -272,7 +278,7 @@ class Bench:
         self.close_breaker()
         if name in ("menta down", "menta hanging"):
             self.faults(mode="down" if name == "menta down" else "hang", latencyMs=150)
-            self.open_breaker(site, path, cookie)
+            self.open_breaker(site, cookie)
             try:
                 return self.wrk(site, path, cookie, seconds)
             finally:
@@ -295,7 +301,7 @@ class Bench:
             )
         return runs
 
-    def cold(self, page: str, views: int = 15) -> tuple[list[float], list[float], float]:
+    def cold(self, page: str, views: int = 10) -> tuple[list[float], list[float], float]:
         """Views one at a time with nothing cached: latency on and off (ms), SAL calls per view on."""
         path = PAGES[page]
         self.faults(mode="normal", latencyMs=150)
@@ -307,6 +313,7 @@ class Bench:
                 with requests.Session() as session:
                     session.cookies.update(self.cookies[name])
                     self.forget_answers()
+                    time.sleep(NEAR_SECONDS)
                     before = self.sal_calls()
                     started = time.perf_counter()
                     view(self.sites[name], path, session)
@@ -332,6 +339,7 @@ class Bench:
                         raise RuntimeError(f"listing with {shows} shows: {run.failures} failed requests")
                     into.append(1000 * self.connections / run.rate)
             self.forget_answers()
+            time.sleep(NEAR_SECONDS)
             longest = self.longest_fragment_url("/", self.cookies["SAL on"])
             rows.append((shows, on, off, longest))
             print(f"  {shows} shows: {statistics.median(on):.1f} ms per view with SAL", flush=True)
@@ -349,6 +357,7 @@ class Bench:
         self.data(crowd=1000)
         cookie = self.sign_in(self.sites["SAL on"], CROWD)
         self.forget_answers()
+        time.sleep(NEAR_SECONDS)
         cold = self.longest_fragment_url("/my-tickets/", cookie)
         warm = self.longest_fragment_url("/my-tickets/", cookie)
         return cold, warm

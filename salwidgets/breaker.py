@@ -2,7 +2,9 @@
 
 After ``BREAKER_FAILURES`` failures in a row, calls stop for ``BREAKER_COOLDOWN`` seconds and
 pages render their fallback at once; then one probe is let through: success closes the
-circuit, failure opens it again.
+circuit, failure opens it again. Each process reads the shared state at most once in
+``cache.NEAR_SECONDS`` (what it records itself it sees at once), so a page that calls nothing,
+or renders a fallback while the circuit is open, costs no round trip for it.
 """
 
 from __future__ import annotations
@@ -25,14 +27,20 @@ class State:
     open_until: float | None
 
 
-def state() -> State:
-    backend = cache.backend()
-    values = backend.get_many([FAILURES, OPEN_UNTIL])
-    failures = int(values.get(FAILURES) or 0)
+COPY = f"{cache.PREFIX}:breaker:copy"
+
+
+def _shared() -> tuple[int, float | None]:
+    values = cache.backend().get_many([FAILURES, OPEN_UNTIL])
     open_until = values.get(OPEN_UNTIL)
+    return int(values.get(FAILURES) or 0), None if open_until is None else float(open_until)
+
+
+def state() -> State:
+    failures, open_until = cache.copy(COPY, _shared)
     if open_until is None:
         return State("closed", failures, None)
-    return State("open" if time.time() < open_until else "half-open", failures, float(open_until))
+    return State("open" if time.time() < open_until else "half-open", failures, open_until)
 
 
 def is_open() -> bool:
@@ -51,13 +59,18 @@ def allow() -> bool:
 
 
 def record_success() -> None:
-    current = state()
-    if current.name != "closed" or current.failures:
+    failures, open_until = _shared()  # after a call: worth a look at the shared state
+    if open_until is not None or failures:
         cache.backend().delete_many([FAILURES, OPEN_UNTIL, PROBE])
+        cache.keep_copy(COPY, (0, None))
 
 
 def record_failure() -> None:
     config = get_config()
-    if cache.increment(FAILURES) >= config["BREAKER_FAILURES"]:
-        cache.backend().set(OPEN_UNTIL, time.time() + config["BREAKER_COOLDOWN"], timeout=None)
+    failures = cache.increment(FAILURES)
+    open_until = state().open_until
+    if failures >= config["BREAKER_FAILURES"]:
+        open_until = time.time() + config["BREAKER_COOLDOWN"]
+        cache.backend().set(OPEN_UNTIL, open_until, timeout=None)
         cache.backend().delete(PROBE)
+    cache.keep_copy(COPY, (failures, open_until))

@@ -4,9 +4,9 @@ A show's components are shared by everyone; per-person answers (ticket and order
 only under keys that include a hash of that person, and a person's entries can be dropped at
 once by bumping their generation. One-time tokens never come here.
 
-Entries read from the shared cache are kept in this process for ``NEAR_SECONDS`` (a fresh copy
-only): a busy page then reads each of its entries from the shared cache about once a second per
-process instead of once a view. What this process drops or writes is seen here at once; the
+Entries read from the shared cache are kept in this process for ``NEAR_SECONDS``: a busy page
+then reads each of its entries from the shared cache about once a second per process instead of
+once a view. What this process drops or writes is seen here at once; the
 other processes see it within ``NEAR_SECONDS``.
 """
 
@@ -155,8 +155,23 @@ def near_version() -> int:
 
 
 def _keep_near(key: str, value: Any) -> None:
-    if isinstance(value, Entry) and value.is_fresh():
-        _near.put(key, value, seconds=min(NEAR_SECONDS, value.fresh_until - time.time()))
+    if isinstance(value, Entry):
+        _near.put(key, value)
+
+
+def copy(key: str, read: Callable[[], T]) -> T:
+    """This process's copy of what ``read()`` answers for ``key`` (a value of the shared cache),
+    read again after ``NEAR_SECONDS`` (or ``forget_near``)."""
+    known = _near.get(key)
+    if known is None:
+        known = read()
+        _near.put(key, known)
+    return known
+
+
+def keep_copy(key: str, value: Any) -> None:
+    """Replace this process's copy of ``key`` (after this process wrote it)."""
+    _near.put(key, value)
 
 
 def get_entries(keys: Iterable[str]) -> dict[str, Entry[Any]]:
@@ -195,6 +210,12 @@ def show_key(type: str, event_id: str | None, show_id: str | None, lang: str) ->
 def listings_key(event_id: str, show_id: str) -> str:
     """A show's listed tickets (contract 4): one entry for every language."""
     return f"{PREFIX}:listings:{digest(event_id, show_id)}"
+
+
+def reread(key: str) -> Entry[Any] | None:
+    """The entry under ``key`` as the shared cache has it now (and this process's copy of it)."""
+    _near.delete(key)
+    return get_show(key)
 
 
 def get_show(key: str) -> Entry[Any] | None:
@@ -248,11 +269,7 @@ def _generation_key(person: str) -> str:
 def generation(person: str) -> int:
     """Bumped by ``forget_person``: part of every key of ``person``'s answers."""
     key = _generation_key(person)
-    known = _near.get(key)
-    if known is None:
-        known = int(backend().get(key) or 0)
-        _near.put(key, known)
-    return int(known)
+    return copy(key, lambda: int(backend().get(key) or 0))
 
 
 def person_key(person: str, kind: str, ids: list[str], lang: str) -> str:

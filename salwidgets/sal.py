@@ -98,6 +98,21 @@ def _unanswered() -> State:
     return "failed" if breaker.is_open() else "missing"
 
 
+# Keys found in no cache while the breaker was open, for a second: while it stays open, a page
+# that would only render their fallback does not look for them again at every view.
+_absent: Recent[bool] = Recent(size=4096, seconds=cache.NEAR_SECONDS)
+
+
+def _known_absent(keys: Iterable[str]) -> bool:
+    return all(_absent.get(key) for key in keys) and breaker.is_open()
+
+
+def _note_absent(keys: Iterable[str], state: State) -> None:
+    if state == "failed":
+        for key in keys:
+            _absent.put(key, True)
+
+
 def _single_flight(lock: str, fetch: Callable[[], T], ready: Callable[[], T | None], failed: T) -> T:
     """Run ``fetch`` if this caller takes ``lock``; otherwise wait for ``ready()`` to answer."""
     backend = cache.backend()
@@ -167,6 +182,8 @@ def _refresh_pool() -> ThreadPoolExecutor:
 def _refresh_in_background(key: str, fetch: Callable[[], object]) -> None:
     """Queue one refresh of an entry in this process; it runs if it takes the entry's lock (no
     other process is fetching it)."""
+    if breaker.is_open():  # nothing would be called: the stale entry is what there is
+        return
     with _refreshes:
         if key in _refreshing or len(_refreshing) >= REFRESH_QUEUED:
             return
@@ -176,6 +193,9 @@ def _refresh_in_background(key: str, fetch: Callable[[], object]) -> None:
         backend = cache.backend()
         lock = f"{key}:lock"
         try:
+            current = cache.reread(key)  # this process's copy may be older than the shared entry
+            if current is not None and current.is_fresh():
+                return
             if backend.add(lock, 1, timeout=_lock_seconds()):
                 try:
                     fetch()
@@ -208,6 +228,8 @@ def _read_through(
 ) -> R:
     """A cached answer (fresh, or stale while one refresh runs in the background); else, if
     ``wait``, one fetch shared by every process (single flight); else ``unanswered(state)``."""
+    if not wait and _known_absent([key]):
+        return unanswered("failed")
     entry = cache.get_show(key)
     if entry is not None and usable(entry):
         if entry.is_fresh():
@@ -217,7 +239,9 @@ def _read_through(
             _refresh_in_background(key, fetch)
         return from_entry(entry)
     if not wait:
-        return unanswered(_unanswered())
+        state = _unanswered()
+        _note_absent([key] if entry is None else [], state)
+        return unanswered(state)
 
     def ready() -> R | None:
         found = cache.get_show(key)
@@ -283,6 +307,7 @@ _batches: Recent[dict[Pair, ShowResult]] = Recent(size=256, seconds=1.0)
 def forget_batches() -> None:
     """Drop this process's recent batches (when settings change, or a test wants a cold start)."""
     _batches.clear()
+    _absent.clear()
 
 
 @receiver(setting_changed, dispatch_uid="salwidgets.sal")
@@ -302,6 +327,8 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
         metrics.count("hits", len(recent))
         return recent
     keys = {pair: cache.show_key(type, *pair, lang) for pair in order}
+    if not wait and _known_absent(keys.values()):
+        return {pair: ShowResult("failed") for pair in order}
     entries = cache.get_entries(keys.values())
     results = {pair: _from_entry(entries[key]) for pair, key in keys.items() if key in entries}
     missing = [pair for pair in order if pair not in results]
@@ -311,6 +338,7 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
         return results
     if not wait:
         unanswered = ShowResult(_unanswered())
+        _note_absent([keys[pair] for pair in missing] if len(missing) == len(order) else [], unanswered.state)
         return {pair: results.get(pair, unanswered) for pair in order}
 
     def ready() -> dict[Pair, ShowResult] | None:
@@ -375,6 +403,8 @@ def _person(
     if not enabled():
         return PersonResult("off")
     keyed = {group: cache.person_key(person, kind, list(group), lang) for group in groups(ids)}
+    if not wait and keyed and _known_absent(keyed.values()):
+        return PersonResult("failed")
     entries = cache.get_entries(keyed.values())
     items: dict[str, Any] = {}
     missing = []
@@ -406,6 +436,7 @@ def _person(
         return PersonResult("ready", items)
     if not wait:
         state = _unanswered()
+        _note_absent(keyed.values() if len(missing) == len(keyed) else [], state)
         return PersonResult(state, items if state == "missing" else {}, tuple(missing) if state == "missing" else ())
     fetched = fetch_groups(missing)
     if fetched.state != "ready":

@@ -34,17 +34,34 @@ def test_a_success_resets_the_count() -> None:
     assert breaker.state() == breaker.State("closed", 1, None)
 
 
+def cooldown_over() -> None:
+    """The cooldown ends (as every process sees it once its copy of the state is a second old)."""
+    cache.backend().set(breaker.OPEN_UNTIL, time.time() - 1, timeout=None)
+    cache.forget_near()
+
+
 def test_after_the_cooldown_one_probe_goes_and_its_answer_decides() -> None:
     for _ in range(3):
         breaker.record_failure()
-    cache.backend().set(breaker.OPEN_UNTIL, time.time() - 1, timeout=None)  # the cooldown is over
+    cooldown_over()
 
     assert breaker.state().name == "half-open" and not breaker.is_open()
     assert [breaker.allow(), breaker.allow()] == [True, False]  # the probe, then no one else
     breaker.record_failure()
     assert breaker.state().name == "open"
 
-    cache.backend().set(breaker.OPEN_UNTIL, time.time() - 1, timeout=None)
+    cooldown_over()
     assert breaker.allow()
     breaker.record_success()
     assert breaker.state() == breaker.State("closed", 0, None)
+
+
+def test_each_process_reads_the_shared_state_once_a_second_and_its_own_records_at_once() -> None:
+    breaker.record_failure()
+    cache.backend().set(breaker.FAILURES, 2, timeout=None)  # another process failed too
+
+    assert breaker.state().failures == 1  # this process's copy
+    cache.forget_near()
+    assert breaker.state().failures == 2
+    breaker.record_failure()
+    assert breaker.state().name == "open"

@@ -7,8 +7,9 @@ import time
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 
-from salwidgets import breaker, cache, sal
+from salwidgets import breaker, cache, sal, wire
 from tests.conftest import SandboxControl, World
 
 SAL = "GET /v1/wrapper/accesslayer"
@@ -142,3 +143,17 @@ def test_background_refreshes_run_on_a_bounded_pool(world: World, site_menta: Sa
 
     assert 1 <= len(running) <= sal.REFRESH_THREADS
     assert sal.refreshes_done(timeout=30)
+
+
+def test_with_the_breaker_open_a_page_does_not_look_again_for_what_no_cache_had(settings: Any) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "BREAKER_FAILURES": 1}
+    breaker.record_failure()
+    key = cache.show_key("buy", "evt_x", "show_x", "en")
+
+    assert sal.show("buy", "evt_x", "show_x", "en", wait=False).state == "failed"
+    layer = wire.AccessLayer("buy", "evt_x", "show_x", "en", None, (), ())
+    caches["default"].set(key, cache.Entry(layer, 0.0, 2e9))  # another process's answer
+
+    assert sal.show("buy", "evt_x", "show_x", "en", wait=False).state == "failed"  # not looked for
+    breaker.record_success()
+    assert sal.show("buy", "evt_x", "show_x", "en", wait=False).state == "ready"
