@@ -33,7 +33,12 @@ function request()
   local fragment = table.remove(queue, 1)
   if fragment then
     asking_page = false
-    return wrk.format("GET", fragment, { ["HX-Request"] = "true", ["HX-Current-URL"] = origin .. page })
+    -- Headers given to wrk.format replace wrk.headers: the cookie and the rest go along by hand.
+    local headers = { ["HX-Request"] = "true", ["HX-Current-URL"] = origin .. page }
+    for name, value in pairs(wrk.headers) do
+      headers[name] = value
+    end
+    return wrk.format("GET", fragment, headers)
   end
   asking_page = true
   return wrk.format("GET", page)

@@ -131,6 +131,13 @@ def return_address(request: HttpRequest) -> str:
     return address
 
 
+def _viewer(request: HttpRequest) -> tuple[str, str, str]:
+    """What HTML kept for reuse depends on besides the answer: who sees it, on which page of
+    which host, in which language (the inputs of ``return_address``, cheaper than computing it)."""
+    host = str(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", ""))
+    return links.person_of(request), f"{request.scheme}://{host}{_current_page(request)}", get_language()
+
+
 def back_url(request: HttpRequest, page: str) -> str:
     """The absolute URL of ``salwidgets:back`` that returns to ``page`` (a path on this site)."""
     return request.build_absolute_uri(f"{reverse('salwidgets:back')}?{urlencode({'next': page})}")
@@ -211,8 +218,7 @@ def components(
         )
         return _components_html(request, kept, surface)
 
-    person, back = links.person_of(request), return_address(request)
-    return _rendered((surface, wanted, _identity(result), person, back, get_language()), render)
+    return _rendered((surface, wanted, _identity(result), _viewer(request)), render)
 
 
 # The HTML of every show of a page's batch (a listing's buttons), kept like ``_recent``'s.
@@ -225,7 +231,7 @@ def components_of(
     """``components`` of many shows by key, rendered once per set of answers, person and page."""
     wanted = tuple(kinds) if kinds is not None else None
     answers = tuple((key, result.state, _identity(result)) for key, result in results.items())
-    key = (surface, wanted, answers, links.person_of(request), return_address(request), get_language())
+    key = (surface, wanted, answers, _viewer(request))
     html = _recent_batches.get(key)
     if html is None:
         html = {key: components(request, result, surface=surface, kinds=wanted) for key, result in results.items()}
@@ -303,8 +309,7 @@ def person_item(request: HttpRequest, kind: str, item_id: str, result: PersonRes
         }
         return render_to_string(f"salwidgets/{kind}.html", context, request)
 
-    person, back = links.person_of(request), return_address(request)
-    return _rendered((kind, access, person, back, get_language()), render)
+    return _rendered((kind, access, _viewer(request)), render)
 
 
 def person_items(request: HttpRequest, kind: str, ids: Iterable[str], result: PersonResult) -> dict[str, SafeString]:
@@ -312,7 +317,7 @@ def person_items(request: HttpRequest, kind: str, ids: Iterable[str], result: Pe
     wanted = tuple(ids)
     if not result.version:
         return {item_id: person_item(request, kind, item_id, result) for item_id in wanted}
-    key = ("people", kind, result.version, wanted, links.person_of(request), return_address(request), get_language())
+    key = ("people", kind, result.version, wanted, _viewer(request))
     html = _recent_batches.get(key)
     if html is None:
         html = {item_id: person_item(request, kind, item_id, result) for item_id in wanted}
