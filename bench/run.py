@@ -421,13 +421,13 @@ class Report:
             )
             if name == "warm":
                 self.target(
-                    f"{page}: warm throughput {ratio:.2f} of SAL off (>= {TARGET_RATIO})", ratio >= TARGET_RATIO
+                    f"{page}: warm throughput {ratio:.3f} of SAL off (>= {TARGET_RATIO})", ratio >= TARGET_RATIO
                 )
                 self.target(f"{page}: warm p95 {p95:.3f} of SAL off (<= {TARGET_P95})", p95 <= TARGET_P95)
                 self.target(f"{page}: SAL calls per warm view {calls:.3f} (0)", calls == 0)
             if name in ("menta down", "menta hanging"):
                 self.target(
-                    f"{page}: {name}, throughput {ratio:.2f} of SAL off (>= {TARGET_RATIO})", ratio >= TARGET_RATIO
+                    f"{page}: {name}, throughput {ratio:.3f} of SAL off (>= {TARGET_RATIO})", ratio >= TARGET_RATIO
                 )
             if failures and name != "hand-written":
                 self.target(f"{page}: {name}: {failures} failed requests (0)", False)
