@@ -86,7 +86,7 @@ def person_batch(request: HttpRequest, kind: str, ids: Iterable[Any], lazy: bool
     )
     if result is None or result.state == "missing":
         # What is at hand now, and a loader for each group that is not.
-        waiting = sal.groups(item_ids) if result is None else result.missing
+        waiting = sal.groups(dict.fromkeys(item_ids)) if result is None else result.missing
         answered = result or sal.PersonResult("missing")
         batch = slots.Batch(
             kind,
