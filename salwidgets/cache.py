@@ -130,7 +130,8 @@ def backend() -> FailSafe:
     return _fail_safe
 
 
-# Fresh entries and generations read from the shared cache, in this process (see the module's doc).
+# Entries (fresh or stale) and other values read from the shared cache, in this process (see the
+# module's doc).
 _near: Recent[Any] = Recent(size=20_000, seconds=NEAR_SECONDS)
 # Bumped when this process drops entries, so that what was built from them is built again.
 _dropped = 0
@@ -154,19 +155,11 @@ def near_version() -> int:
     return _dropped
 
 
-def _keep_near(key: str, value: Any) -> None:
-    if isinstance(value, Entry):
-        _near.put(key, value)
-
-
 def copy(key: str, read: Callable[[], T]) -> T:
     """This process's copy of what ``read()`` answers for ``key`` (a value of the shared cache),
     read again after ``NEAR_SECONDS`` (or ``forget_near``)."""
-    known = _near.get(key)
-    if known is None:
-        known = read()
-        _near.put(key, known)
-    return known
+    value: T = _near.get_or_put(key, read)
+    return value
 
 
 def keep_copy(key: str, value: Any) -> None:
@@ -175,7 +168,7 @@ def keep_copy(key: str, value: Any) -> None:
 
 
 def get_entries(keys: Iterable[str]) -> dict[str, Entry[Any]]:
-    """The entries found under ``keys``: this process's fresh copies, the rest in one read."""
+    """The entries found under ``keys``: this process's copies, the rest in one read."""
     found: dict[str, Entry[Any]] = {}
     wanted = []
     for key in keys:
@@ -188,7 +181,7 @@ def get_entries(keys: Iterable[str]) -> dict[str, Entry[Any]]:
         for key, value in backend().get_many(wanted).items():
             if isinstance(value, Entry):
                 found[key] = value
-                _keep_near(key, value)
+                keep_copy(key, value)
     return found
 
 
@@ -227,7 +220,7 @@ def _put(key: str, value: Any, *, fresh: float, keep: float, **details: Any) -> 
     now = time.time()
     entry: Entry[Any] = Entry(value=value, fetched_at=now, fresh_until=now + fresh, **details)
     backend().set(key, entry, timeout=keep)
-    _keep_near(key, entry)
+    keep_copy(key, entry)
     return entry
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -34,6 +34,14 @@ class Recent(Generic[V]):
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def get_or_put(self, key: Hashable, build: Callable[[], V], *, seconds: float | None = None) -> V:
+        """The value kept for ``key``, or ``build()``'s, kept for ``seconds`` (see ``put``)."""
+        value = self.get(key)
+        if value is None:
+            value = build()
+            self.put(key, value, seconds=seconds)
+        return value
 
     def delete(self, key: Hashable) -> None:
         with self._lock:

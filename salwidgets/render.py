@@ -177,11 +177,7 @@ def _rendered(key: Hashable, render: Callable[[], str]) -> SafeString:
 
     Every caller renders with templates, which escape the upstream text.
     """
-    html = _recent.get(key)
-    if html is None:
-        html = mark_safe(render())
-        _recent.put(key, html, seconds=_keep_seconds())
-    return html
+    return _recent.get_or_put(key, lambda: mark_safe(render()), seconds=_keep_seconds())
 
 
 def fallback(request: HttpRequest, surface: str) -> SafeString:
@@ -230,13 +226,12 @@ def components_of(
 ) -> dict[str, SafeString]:
     """``components`` of many shows by key, rendered once per set of answers, person and page."""
     wanted = tuple(kinds) if kinds is not None else None
-    answers = tuple((key, result.state, _identity(result)) for key, result in results.items())
-    key = (surface, wanted, answers, _viewer(request))
-    html = _recent_batches.get(key)
-    if html is None:
-        html = {key: components(request, result, surface=surface, kinds=wanted) for key, result in results.items()}
-        _recent_batches.put(key, html, seconds=_keep_seconds())
-    return html
+    answers = tuple((show, result.state, _identity(result)) for show, result in results.items())
+    return _recent_batches.get_or_put(
+        (surface, wanted, answers, _viewer(request)),
+        lambda: {show: components(request, result, surface=surface, kinds=wanted) for show, result in results.items()},
+        seconds=_keep_seconds(),
+    )
 
 
 def _components_html(request: HttpRequest, kept: list[wire.Component], surface: str) -> str:
@@ -317,12 +312,11 @@ def person_items(request: HttpRequest, kind: str, ids: Iterable[str], result: Pe
     wanted = tuple(ids)
     if not result.version:
         return {item_id: person_item(request, kind, item_id, result) for item_id in wanted}
-    key = ("people", kind, result.version, wanted, _viewer(request))
-    html = _recent_batches.get(key)
-    if html is None:
-        html = {item_id: person_item(request, kind, item_id, result) for item_id in wanted}
-        _recent_batches.put(key, html, seconds=_keep_seconds())
-    return html
+    return _recent_batches.get_or_put(
+        ("people", kind, result.version, wanted, _viewer(request)),
+        lambda: {item_id: person_item(request, kind, item_id, result) for item_id in wanted},
+        seconds=_keep_seconds(),
+    )
 
 
 # --- resale listings rendered by the site (contract 4) ---------------------------------------
@@ -419,13 +413,9 @@ def _own_tickets(request: HttpRequest) -> frozenset[str]:
     if not source or user is None or not user.is_authenticated:
         return frozenset()
     person = users.identifier(user)
-    key = (source, person, cache_generation(person))
-    owned = _owned.get(key)
-    if owned is None:
-        ticket_ids, _order_ids = import_string(source)(person)
-        owned = frozenset(ticket_ids)
-        _owned.put(key, owned)
-    return owned
+    return _owned.get_or_put(
+        (source, person, cache_generation(person)), lambda: frozenset(import_string(source)(person)[0])
+    )
 
 
 def refusal_text(message: str) -> str:

@@ -301,7 +301,7 @@ def fetch_shows(type: str, pairs: list[Pair], lang: str, *, keep_full: bool = Tr
 
 # Complete answers for a page's set of shows, kept for a second (as long as the cache's own copies
 # of its entries): a busy listing then neither reads nor assembles them at every view.
-_batches: Recent[dict[Pair, ShowResult]] = Recent(size=256, seconds=1.0)
+_batches: Recent[dict[Pair, ShowResult]] = Recent(size=256, seconds=cache.NEAR_SECONDS)
 
 
 def forget_batches() -> None:

@@ -46,3 +46,15 @@ def test_the_least_recently_used_goes_first(clock: Clock) -> None:
     assert (kept.get("a"), kept.get("b"), kept.get("c")) == (1, None, 3)
     kept.clear()
     assert kept.get("a") is None
+
+
+def test_get_or_put_builds_once_while_the_value_is_kept() -> None:
+    recent: Recent[str] = Recent(size=4, seconds=60)
+    built: list[str] = []
+
+    def build() -> str:
+        built.append("x")
+        return "value"
+
+    assert [recent.get_or_put("k", build), recent.get_or_put("k", build)] == ["value", "value"]
+    assert built == ["x"]
