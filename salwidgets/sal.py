@@ -244,7 +244,7 @@ def _read_through(
         return unanswered(state)
 
     def ready() -> R | None:
-        found = cache.get_show(key)
+        found = cache.reread(key)  # the shared entry: this process may hold an older copy
         return from_entry(found) if found is not None and usable(found) else None
 
     # An unusable entry (a show's partial one) is what the page shows if the fetch fails.
