@@ -1,20 +1,21 @@
-"""The admin preview, and the health view and command."""
+"""The outbox and the webhook deliveries in Django's admin (``salwidgets.admin``)."""
 
 from __future__ import annotations
 
-import io
-import json
 from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.management import CommandError, call_command
+from django.contrib.auth import get_user_model
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
-from tests.conftest import SandboxControl
+from salwidgets import sync, wire
+from salwidgets.models import OutboxItem, WebhookDelivery
 
-SEED = {"event": "evt_2024_metallica", "show": "show_nyc_20240815", "type": "buy", "lang": "en"}
-SAL = "GET /v1/wrapper/accesslayer"
+pytestmark = pytest.mark.django_db
+OUTBOX = "/admin/salwidgets/outboxitem/"
+DELIVERIES = "/admin/salwidgets/webhookdelivery/"
 
 
 def soup(response: Any) -> BeautifulSoup:
@@ -22,123 +23,87 @@ def soup(response: Any) -> BeautifulSoup:
 
 
 @pytest.fixture
-def staff(demo: SandboxControl) -> Client:
+def staff() -> Client:
+    get_user_model().objects.create_superuser("ops@example.com", "ops@example.com", "ops12345")
     client = Client()
-    client.login(username="admin@example.com", password="admin12345")
+    client.force_login(get_user_model().objects.get(username="ops@example.com"))
     return client
 
 
-class TestAccess:
-    @pytest.mark.parametrize(
-        "path", ["/admin/sal/", "/admin/sal/components/", "/admin/sal/ctas/", "/admin/sal/health/"]
-    )
-    def test_non_staff_are_sent_to_the_admin_login(self, demo: SandboxControl, path: str) -> None:
-        alice = Client()
-        alice.login(username="alice@example.com", password="demo12345")
-
-        for client in (Client(), alice):
-            response = client.get(path)
-            assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
-
-    def test_linked_from_the_admin_index(self, staff: Client) -> None:
-        links = [a["href"] for a in soup(staff.get("/admin/")).select("#sal-admin a")]
-
-        assert links == ["/admin/sal/", "/admin/sal/health/"]
-
-    def test_the_page_offers_the_sites_shows(self, staff: Client) -> None:
-        html = soup(staff.get("/admin/sal/"))
-
-        assert "evt_2024_metallica/show_nyc_20240815" in [o["value"] for o in html.select("#sal-show option")]
-        assert html.select_one("form[hx-get]")["hx-get"] == "/admin/sal/components/"
+def leads(*emails: str) -> list[OutboxItem]:
+    sync.send_leads(wire.Lead("WISHLIST", "evt_1", "show_1", wire.Buyer(email=email)) for email in emails)
+    return list(OutboxItem.objects.order_by("id"))
 
 
-class TestComponents:
-    def test_the_seed_show_with_raw_json_and_cache_state(self, staff: Client) -> None:
-        cold = soup(staff.get("/admin/sal/components/", SEED))
-        refreshed = soup(staff.post("/admin/sal/refresh/", SEED))
+class TestOutbox:
+    def test_lists_what_waits_and_what_failed_with_mentas_message(self, staff: Client) -> None:
+        waiting, failed = leads("ann@example.com", "bob@example.com")
+        OutboxItem.objects.filter(pk=failed.pk).update(
+            status=OutboxItem.Status.FAILED, last_status=404, last_error="Event not found"
+        )
 
-        assert cold.select_one("[data-sal-cache-state]")["data-sal-cache-state"] == "missing"
-        assert json.loads(cold.select_one(".sal-raw").get_text())["showId"] == "show_nyc_20240815"
-        assert refreshed.select_one("[data-sal-cache-state]")["data-sal-cache-state"] == "fresh"
-        kinds = [n["data-sal-component"] for n in refreshed.select(".sal-preview-page [data-sal-component]")]
-        assert kinds == ["button", "banner", "modal", "list", "map"]
-        assert "Fetched from menta just now." in refreshed.get_text()
-
-    def test_pick_fills_the_ids(self, staff: Client) -> None:
-        html = soup(staff.get("/admin/sal/components/", {"pick": "evt_2024_metallica/show_nyc_20240815"}))
-
-        assert "salwidgets:v1:show:buy:en:" in html.select_one("code").get_text()
-
-    def test_purge_makes_the_next_page_view_ask_menta(self, staff: Client, demo: SandboxControl) -> None:
-        visitor = Client()
-        fragment = "/sal/fragments/buy/?event=evt_2024_metallica&show=show_nyc_20240815"
-        visitor.get(fragment)
-        demo.reset_stats()
-        visitor.get("/events/evt_2024_metallica/show_nyc_20240815/")
-        assert demo.stats() == {}
-
-        purged = soup(staff.post("/admin/sal/purge/", SEED))
-        demo.reset_stats()
-        page = soup(visitor.get("/events/evt_2024_metallica/show_nyc_20240815/"))
-        visitor.get(fragment)
-
-        assert purged.select_one("[data-sal-cache-state]")["data-sal-cache-state"] == "missing"
-        assert page.select_one(".sal-lazy") is not None
-        assert demo.stats() == {SAL: 1}
-
-    def test_dropped_components_and_why(self, staff: Client, settings: Any) -> None:
-        staff.post("/admin/sal/refresh/", SEED)
-        settings.SALWIDGETS = {**settings.SALWIDGETS, "LINK_HOSTS": ["menta.example"]}
-
-        html = soup(staff.get("/admin/sal/components/", SEED))
-
-        assert html.select_one(".sal-dropped li").get_text() == "#0 button: URL not allowed: 127.0.0.1"
-
-    def test_a_buy_preview_needs_a_show(self, staff: Client) -> None:
-        assert "Pick a show" in soup(staff.get("/admin/sal/components/", {"type": "buy"})).get_text()
-
-    def test_sell_components_need_no_show(self, staff: Client) -> None:
-        html = soup(staff.post("/admin/sal/refresh/", {"type": "sell", "lang": "es"}))
-
-        assert html.select_one(".sal-banner__title").get_text() == "¿No puedes ir?"
-
-
-class TestCtas:
-    def test_alices_statuses_without_tokens(self, staff: Client, demo: SandboxControl) -> None:
-        demo.reset_stats()
-
-        html = soup(staff.get("/admin/sal/ctas/", {"user": "alice@example.com"}))
-
-        statuses = {
-            row["data-sal-item"]: row.select_one("[data-sal-status]")["data-sal-status"]
-            for row in html.select("[data-sal-item]")
+        rows = {
+            row.select_one(".field-key").text: row for row in soup(staff.get(OUTBOX)).select("#result_list tbody tr")
         }
-        assert statuses["TKT-ALICE-001"] == "SELLABLE"
-        assert statuses["TKT-ALICE-005"] == "NOT_SELLABLE"
-        assert statuses["ORD-ALICE-1"] == "SELLABLE"
-        assert html.select("a") == []
-        assert "GET /v1/auth/oneTimeToken" not in demo.stats()
 
-    def test_needs_an_email(self, staff: Client) -> None:
-        assert "Type the person's email." in soup(staff.get("/admin/sal/ctas/")).get_text()
+        assert rows.keys() == {waiting.key, failed.key}
+        assert rows[failed.key].select_one(".field-status").text == "Failed"
+        assert rows[failed.key].select_one(".field-last_error").text == "Event not found"
+        assert rows[waiting.key].select_one(".field-status").text == "Pending"
+
+    def test_filter_by_status_and_search_by_key(self, staff: Client) -> None:
+        _ann, bob = leads("ann@example.com", "bob@example.com")
+        OutboxItem.objects.filter(pk=bob.pk).update(status=OutboxItem.Status.FAILED)
+
+        def keys(query: str) -> list[str]:
+            page = soup(staff.get(f"{OUTBOX}?{query}"))
+            return [cell.text for cell in page.select("#result_list .field-key")]
+
+        assert keys("status__exact=failed") == [bob.key]
+        assert keys("q=ann%40") == ["email:ann@example.com|evt_1|show_1"]
+
+    def test_retry_now_makes_failed_items_due_and_wakes_the_worker(self, staff: Client) -> None:
+        (item,) = leads("ann@example.com")
+        OutboxItem.objects.filter(pk=item.pk).update(status=OutboxItem.Status.FAILED, attempts=7)
+        tasks_before = DBTaskResult.objects.count()
+
+        response = staff.post(OUTBOX, {"action": "retry_now", "_selected_action": [item.pk]}, follow=True)
+
+        item.refresh_from_db()
+        assert (item.status, item.attempts) == (OutboxItem.Status.PENDING, 0)
+        assert "1 item(s) will be sent again now." in [m.message for m in response.context["messages"]]
+        assert DBTaskResult.objects.count() == tasks_before + 1
+
+    def test_items_are_read_only_and_none_are_added_by_hand(self, staff: Client) -> None:
+        (item,) = leads("ann@example.com")
+
+        assert staff.get(f"{OUTBOX}add/").status_code == 403
+        page = soup(staff.get(f"{OUTBOX}{item.pk}/change/"))
+        assert page.select_one(".field-key .readonly").text == item.key
+        assert not page.select("input[name=key]")
 
 
-class TestHealth:
-    def test_view(self, staff: Client, demo: SandboxControl) -> None:
-        healthy = staff.get("/admin/sal/health/").json()
-        demo.faults(mode="down")
-        sick = staff.get("/admin/sal/health/")
+class TestWebhookDeliveries:
+    def test_lists_each_delivery_and_what_became_of_it(self, staff: Client) -> None:
+        WebhookDelivery.objects.create(
+            webhook_id="msg_1", action="listing.updated", outcome=WebhookDelivery.Outcome.APPLIED
+        )
+        WebhookDelivery.objects.create(
+            webhook_id="msg_2", outcome=WebhookDelivery.Outcome.REJECTED, error="data.ticketIds is required"
+        )
 
-        assert healthy["ok"] is True and healthy["breaker"] == "closed" and healthy["cache_ok"] is True
-        assert "LocMemCache" in healthy["cache_backend"]
-        assert sick.status_code == 503 and sick.json()["menta_reachable"] is False
+        rows = soup(staff.get(DELIVERIES)).select("#result_list tbody tr")
 
-    def test_sal_ping(self, demo: SandboxControl) -> None:
-        out = io.StringIO()
-        call_command("sal_ping", stdout=out)
-        assert out.getvalue().startswith("menta:   reachable in ")
+        assert [(row.select_one(".field-webhook_id").text, row.select_one(".field-outcome").text) for row in rows] == [
+            ("msg_2", "Rejected (malformed)"),
+            ("msg_1", "Applied"),
+        ]
+        assert rows[0].select_one(".field-error").text == "data.ticketIds is required"
 
-        demo.faults(mode="down")
-        with pytest.raises(CommandError, match="not healthy"):
-            call_command("sal_ping", "--json", stdout=out)
-        assert json.loads(out.getvalue().splitlines()[-1])["menta_reachable"] is False
+    def test_deliveries_cannot_be_added_or_changed(self, staff: Client) -> None:
+        delivery = WebhookDelivery.objects.create(webhook_id="msg_1", body='{"message": {}}')
+
+        assert staff.get(f"{DELIVERIES}add/").status_code == 403
+        assert staff.post(f"{DELIVERIES}{delivery.pk}/change/", {"webhook_id": "forged"}).status_code == 403
+        delivery.refresh_from_db()
+        assert delivery.webhook_id == "msg_1"

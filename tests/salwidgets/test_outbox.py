@@ -141,49 +141,6 @@ class TestRefusals:
         assert statuses()["delivered"] == 1
 
 
-class TestBadInput:
-    @pytest.mark.parametrize(
-        ("push", "message"),
-        [
-            (lambda: sync.send_leads([lead("e", "s", 1, price=None, ticket_id="")]), None),
-            (
-                lambda: sync.send_leads([wire.Lead("WISHLIST", "e", "s", wire.Buyer())]),
-                "buyer.email or buyer.phone or buyer.id is required",
-            ),
-            (
-                lambda: sync.send_leads([wire.Lead("TICKET_HOLDER", "e", "s", wire.Buyer(email="a@b.c"), "T1")]),
-                "price is required for TICKET_HOLDER leads",
-            ),
-            (
-                lambda: sync.send_leads([wire.Lead("FAN", "e", "s", wire.Buyer(email="a@b.c"))]),
-                "type must be one of: TICKET_HOLDER, ABANDONED_CART, VIRTUAL_QUEUE, WISHLIST",
-            ),
-            (
-                lambda: sync.send_leads([lead("e", "s", 1), lead("e", "s", 2, currency="dollars")]),
-                "lead 1: currency must be an ISO 4217 code, e.g. USD",
-            ),
-            (
-                lambda: sync.push_tickets([wire.TicketPush("T1", "e", "s", wire.Buyer(), "GA", "QR")]),
-                "buyer.email or buyer.phone or buyer.id is required",
-            ),
-            (
-                lambda: sync.update_inventory("e", "s", wire.Inventory(-1, 0, 0, False, 0)),
-                "capacity must be a non-negative number",
-            ),
-        ],
-    )
-    def test_is_refused_with_mentas_message_and_nothing_is_stored(self, push: Any, message: str | None) -> None:
-        if message is None:  # a valid WISHLIST lead, for contrast
-            push()
-            assert OutboxItem.objects.count() == 1
-            return
-        with pytest.raises(wire.InvalidPush) as refused:
-            push()
-
-        assert str(refused.value) == message
-        assert not OutboxItem.objects.exists()
-
-
 class TestFaults:
     def test_menta_down_keeps_items_for_a_later_attempt(
         self, site_menta: SandboxControl, show: tuple[str, str]

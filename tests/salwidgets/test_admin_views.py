@@ -1,0 +1,144 @@
+"""The admin preview (`salwidgets.admin_views`), and the health view and command."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from tests.conftest import SandboxControl
+
+SEED = {"event": "evt_2024_metallica", "show": "show_nyc_20240815", "type": "buy", "lang": "en"}
+SAL = "GET /v1/wrapper/accesslayer"
+
+
+def soup(response: Any) -> BeautifulSoup:
+    return BeautifulSoup(response.content, "html.parser")
+
+
+@pytest.fixture
+def staff(demo: SandboxControl) -> Client:
+    client = Client()
+    client.login(username="admin@example.com", password="admin12345")
+    return client
+
+
+class TestAccess:
+    @pytest.mark.parametrize(
+        "path", ["/admin/sal/", "/admin/sal/components/", "/admin/sal/ctas/", "/admin/sal/health/"]
+    )
+    def test_non_staff_are_sent_to_the_admin_login(self, demo: SandboxControl, path: str) -> None:
+        alice = Client()
+        alice.login(username="alice@example.com", password="demo12345")
+
+        for client in (Client(), alice):
+            response = client.get(path)
+            assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+    def test_linked_from_the_admin_index(self, staff: Client) -> None:
+        links = [a["href"] for a in soup(staff.get("/admin/")).select("#sal-admin a")]
+
+        assert links == ["/admin/sal/", "/admin/sal/health/"]
+
+    def test_the_page_offers_the_sites_shows(self, staff: Client) -> None:
+        html = soup(staff.get("/admin/sal/"))
+
+        assert "evt_2024_metallica/show_nyc_20240815" in [o["value"] for o in html.select("#sal-show option")]
+        assert html.select_one("form[hx-get]")["hx-get"] == "/admin/sal/components/"
+
+
+class TestComponents:
+    def test_the_seed_show_with_raw_json_and_cache_state(self, staff: Client) -> None:
+        cold = soup(staff.get("/admin/sal/components/", SEED))
+        refreshed = soup(staff.post("/admin/sal/refresh/", SEED))
+
+        assert cold.select_one("[data-sal-cache-state]")["data-sal-cache-state"] == "missing"
+        assert json.loads(cold.select_one(".sal-raw").get_text())["showId"] == "show_nyc_20240815"
+        assert refreshed.select_one("[data-sal-cache-state]")["data-sal-cache-state"] == "fresh"
+        kinds = [n["data-sal-component"] for n in refreshed.select(".sal-preview-page [data-sal-component]")]
+        assert kinds == ["button", "banner", "modal", "list", "map"]
+        assert "Fetched from menta just now." in refreshed.get_text()
+
+    def test_pick_fills_the_ids(self, staff: Client) -> None:
+        html = soup(staff.get("/admin/sal/components/", {"pick": "evt_2024_metallica/show_nyc_20240815"}))
+
+        assert "salwidgets:v1:show:buy:en:" in html.select_one("code").get_text()
+
+    def test_purge_makes_the_next_page_view_ask_menta(self, staff: Client, demo: SandboxControl) -> None:
+        visitor = Client()
+        fragment = "/sal/fragments/buy/?event=evt_2024_metallica&show=show_nyc_20240815"
+        visitor.get(fragment)
+        demo.reset_stats()
+        visitor.get("/events/evt_2024_metallica/show_nyc_20240815/")
+        assert demo.stats() == {}
+
+        purged = soup(staff.post("/admin/sal/purge/", SEED))
+        demo.reset_stats()
+        page = soup(visitor.get("/events/evt_2024_metallica/show_nyc_20240815/"))
+        visitor.get(fragment)
+
+        assert purged.select_one("[data-sal-cache-state]")["data-sal-cache-state"] == "missing"
+        assert page.select_one(".sal-lazy") is not None
+        assert demo.stats() == {SAL: 1}
+
+    def test_dropped_components_and_why(self, staff: Client, settings: Any) -> None:
+        staff.post("/admin/sal/refresh/", SEED)
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "LINK_HOSTS": ["menta.example"]}
+
+        html = soup(staff.get("/admin/sal/components/", SEED))
+
+        assert html.select_one(".sal-dropped li").get_text() == "#0 button: URL not allowed: 127.0.0.1"
+
+    def test_a_buy_preview_needs_a_show(self, staff: Client) -> None:
+        assert "Pick a show" in soup(staff.get("/admin/sal/components/", {"type": "buy"})).get_text()
+
+    def test_sell_components_need_no_show(self, staff: Client) -> None:
+        html = soup(staff.post("/admin/sal/refresh/", {"type": "sell", "lang": "es"}))
+
+        assert html.select_one(".sal-banner__title").get_text() == "¿No puedes ir?"
+
+
+class TestCtas:
+    def test_alices_statuses_without_tokens(self, staff: Client, demo: SandboxControl) -> None:
+        demo.reset_stats()
+
+        html = soup(staff.get("/admin/sal/ctas/", {"user": "alice@example.com"}))
+
+        statuses = {
+            row["data-sal-item"]: row.select_one("[data-sal-status]")["data-sal-status"]
+            for row in html.select("[data-sal-item]")
+        }
+        assert statuses["TKT-ALICE-001"] == "SELLABLE"
+        assert statuses["TKT-ALICE-005"] == "NOT_SELLABLE"
+        assert statuses["ORD-ALICE-1"] == "SELLABLE"
+        assert html.select("a") == []
+        assert "GET /v1/auth/oneTimeToken" not in demo.stats()
+
+    def test_needs_an_email(self, staff: Client) -> None:
+        assert "Type the person's email." in soup(staff.get("/admin/sal/ctas/")).get_text()
+
+
+class TestHealth:
+    def test_view(self, staff: Client, demo: SandboxControl) -> None:
+        healthy = staff.get("/admin/sal/health/").json()
+        demo.faults(mode="down")
+        sick = staff.get("/admin/sal/health/")
+
+        assert healthy["ok"] is True and healthy["breaker"] == "closed" and healthy["cache_ok"] is True
+        assert "LocMemCache" in healthy["cache_backend"]
+        assert sick.status_code == 503 and sick.json()["menta_reachable"] is False
+
+    def test_sal_ping(self, demo: SandboxControl) -> None:
+        out = io.StringIO()
+        call_command("sal_ping", stdout=out)
+        assert out.getvalue().startswith("menta:   reachable in ")
+
+        demo.faults(mode="down")
+        with pytest.raises(CommandError, match="not healthy"):
+            call_command("sal_ping", "--json", stdout=out)
+        assert json.loads(out.getvalue().splitlines()[-1])["menta_reachable"] is False
