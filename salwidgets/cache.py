@@ -12,6 +12,7 @@ other processes see it within ``NEAR_SECONDS``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -196,10 +197,13 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
+# Keys are a pure function of their parts: a listing asks for the same 50 at every view.
+@functools.lru_cache(maxsize=8192)
 def show_key(type: str, event_id: str | None, show_id: str | None, lang: str) -> str:
     return f"{PREFIX}:show:{type}:{lang}:{digest(event_id, show_id)}"
 
 
+@functools.lru_cache(maxsize=8192)
 def listings_key(event_id: str, show_id: str) -> str:
     """A show's listed tickets (contract 4): one entry for every language."""
     return f"{PREFIX}:listings:{digest(event_id, show_id)}"
