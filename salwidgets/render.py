@@ -217,8 +217,14 @@ def components(
     return _rendered((surface, wanted, _identity(result), _viewer(request)), render)
 
 
-# The HTML of every show of a page's batch (a listing's buttons), kept like ``_recent``'s.
+# The HTML of every item of a page's batch (a listing's buttons, a person's tickets), kept like
+# ``_recent``'s.
 _recent_batches: Recent[dict[str, SafeString]] = Recent(size=256, seconds=60.0)
+
+
+def _rendered_batch(key: Hashable, render: Callable[[], dict[str, SafeString]]) -> dict[str, SafeString]:
+    """``_rendered`` for a batch: the HTML of each item, by id."""
+    return _recent_batches.get_or_put(key, render, seconds=_keep_seconds())
 
 
 def components_of(
@@ -227,10 +233,9 @@ def components_of(
     """``components`` of many shows by key, rendered once per set of answers, person and page."""
     wanted = tuple(kinds) if kinds is not None else None
     answers = tuple((show, result.state, _identity(result)) for show, result in results.items())
-    return _recent_batches.get_or_put(
+    return _rendered_batch(
         (surface, wanted, answers, _viewer(request)),
         lambda: {show: components(request, result, surface=surface, kinds=wanted) for show, result in results.items()},
-        seconds=_keep_seconds(),
     )
 
 
@@ -312,10 +317,9 @@ def person_items(request: HttpRequest, kind: str, ids: Iterable[str], result: Pe
     wanted = tuple(ids)
     if not result.version:
         return {item_id: person_item(request, kind, item_id, result) for item_id in wanted}
-    return _recent_batches.get_or_put(
+    return _rendered_batch(
         ("people", kind, result.version, wanted, _viewer(request)),
         lambda: {item_id: person_item(request, kind, item_id, result) for item_id in wanted},
-        seconds=_keep_seconds(),
     )
 
 
