@@ -302,8 +302,8 @@ class Bench:
 
     def scenario(self, name: str, page: str, seconds: float) -> Run:
         path = PAGES[page]
-        site = self.sites["SAL on" if name not in ("SAL off", "hand-written") else name]
-        cookie = self.cookies["SAL on" if name not in ("SAL off", "hand-written") else name]
+        with_sal = name not in ("SAL off", "hand-written")  # the other scenarios are SAL on's
+        site, cookie = self.sites["SAL on" if with_sal else name], self.cookies["SAL on" if with_sal else name]
         self.faults(mode="normal", latencyMs=150)
         self.close_breaker()
         if name in ("menta down", "menta hanging"):
@@ -314,7 +314,7 @@ class Bench:
             finally:
                 self.faults(mode="normal", latencyMs=150)
                 self.close_breaker()
-        if name not in ("SAL off", "hand-written"):
+        if with_sal:
             self.warm_up(site, path, cookie)
         if name == "listing change":
             with self.listing_changes(site, *CHANGING[page]):
@@ -519,7 +519,7 @@ class Report:
         per_show = {}
         for shows, measured, longest in rows:
             mine = ms_per_view([each.run for each in measured])
-            base = ms_per_view([run for each in measured for run in (each.before, each.after)])
+            base = ms_per_view([measured[0].before, *(each.after for each in measured)])  # each SAL off run once
             ratio, low, high = spread([1 / each.ratio for each in measured])
             per_show[shows] = mine / shows
             print(
