@@ -197,7 +197,8 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
-# Keys are a pure function of their parts: a listing asks for the same 50 at every view.
+# Keys are a pure function of their parts: a listing asks for the same 50 at every view, and My
+# tickets for the same person and groups of ids.
 @functools.lru_cache(maxsize=8192)
 def show_key(type: str, event_id: str | None, show_id: str | None, lang: str) -> str:
     return f"{PREFIX}:show:{type}:{lang}:{digest(event_id, show_id)}"
@@ -259,8 +260,18 @@ def forget_show(event_id: str, show_id: str | None) -> None:
 # --- per person -----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
+def _person_digest(person: str) -> str:
+    return digest(person)
+
+
+@functools.lru_cache(maxsize=8192)
+def _ids_digest(ids: tuple[str, ...]) -> str:
+    return digest(sorted(ids))
+
+
 def _generation_key(person: str) -> str:
-    return f"{PREFIX}:gen:{digest(person)}"
+    return f"{PREFIX}:gen:{_person_digest(person)}"
 
 
 def generation(person: str) -> int:
@@ -271,7 +282,7 @@ def generation(person: str) -> int:
 
 def person_key(person: str, kind: str, ids: list[str], lang: str) -> str:
     """A key for ``person``'s answer about ``ids``; it changes when ``forget_person`` is called."""
-    return f"{PREFIX}:{kind}:{digest(person)}:{generation(person)}:{lang}:{digest(sorted(ids))}"
+    return f"{PREFIX}:{kind}:{_person_digest(person)}:{generation(person)}:{lang}:{_ids_digest(tuple(ids))}"
 
 
 def put_person(key: str, value: Any) -> Entry[Any]:

@@ -134,8 +134,12 @@ def return_address(request: HttpRequest) -> str:
 def _viewer(request: HttpRequest) -> tuple[str, str, str]:
     """What HTML kept for reuse depends on besides the answer: who sees it, on which page of
     which host, in which language (the inputs of ``return_address``, cheaper than computing it)."""
-    host = str(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", ""))
-    return links.person_of(request), f"{request.scheme}://{host}{_current_page(request)}", get_language()
+    known: tuple[str, str] | None = getattr(request, "_salwidgets_viewer", None)
+    if known is None:
+        host = str(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", ""))
+        known = links.person_of(request), f"{request.scheme}://{host}{_current_page(request)}"
+        request._salwidgets_viewer = known  # type: ignore[attr-defined]
+    return (*known, get_language())
 
 
 def back_url(request: HttpRequest, page: str) -> str:

@@ -364,6 +364,11 @@ GROUP_CHARS = 3000
 def groups(ids: Iterable[str], param: str = "id") -> list[tuple[str, ...]]:
     """``ids`` in order, in the groups that are cached and loaded together (``param`` names them
     in a fragment's query string)."""
+    return list(_groups(tuple(ids), param))
+
+
+@functools.lru_cache(maxsize=1024)  # a pure function: a person's page asks for the same at every view
+def _groups(ids: tuple[str, ...], param: str) -> tuple[tuple[str, ...], ...]:
     found: list[tuple[str, ...]] = []
     current: list[str] = []
     size = 0
@@ -376,7 +381,7 @@ def groups(ids: Iterable[str], param: str = "id") -> list[tuple[str, ...]]:
         size += length
     if current:
         found.append(tuple(current))
-    return found
+    return tuple(found)
 
 
 @dataclass(frozen=True)

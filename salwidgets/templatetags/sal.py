@@ -7,7 +7,7 @@ Each tag reads its arguments and calls ``salwidgets.placement``, which decides i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import template
@@ -65,20 +65,9 @@ def sal_listings(
 
 
 @register.simple_tag(takes_context=True)
-def sal_show_button(context: template.Context, event_id: Any, show_id: Any) -> SafeString:
-    """The buy button of one show loaded by ``sal_shows``."""
-    return placement.item(_request(context), "show", f"{event_id}/{show_id}")
-
-
-@register.simple_tag(takes_context=True)
 def sal_tickets(context: template.Context, ticket_ids: Iterable[Any], lazy: bool | None = None) -> SafeString:
     """Load the signed-in person's ticket statuses and CTAs at once; ``sal_ticket`` places each."""
     return placement.person_batch(_request(context), "ticket", ticket_ids, lazy)
-
-
-@register.simple_tag(takes_context=True)
-def sal_ticket(context: template.Context, ticket_id: Any) -> SafeString:
-    return placement.item(_request(context), "ticket", ticket_id)
 
 
 @register.simple_tag(takes_context=True)
@@ -87,9 +76,33 @@ def sal_orders(context: template.Context, order_ids: Iterable[Any], lazy: bool |
     return placement.person_batch(_request(context), "order", order_ids, lazy)
 
 
-@register.simple_tag(takes_context=True)
-def sal_order(context: template.Context, order_id: Any) -> SafeString:
-    return placement.item(_request(context), "order", order_id)
+class ItemNode(template.Node):
+    """One item of a batch: a page places dozens, so this does no more than look it up (a simple
+    tag would also inspect its arguments and escape its answer at every call)."""
+
+    def __init__(self, kind: str, parts: list[template.base.FilterExpression]) -> None:
+        self.kind, self.parts = kind, parts
+
+    def render(self, context: template.Context) -> SafeString:
+        key = "/".join(str(part.resolve(context)) for part in self.parts)
+        return placement.item(_request(context), self.kind, key)
+
+
+def _item_tag(kind: str, arguments: tuple[str, ...]) -> Callable[[template.base.Parser, template.base.Token], ItemNode]:
+    def compile_item(parser: template.base.Parser, token: template.base.Token) -> ItemNode:
+        bits = token.split_contents()
+        if len(bits) != len(arguments) + 1:
+            raise template.TemplateSyntaxError(f"'{bits[0]}' takes {' and '.join(arguments)}")
+        return ItemNode(kind, [parser.compile_filter(bit) for bit in bits[1:]])
+
+    return compile_item
+
+
+# The buy button of one show loaded by ``sal_shows``: {% sal_show_button event_id show_id %}.
+register.tag("sal_show_button", _item_tag("show", ("an event id", "a show id")))
+# One ticket's or one order's status and CTAs loaded by ``sal_tickets`` / ``sal_orders``.
+register.tag("sal_ticket", _item_tag("ticket", ("a ticket id",)))
+register.tag("sal_order", _item_tag("order", ("an order id",)))
 
 
 @register.filter

@@ -107,6 +107,23 @@ class TestBatchTags:
 
         assert [n["data-sal-status"] for n in html.select(".sal-item")] == ["SELLABLE", "SELLABLE"]
 
+    @pytest.mark.parametrize(
+        ("source", "message"),
+        [
+            ("{% sal_ticket %}", "'sal_ticket' takes a ticket id"),
+            ("{% sal_order 'O1' 'O2' %}", "'sal_order' takes an order id"),
+            ("{% sal_show_button 'evt' %}", "'sal_show_button' takes an event id and a show id"),
+        ],
+    )
+    def test_an_item_tag_names_what_it_takes(self, source: str, message: str) -> None:
+        with pytest.raises(TemplateSyntaxError, match=message):
+            Template("{% load sal %}" + source)
+
+    def test_an_item_without_its_batch_renders_nothing(self, site_menta: SandboxControl) -> None:
+        html = render("{% sal_ticket 'T1' %}{% sal_show_button 'evt' 'show' %}")
+
+        assert str(html) == ""
+
     def test_anonymous_people_have_no_ctas(self, site_menta: SandboxControl) -> None:
         site_menta.reset_stats()
 
