@@ -184,9 +184,10 @@ def _rendered(key: Hashable, render: Callable[[], str]) -> SafeString:
     return _recent.get_or_put(key, lambda: mark_safe(render()), seconds=_keep_seconds())
 
 
-def fallback(request: HttpRequest, surface: str) -> SafeString:
-    """The site's fallback for ``surface`` (``buy``, ``sell``, ``ticket``, ``order``) when menta fails."""
-    metrics.count("fallbacks")
+def fallback(request: HttpRequest, surface: str, *, times: int = 1) -> SafeString:
+    """The site's fallback for ``surface`` (``buy``, ``sell``, ``ticket``, ``order``) when menta
+    fails, counted ``times`` (the items of a batch that all show it)."""
+    metrics.count("fallbacks", times)
     return _rendered(
         ("fallback", surface, get_language()),
         lambda: render_to_string(f"salwidgets/fallback/{surface}.html", {"surface": surface}, request),
@@ -235,6 +236,8 @@ def components_of(
     request: HttpRequest, results: dict[str, ShowResult], *, surface: str, kinds: Iterable[str] | None = None
 ) -> dict[str, SafeString]:
     """``components`` of many shows by key, rendered once per set of answers, person and page."""
+    if results and all(result.state == "failed" for result in results.values()):  # menta is down
+        return dict.fromkeys(results, fallback(request, surface, times=len(results)))
     wanted = tuple(kinds) if kinds is not None else None
     answers = tuple((show, result.state, _identity(result)) for show, result in results.items())
     return _rendered_batch(
@@ -319,6 +322,8 @@ def person_item(request: HttpRequest, kind: str, item_id: str, result: PersonRes
 def person_items(request: HttpRequest, kind: str, ids: Iterable[str], result: PersonResult) -> dict[str, SafeString]:
     """``person_item`` of each id, rendered once per set of answers, person and page."""
     wanted = tuple(ids)
+    if result.state == "failed":  # menta is down: one fallback for them all
+        return dict.fromkeys(wanted, fallback(request, kind, times=len(wanted)))
     if not result.version:
         return {item_id: person_item(request, kind, item_id, result) for item_id in wanted}
     return _rendered_batch(

@@ -49,6 +49,9 @@ class ShowResult:
     entry: cache.Entry[Any] | None = None
 
 
+FAILED = ShowResult("failed")
+
+
 class _Skipped(Exception):
     """The breaker is open: menta was not called."""
 
@@ -326,9 +329,12 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
     if recent is not None:
         metrics.count("hits", len(recent))
         return recent
+    if not wait and _absent.get(batch_key) and breaker.is_open():
+        return {pair: FAILED for pair in order}
     keys = {pair: cache.show_key(type, *pair, lang) for pair in order}
     if not wait and _known_absent(keys.values()):
-        return {pair: ShowResult("failed") for pair in order}
+        _absent.put(batch_key, True)  # the next views skip looking at each show
+        return {pair: FAILED for pair in order}
     entries = cache.get_entries(keys.values())
     results = {pair: _from_entry(entries[key]) for pair, key in keys.items() if key in entries}
     missing = [pair for pair in order if pair not in results]

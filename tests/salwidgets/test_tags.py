@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory
 
+from salwidgets import breaker, metrics
 from tests.conftest import SandboxControl, World
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +124,30 @@ class TestBatchTags:
         html = render("{% sal_ticket 'T1' %}{% sal_show_button 'evt' 'show' %}")
 
         assert str(html) == ""
+
+    def test_while_menta_is_down_every_item_shows_its_fallback_without_a_call(
+        self, site_menta: SandboxControl, world: World
+    ) -> None:
+        user = User.objects.create_user("alice@example.com", "alice@example.com", "pw")
+        event_id, show_ids = world.event(shows=2)
+        ticket_ids = [world.ticket(event_id, show_ids[0], "alice@example.com") for _ in range(2)]
+        site_menta.faults(mode="down")
+        for _ in range(breaker.get_config()["BREAKER_FAILURES"]):
+            breaker.record_failure()
+        metrics.reset()
+        site_menta.reset_stats()
+        source = (
+            "{% sal_shows pairs %}{% for e, s in pairs %}<p>{% sal_show_button e s %}</p>{% endfor %}"
+            "{% sal_tickets ids %}{% for id in ids %}<p>{% sal_ticket id %}</p>{% endfor %}"
+        )
+
+        for _ in range(2):  # the second view knows at once that nothing is there
+            html = render(source, user, pairs=[(event_id, show_id) for show_id in show_ids], ids=ticket_ids)
+
+            # A show's and a ticket's fallbacks are empty: the page stays as it is without resale.
+            assert [p.decode_contents() for p in html.select("p")] == ["", "", "", ""]
+            assert not html.select(".sal-lazy, .sal-loader, .sal-slot")
+        assert site_menta.stats() == {} and metrics.totals()["fallbacks"] == 8
 
     def test_anonymous_people_have_no_ctas(self, site_menta: SandboxControl) -> None:
         site_menta.reset_stats()
