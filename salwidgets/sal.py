@@ -101,8 +101,9 @@ def _unanswered() -> State:
     return "failed" if breaker.is_open() else "missing"
 
 
-# Keys found in no cache while the breaker was open, for a second: while it stays open, a page
-# that would only render their fallback does not look for them again at every view.
+# Keys found in no cache while the breaker was open, for a second, and the listings' sets of shows
+# none of whose keys were: while it stays open, a page that would only render their fallback does
+# not look for them again at every view.
 _absent: Recent[bool] = Recent(size=4096, seconds=cache.NEAR_SECONDS)
 
 
