@@ -49,7 +49,7 @@ class ShowResult:
     entry: cache.Entry[Any] | None = None
 
 
-FAILED = ShowResult("failed")
+FAILED = ShowResult("failed")  # one shared answer: a result is frozen
 
 
 class _Skipped(Exception):
@@ -157,10 +157,10 @@ def fetch_show(type: str, event_id: str | None, show_id: str | None, lang: str) 
     except NotFound:
         return _from_entry(cache.put_show(key, None, max_age=None))
     except _Skipped:
-        return ShowResult("failed")
+        return FAILED
     except MentaError as exc:
         logger.warning("SAL %s components for %s/%s unavailable: %s", type, event_id, show_id, exc)
-        return ShowResult("failed")
+        return FAILED
     layer = answer.value
     metrics.count("dropped", len(layer.dropped))
     return _from_entry(cache.put_show(key, layer, max_age=layer.max_age, latency_ms=answer.elapsed_ms))
@@ -284,10 +284,10 @@ def fetch_shows(type: str, pairs: list[Pair], lang: str, *, keep_full: bool = Tr
     try:
         answers = _guarded(lambda: get_client().access_layer_bulk(type, pairs, lang=lang))
     except _Skipped:
-        return {pair: ShowResult("failed") for pair in pairs}
+        return {pair: FAILED for pair in pairs}
     except MentaError as exc:
         logger.warning("SAL bulk %s components for %d shows unavailable: %s", type, len(pairs), exc)
-        return {pair: ShowResult("failed") for pair in pairs}
+        return {pair: FAILED for pair in pairs}
     results: dict[Pair, ShowResult] = {}
     for answer in answers:
         pair = (answer.event_id, answer.show_id)
@@ -300,7 +300,7 @@ def fetch_shows(type: str, pairs: list[Pair], lang: str, *, keep_full: bool = Tr
         else:
             layer = wire.AccessLayer(type, *pair, lang, None, answer.components, answer.dropped)
             results[pair] = _from_entry(cache.put_show(key, layer, max_age=None, partial=True))
-    return {pair: results.get(pair, ShowResult("failed")) for pair in pairs}
+    return {pair: results.get(pair, FAILED) for pair in pairs}
 
 
 # Complete answers for a page's set of shows, kept for a second (as long as the cache's own copies
@@ -355,9 +355,9 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
         return {pair: _from_entry(found[keys[pair]]) for pair in missing}
 
     lock = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(missing))}:lock"
-    failed = {pair: ShowResult("failed") for pair in missing}
+    failed = {pair: FAILED for pair in missing}
     results.update(_single_flight(lock, lambda: fetch_shows(type, missing, lang), ready, failed))
-    return {pair: results.get(pair, ShowResult("failed")) for pair in order}
+    return {pair: results.get(pair, FAILED) for pair in order}
 
 
 # --- a person's tickets and orders ----------------------------------------------------------

@@ -154,7 +154,7 @@ def show_fragment(request: HttpRequest, type: str) -> HttpResponse:
         request,
         lambda wait: sal.show(type, event_id, show_id, lang, wait=wait),
         lambda result: result.state == "missing",
-        sal.ShowResult("failed"),
+        sal.FAILED,
     )
     html = renderers.components(request, result, surface=type)
     return _with_embed_origin(request, _fragment(html, verdict))
@@ -174,7 +174,7 @@ def shows_fragment(request: HttpRequest) -> HttpResponse:
         request,
         lambda wait: sal.shows("buy", pairs, lang, wait=wait),
         lambda results: any(result.state == "missing" for result in results.values()),
-        {pair: sal.ShowResult("failed") for pair in pairs},
+        {pair: sal.FAILED for pair in pairs},
     )
     items = {
         f"{event_id}/{show_id}": renderers.components(request, result, surface="buy", kinds=("button",))
