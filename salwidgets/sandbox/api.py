@@ -152,7 +152,7 @@ def post_access_layer(request: HttpRequest) -> dict[str, Any]:
         order_ids = _ids(body, wire.ORDERS, wire.ORDER_ID)
         return {
             wire.USER: user,
-            wire.ORDERS: [market.order_access(order_id, user, lang, url) for order_id in order_ids],
+            wire.ORDERS: market.orders_access(order_ids, user, lang, url),
         }
     ticket_ids = _ids(body, wire.TICKETS, wire.TICKET_ID)
     known = market.tickets_for(user, ticket_ids)

@@ -193,7 +193,7 @@ def sell_home(request: HttpRequest) -> HttpResponse:
     if refused:
         return refused
     user = _user(request)
-    tickets = Ticket.objects.filter(deleted=False).select_related("event").prefetch_related("listings")
+    tickets = market.with_statuses(Ticket.objects.filter(deleted=False))
     mine = [ticket for ticket in tickets.order_by("event__title", "ticket_id") if market.owns(ticket, user)]
     return _page(request, "sell_home.html", {"rows": [_status(ticket, user) for ticket in mine]})
 
@@ -222,7 +222,7 @@ def sell_ticket(request: HttpRequest, ticket_id: str) -> HttpResponse:
     if refused:
         return refused
     user = _user(request)
-    ticket = get_object_or_404(Ticket.objects.select_related("event").prefetch_related("listings"), ticket_id=ticket_id)
+    ticket = get_object_or_404(market.with_statuses(Ticket.objects.all()), ticket_id=ticket_id)
     context = _seller_context(ticket, user)
     if not market.owns(ticket, user) and context["sold"] is None:
         return _message(request, _("Not your ticket"), _("This ticket is not in your account."), 403)
@@ -230,7 +230,7 @@ def sell_ticket(request: HttpRequest, ticket_id: str) -> HttpResponse:
     if context["sold"] is None and action in (None, "list"):
         reason = verify.refusal(ticket, user)
         if reason:
-            ticket = Ticket.objects.select_related("event").prefetch_related("listings").get(pk=ticket.pk)
+            ticket = market.with_statuses(Ticket.objects.all()).get(pk=ticket.pk)
             context = _seller_context(ticket, user)
             return _page(request, "sell_ticket.html", {**context, "error": reason, "refused": True}, status=409)
     if action is None:
@@ -266,7 +266,7 @@ def sell_order(request: HttpRequest, order_id: str) -> HttpResponse:
     if refused:
         return refused
     user = _user(request)
-    tickets = Ticket.objects.filter(order_id=order_id).select_related("event").prefetch_related("listings")
+    tickets = market.with_statuses(Ticket.objects.filter(order_id=order_id))
     rows = [_status(ticket, user) for ticket in tickets.order_by("ticket_id")]
     rows = [row for row in rows if market.owns(row["ticket"], user) or row["status"] == "SOLD"]
     if not rows:

@@ -54,10 +54,14 @@ class ResaleRule:
 
 
 def resale_rule(event: Event, show_id: str = "", ticket_option_id: str = "") -> ResaleRule:
-    """The most specific RESALE rule for the scope; resale is on at face value when none is set."""
+    """The most specific RESALE rule for the scope; resale is on at face value when none is set.
+
+    Reads ``event.rules.all()``: one query, or none when the rules were prefetched (``with_statuses``).
+    """
     rules = {
         (rule.show_id, rule.ticket_option_id): rule.rules
-        for rule in event.rules.filter(rule_type=wire.RESALE, price_type_id="")
+        for rule in event.rules.all()
+        if rule.rule_type == wire.RESALE and not rule.price_type_id
     }
     for scope in ((show_id, ticket_option_id), (show_id, ""), ("", ticket_option_id), ("", "")):
         if scope in rules:
@@ -99,7 +103,7 @@ def active_listing(ticket: Ticket) -> Listing | None:
 
 def why_not_sellable(ticket: Ticket) -> str | None:
     """The reason a ticket cannot be listed now, or None when it can."""
-    show = Show.objects.filter(event=ticket.event, show_id=ticket.show_id).first()
+    show = next((show for show in ticket.event.shows.all() if show.show_id == ticket.show_id), None)
     if ticket.deleted:
         return "ticket_invalid"
     if ticket.event.cancelled or (show is not None and show.cancelled):
@@ -156,22 +160,29 @@ def ticket_access(ticket: Ticket | None, user: str, lang: str, url: UrlBuilder) 
     return wire.ticket_access(ticket.ticket_id, "SELLABLE", [cta("SELL", "sell-ticket")], components=[invite])
 
 
-def _with_listings(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return tickets.select_related("event").prefetch_related("listings")
+def with_statuses(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Tickets with what their statuses read: listings, and their events' rules and shows (a
+    query each for the whole answer, not a few per ticket)."""
+    return tickets.select_related("event").prefetch_related("listings", "event__rules", "event__shows")
 
 
 def tickets_for(user: str, ticket_ids: Iterable[str]) -> dict[str, Ticket]:
-    return {
-        ticket.ticket_id: ticket for ticket in _with_listings(Ticket.objects.filter(ticket_id__in=list(ticket_ids)))
-    }
+    return {ticket.ticket_id: ticket for ticket in with_statuses(Ticket.objects.filter(ticket_id__in=list(ticket_ids)))}
 
 
-def order_access(order_id: str, user: str, lang: str, url: UrlBuilder) -> dict[str, Any]:
-    """One item of the orders-mode answer: the statuses of the user's tickets in it, aggregated."""
+def orders_access(order_ids: list[str], user: str, lang: str, url: UrlBuilder) -> list[dict[str, Any]]:
+    """The orders-mode answer: for each order, the statuses of the user's tickets in it, aggregated."""
     mine = Q(holder_email=user.lower()) | Q(listings__seller_email=user.lower(), listings__status=Listing.SOLD)
     if "@" not in user:
         mine |= Q(holder_id=user)
-    tickets = _with_listings(Ticket.objects.filter(mine, order_id=order_id).distinct().order_by("ticket_id"))
+    by_order: dict[str, list[Ticket]] = defaultdict(list)
+    for ticket in with_statuses(Ticket.objects.filter(mine, order_id__in=order_ids).distinct().order_by("ticket_id")):
+        by_order[ticket.order_id].append(ticket)
+    return [order_access(order_id, by_order[order_id], user, lang, url) for order_id in order_ids]
+
+
+def order_access(order_id: str, tickets: list[Ticket], user: str, lang: str, url: UrlBuilder) -> dict[str, Any]:
+    """One order of the orders-mode answer, from the user's tickets in it."""
     items = [ticket_access(ticket, user, lang, url) for ticket in tickets]
     statuses = {item["status"] for item in items}
     pending_payout = any(c["action"] == "PENDING_PAYOUT_INFO" for item in items for c in item["ctas"])

@@ -199,6 +199,24 @@ class TestOrders:
         page = alice.open(menta.order_selling_flow_url(order_id))
         assert page.status_code == 200 and first in page.text and second in page.text
 
+    def test_several_orders_in_one_call_each_answer_with_their_own_tickets(
+        self, menta: MentaClient, world: World
+    ) -> None:
+        event_id, (show_id,) = world.event()
+        first_order, second_order = world.id("order-1"), world.id("order-2")
+        first = world.ticket(event_id, show_id, "alice@example.com", order_id=first_order)
+        second = world.ticket(event_id, show_id, "alice@example.com", order_id=second_order)
+        third = world.ticket(event_id, show_id, "alice@example.com", order_id=second_order)
+        world.ticket(event_id, show_id, "bob@example.com", order_id=second_order)
+
+        answers = menta.order_access("alice@example.com", [second_order, "ORD-NOBODYS", first_order])
+
+        assert [(answer.order_id, answer.status, answer.ticket_ids) for answer in answers] == [
+            (second_order, "SELLABLE", tuple(sorted([second, third]))),
+            ("ORD-NOBODYS", "NOT_SELLABLE", ()),
+            (first_order, "SELLABLE", (first,)),
+        ]
+
     def test_a_sold_ticket_beside_a_sellable_one_leaves_the_order_sellable(
         self, menta: MentaClient, world: World, person: People
     ) -> None:
