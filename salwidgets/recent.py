@@ -17,6 +17,7 @@ class Recent(Generic[V]):
         self.size, self.seconds = size, seconds
         self._items: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
+        self._building: dict[Hashable, threading.Event] = {}
 
     def get(self, key: Hashable) -> V | None:
         with self._lock:
@@ -42,6 +43,34 @@ class Recent(Generic[V]):
             value = build()
             self.put(key, value, seconds=seconds)
         return value
+
+    def get_or_build_once(
+        self, key: Hashable, build: Callable[[], V], *, seconds: float | None = None, wait: float = 5.0
+    ) -> V:
+        """``get_or_put``, with at most one ``build()`` of a key at a time in this process: a thread
+        that finds the key being built waits for that build (up to ``wait`` seconds) and takes its
+        value, instead of doing the same work beside it. Builds must not wait on each other's keys.
+        """
+        value = self.get(key)
+        if value is not None:
+            return value
+        with self._lock:
+            building = self._building.get(key)
+            if building is None:
+                building = self._building[key] = threading.Event()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            building.wait(wait)
+            # That build's value; if it failed or took too long, this thread's own.
+            return self.get_or_put(key, build, seconds=seconds)
+        try:
+            return self.get_or_put(key, build, seconds=seconds)
+        finally:
+            with self._lock:
+                del self._building[key]
+            building.set()
 
     def delete(self, key: Hashable) -> None:
         with self._lock:

@@ -177,11 +177,13 @@ def secure_components(
 
 
 def _rendered(key: Hashable, render: Callable[[], str]) -> SafeString:
-    """The HTML for ``key`` rendered recently in this process, or ``render()`` now.
+    """The HTML for ``key`` rendered recently in this process, or ``render()`` now (by one thread
+    at a time: the views that ask while it is rendered wait for it).
 
-    Every caller renders with templates, which escape the upstream text.
+    Every caller renders with templates, which escape the upstream text. A batch's rendering
+    (``_rendered_batch``) waits for its items' here; an item's never waits for a batch's.
     """
-    return _recent.get_or_put(key, lambda: mark_safe(render()), seconds=_keep_seconds())
+    return _recent.get_or_build_once(key, lambda: mark_safe(render()), seconds=_keep_seconds())
 
 
 def fallback(request: HttpRequest, surface: str, *, times: int = 1) -> SafeString:
@@ -228,8 +230,9 @@ _recent_batches: Recent[dict[str, SafeString]] = Recent(size=256, seconds=60.0)
 
 
 def _rendered_batch(key: Hashable, render: Callable[[], dict[str, SafeString]]) -> dict[str, SafeString]:
-    """``_rendered`` for a batch: the HTML of each item, by id."""
-    return _recent_batches.get_or_put(key, render, seconds=_keep_seconds())
+    """``_rendered`` for a batch: the HTML of each item, by id, rendered by one thread at a time
+    (the views of a page that arrive while its batch is rendered wait for that rendering)."""
+    return _recent_batches.get_or_build_once(key, render, seconds=_keep_seconds())
 
 
 def components_of(

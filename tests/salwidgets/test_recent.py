@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from salwidgets import recent
@@ -58,3 +61,46 @@ def test_get_or_put_builds_once_while_the_value_is_kept() -> None:
 
     assert [recent.get_or_put("k", build), recent.get_or_put("k", build)] == ["value", "value"]
     assert built == ["x"]
+
+
+def test_threads_asking_for_a_key_being_built_wait_for_that_build() -> None:
+    recent: Recent[str] = Recent(size=4, seconds=60)
+    started, release = threading.Event(), threading.Event()
+    builds: list[str] = []
+
+    def build() -> str:
+        builds.append(threading.current_thread().name)
+        started.set()
+        release.wait(5)
+        return "html"
+
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(recent.get_or_build_once, "page", build)
+        assert started.wait(5)
+        others = [pool.submit(recent.get_or_build_once, "page", build) for _ in range(3)]
+        release.set()
+        answers = [first.result(5), *(other.result(5) for other in others)]
+
+    assert answers == ["html"] * 4
+    assert len(builds) == 1
+
+
+def test_when_the_build_fails_a_waiting_thread_builds_for_itself() -> None:
+    recent: Recent[str] = Recent(size=4, seconds=60)
+    started, release = threading.Event(), threading.Event()
+
+    def failing() -> str:
+        started.set()
+        release.wait(5)
+        raise RuntimeError("upstream broke")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(recent.get_or_build_once, "page", failing)
+        assert started.wait(5)
+        second = pool.submit(recent.get_or_build_once, "page", lambda: "second's own")
+        release.set()
+        with pytest.raises(RuntimeError, match="upstream broke"):
+            first.result(5)
+        assert second.result(5) == "second's own"
+
+    assert recent.get_or_build_once("page", lambda: "not built again") == "second's own"
