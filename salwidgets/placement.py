@@ -22,12 +22,10 @@ from salwidgets import render, sal, slots, users
 
 def show(request: HttpRequest, type: str, event_id: str | None, show_id: str | None, lazy: bool | None) -> SafeString:
     """Every component of one show (``type`` is ``buy`` or ``sell``)."""
-    query = {name: value for name, value in (("event", event_id), ("show", show_id)) if value}
-    url = reverse("salwidgets:show", args=[type]) + (f"?{urlencode(query)}" if query else "")
-    if lazy is True:
-        return render.lazy(request, url, surface=type)
-    result = sal.show(type, event_id, show_id, get_language(), wait=lazy is False)
-    if result.state == "missing":
+    result = None if lazy is True else sal.show(type, event_id, show_id, get_language(), wait=lazy is False)
+    if result is None or result.state == "missing":
+        query = {name: value for name, value in (("event", event_id), ("show", show_id)) if value}
+        url = reverse("salwidgets:show", args=[type]) + (f"?{urlencode(query)}" if query else "")
         return render.lazy(request, url, surface=type)
     return render.components(request, result, surface=type)
 
@@ -62,12 +60,10 @@ def listings(
     option = option or request.GET.get("sal_option") or None
     sort = sort if sort in render.LISTINGS_SORTS else request.GET.get("sal_sort", "price")
     sort = sort if sort in render.LISTINGS_SORTS else "price"
-    query = {"event": event_id, "show": show_id, "option": option or "", "sort": sort}
-    url = reverse("salwidgets:listings") + "?" + urlencode({k: v for k, v in query.items() if v})
-    if lazy is True:
-        return render.lazy(request, url, surface="buy")
-    result = sal.listings(event_id, show_id, wait=lazy is False)
-    if result.state == "missing":
+    result = None if lazy is True else sal.listings(event_id, show_id, wait=lazy is False)
+    if result is None or result.state == "missing":
+        query = {"event": event_id, "show": show_id, "option": option or "", "sort": sort}
+        url = reverse("salwidgets:listings") + "?" + urlencode({k: v for k, v in query.items() if v})
         return render.lazy(request, url, surface="buy")
     return render.listings(request, result, event_id=event_id, show_id=show_id, option=option, sort=sort)
 
