@@ -7,7 +7,9 @@ few seconds, and each of those runs lies between two runs of the page without SA
 second are divided by the mean of its two neighbours', so that a drift of a shared machine's
 speed weighs on both sides of the ratio. The table gives the median ratio over the rounds with its
 min and max, so the noise shows instead of hiding in one figure; the ``SAL off`` row compares each
-run without SAL with its own two neighbours, which is the noise of the measurement itself.
+run without SAL with its own two neighbours, which is the noise of the measurement itself. Beside
+it, the site's own CPU time per view (its workers', from /proc), and SAL off's over each run's:
+the cost of SAL that other tenants of the machine and the load generator do not blur.
 
 Scenarios: the page without SAL (``SAL off``, the baseline), the integration a developer writes
 by hand (``hand-written``: menta called on every render, nothing cached), SAL with its answers
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import re
 import secrets
 import statistics
@@ -90,10 +93,16 @@ class Run:
     p95_ms: float
     max_ms: float
     sal_calls: int = 0
+    cpu_seconds: float = 0.0  # the site's workers' CPU time (user and system) during the run
 
     @property
     def rate(self) -> float:
         return self.views / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """The site's CPU time per view (its workers'), whatever the machine's other tenants take."""
+        return 1000 * self.cpu_seconds / self.views if self.views else 0.0
 
 
 @dataclass
@@ -112,6 +121,11 @@ class Measured:
     @property
     def p95_ratio(self) -> float:
         return self.run.p95_ms / statistics.mean((self.before.p95_ms, self.after.p95_ms))
+
+    @property
+    def cpu_ratio(self) -> float:
+        """SAL off's CPU per view over this run's: like ``ratio``, the views a second it allows."""
+        return statistics.mean((self.before.cpu_ms, self.after.cpu_ms)) / self.run.cpu_ms
 
 
 def spread(values: list[float]) -> tuple[float, float, float]:
@@ -136,13 +150,12 @@ class Bench:
         manage({**env, "DJANGO_DEBUG": "1"}, "migrate", "--verbosity", "0")
         manage({**env, "DJANGO_DEBUG": "1"}, "seed_demo")
         self.data(shows=50)
-        self.sites = {
-            "SAL off": start_site({**env, "SAL_ENABLED": "0"}, workers=2, threads=4),
-            "hand-written": start_site(
-                {**env, "DJANGO_SETTINGS_MODULE": "bench.handwritten_settings"}, workers=2, threads=4
-            ),
-            "SAL on": start_site(env, workers=2, threads=4),
+        self.site_envs = {
+            "SAL off": {**env, "SAL_ENABLED": "0"},
+            "hand-written": {**env, "DJANGO_SETTINGS_MODULE": "bench.handwritten_settings"},
+            "SAL on": env,
         }
+        self.sites = {name: start_site(site, workers=2, threads=4) for name, site in self.site_envs.items()}
         self.redis = redis.Redis(unix_socket_path=str(self.cache.socket))
         self.cookies = {name: self.sign_in(site, FAN) for name, site in self.sites.items()}
         self.faults(mode="normal", latencyMs=150)
@@ -150,6 +163,18 @@ class Bench:
     def close(self) -> None:
         for server in (*self.sites.values(), self.sandbox, self.cache):
             server.stop()
+
+    def restart(self, *names: str) -> None:
+        """New processes for these sites (their sessions, in the database, stay valid).
+
+        How fast a process runs the same code varies by a few per cent from one start to the
+        next (where its memory lies, its hash seed): two processes of the same site measured
+        side by side differed by up to 6%, more than the costs measured here. Each round starts
+        new processes, so that the median over the rounds does not rest on one draw.
+        """
+        for name in names:
+            self.sites[name].stop()
+            self.sites[name] = start_site(self.site_envs[name], workers=2, threads=4)
 
     def data(self, **options: int) -> None:
         arguments = [f"--{name}={value}" for name, value in options.items()]
@@ -226,6 +251,7 @@ class Bench:
     def wrk(self, site: Site, path: str, cookie: requests.cookies.RequestsCookieJar, seconds: float) -> Run:
         header = "; ".join(f"{name}={value}" for name, value in cookie.items())
         calls = self.sal_calls()
+        cpu = workers_cpu(site)
         done = subprocess.run(
             [
                 "wrk",
@@ -255,6 +281,7 @@ class Bench:
             p95_ms=result["p95_ms"],
             max_ms=result["max_ms"],
             sal_calls=self.sal_calls() - calls,
+            cpu_seconds=workers_cpu(site) - cpu,
         )
 
     @contextmanager
@@ -334,27 +361,30 @@ class Bench:
         self.wrk(site, path, cookie, 1)
 
     def load(self, page: str) -> dict[str, list[Measured]]:
-        """The scenarios of each round, each between two runs of SAL off (shared with the next
-        scenario's): off, warm, off, menta down, off, ... The ``SAL off`` entries are its runs
-        with a neighbour on each side, measured against those neighbours."""
+        """The scenarios of each round, on new processes of the sites, each between two runs of
+        SAL off (shared with the next scenario's): off, warm, off, menta down, off, ... The
+        ``SAL off`` entries are its runs with a neighbour on each side in the same round, measured
+        against those neighbours."""
         measured: dict[str, list[Measured]] = {name: [] for name in LOAD}
-        self.wrk(self.sites["SAL off"], PAGES[page], self.cookies["SAL off"], 1)  # unmeasured: warms it
-        offs = [self.scenario("SAL off", page, self.seconds)]
         for number in range(self.rounds):
             scenarios = LOAD[1:] if number < COMPARED_ROUNDS else TARGETED
+            self.restart("SAL off", "SAL on", *(["hand-written"] if "hand-written" in scenarios else []))
+            self.wrk(self.sites["SAL off"], PAGES[page], self.cookies["SAL off"], 1)  # unmeasured: warms it
+            offs = [self.scenario("SAL off", page, self.seconds)]
             for name in scenarios if number % 2 == 0 else reversed(scenarios):
                 run = self.scenario(name, page, self.seconds)
                 offs.append(self.scenario("SAL off", page, self.seconds))
                 measured[name].append(Measured(run, offs[-2], offs[-1]))
+            measured["SAL off"] += [
+                Measured(run, before, after) for before, run, after in zip(offs[:-2], offs[1:-1], offs[2:], strict=True)
+            ]
+            latest = {name: measured[name][-1] for name in scenarios}
             print(
                 f"  round {number + 1}: "
-                + ", ".join(f"{name} {measured[name][-1].ratio:.2f}" for name in scenarios)
+                + ", ".join(f"{name} {each.ratio:.2f} (CPU {each.cpu_ratio:.2f})" for name, each in latest.items())
                 + f" (SAL off {offs[-1].rate:.0f} views/s)",
                 flush=True,
             )
-        measured["SAL off"] = [
-            Measured(run, before, after) for before, run, after in zip(offs[:-2], offs[1:-1], offs[2:], strict=True)
-        ]
         return measured
 
     def cold(self, page: str, views: int = 10) -> tuple[list[float], list[float], float]:
@@ -428,6 +458,20 @@ class Bench:
         return cold, warm
 
 
+def workers_cpu(site: Site) -> float:
+    """The CPU time (user and system, in seconds) that the site's gunicorn workers have used."""
+    master = site.process.pid
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a worker that just ended
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (after the name: fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class View:
     fragments: int
@@ -466,8 +510,9 @@ class Report:
     def load(self, page: str, measured: dict[str, list[Measured]]) -> None:
         print(f"\n{page}")
         print(
-            f"  {'scenario':<16}{'views/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'SAL/view':>10}"
+            f"  {'scenario':<16}{'views/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'SAL/view':>10}{'CPU ms':>8}"
             f"   throughput / SAL off: median [min-max]   p95 / SAL off: median [min-max]"
+            f"   SAL off's CPU / this: median [min-max]"
         )
         for name in LOAD:
             mine = [each.run for each in measured[name]]
@@ -476,11 +521,13 @@ class Report:
             failures = sum(run.failures for run in mine)
             ratio, low, high = spread([each.ratio for each in measured[name]])
             p95, p95_low, p95_high = spread([each.p95_ratio for each in measured[name]])
+            cpu, cpu_low, cpu_high = spread([each.cpu_ratio for each in measured[name]])
             print(
                 f"  {name:<16}{statistics.median(r.rate for r in mine):>9.1f}"
                 f"{statistics.median(r.p50_ms for r in mine):>9.1f}{statistics.median(r.p95_ms for r in mine):>9.1f}"
-                f"{max(r.max_ms for r in mine):>9.1f}{calls:>10.2f}"
+                f"{max(r.max_ms for r in mine):>9.1f}{calls:>10.2f}{statistics.median(r.cpu_ms for r in mine):>8.2f}"
                 f"   {ratio:>6.2f} [{low:.2f}-{high:.2f}]{'':<20}{p95:>6.2f} [{p95_low:.2f}-{p95_high:.2f}]"
+                f"{'':<20}{cpu:>6.2f} [{cpu_low:.2f}-{cpu_high:.2f}]"
                 + (f"   {failures} failed requests" if failures else "")
             )
             if name == "warm":
