@@ -2,10 +2,11 @@
 
 gunicorn (2 workers x 4 threads) serves the site on Redis, in front of the sandbox with 150 ms
 of added latency. wrk drives the load: 8 connections, each making page views as a browser does
-(the page, then every fragment it asks htmx to load). Each round measures every scenario for a
-few seconds, and each of those runs lies between two runs of the page without SAL: its views per
-second are divided by the mean of its two neighbours', so that a drift of a shared machine's
-speed weighs on both sides of the ratio. The table gives the median ratio over the rounds with its
+(the page, then every fragment it asks htmx to load). Each round starts new processes of the
+sites (see ``Bench.restart``) and measures every scenario for a few seconds, and each of those
+runs lies between two runs of the page without SAL: its views per second are divided by the
+mean of its two neighbours', so that a drift of a shared machine's speed weighs on both sides of
+the ratio. The table gives the median ratio over the rounds with its
 min and max, so the noise shows instead of hiding in one figure; the ``SAL off`` row compares each
 run without SAL with its own two neighbours, which is the noise of the measurement itself. Beside
 it, the site's own CPU time per view (its workers', from /proc), and SAL off's over each run's:
