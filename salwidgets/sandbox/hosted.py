@@ -202,7 +202,7 @@ def _seller_context(ticket: Ticket, user: str) -> dict[str, Any]:
     active = market.active_listing(ticket)
     sold = market.sold_by(ticket, user)
     ceiling = market.max_price(ticket)
-    show = Show.objects.filter(event=ticket.event, show_id=ticket.show_id).first()
+    show = market.show_of(ticket)
     return {
         **_status(ticket, user),
         "show": show,

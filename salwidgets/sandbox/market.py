@@ -101,9 +101,14 @@ def active_listing(ticket: Ticket) -> Listing | None:
     return next((item for item in ticket.listings.all() if item.status == Listing.ACTIVE), None)
 
 
+def show_of(ticket: Ticket) -> Show | None:
+    """The ticket's show, from its event's shows (prefetched by ``with_statuses``)."""
+    return next((show for show in ticket.event.shows.all() if show.show_id == ticket.show_id), None)
+
+
 def why_not_sellable(ticket: Ticket) -> str | None:
     """The reason a ticket cannot be listed now, or None when it can."""
-    show = next((show for show in ticket.event.shows.all() if show.show_id == ticket.show_id), None)
+    show = show_of(ticket)
     if ticket.deleted:
         return "ticket_invalid"
     if ticket.event.cancelled or (show is not None and show.cancelled):
