@@ -156,7 +156,7 @@ class Bench:
             "hand-written": {**env, "DJANGO_SETTINGS_MODULE": "bench.handwritten_settings"},
             "SAL on": env,
         }
-        self.sites = {name: start_site(site, workers=2, threads=4) for name, site in self.site_envs.items()}
+        self.sites = {name: self.start(name) for name in self.site_envs}
         self.redis = redis.Redis(unix_socket_path=str(self.cache.socket))
         self.cookies = {name: self.sign_in(site, FAN) for name, site in self.sites.items()}
         self.faults(mode="normal", latencyMs=150)
@@ -175,7 +175,10 @@ class Bench:
         """
         for name in names:
             self.sites[name].stop()
-            self.sites[name] = start_site(self.site_envs[name], workers=2, threads=4)
+            self.sites[name] = self.start(name)
+
+    def start(self, name: str) -> Site:
+        return start_site(self.site_envs[name], workers=2, threads=4)
 
     def data(self, **options: int) -> None:
         arguments = [f"--{name}={value}" for name, value in options.items()]
