@@ -36,17 +36,16 @@ def shows(request: HttpRequest, pairs: Iterable[tuple[Any, Any]], lazy: bool | N
         slots.remember(request, slots.Batch("show", lambda key: SafeString("")))
         return SafeString("")
     wanted = [(str(event_id), str(show_id)) for event_id, show_id in pairs]
-    keys = [f"{event_id}/{show_id}" for event_id, show_id in wanted]
-    found = {} if lazy is True else sal.shows("buy", wanted, get_language(), wait=lazy is False)
-    results = {f"{event_id}/{show_id}": result for (event_id, show_id), result in found.items()}
-    waiting = [key for key in keys if key not in results or results[key].state == "missing"]
-    at_hand = {key: result for key, result in results.items() if result.state != "missing"}
-    html = render.components_of(request, at_hand, surface="buy", kinds=("button",))
+    if lazy is True:
+        found = sal.ShowsResult(dict.fromkeys(wanted, sal.MISSING))
+    else:
+        found = sal.shows("buy", wanted, get_language(), wait=lazy is False)
+    html = render.components_of(request, found, surface="buy", kinds=("button",))
     batch = slots.Batch(
         "show",
         lambda key: html.get(key, SafeString("")),
-        frozenset(waiting),
-        slots.fragment_urls("salwidgets:shows", "show", sal.groups(waiting, "show")),
+        frozenset(found.missing),
+        slots.fragment_urls("salwidgets:shows", "show", sal.groups(found.missing, "show")) if found.missing else (),
     )
     slots.remember(request, batch)
     return batch.loader(request)

@@ -31,7 +31,7 @@ from salwidgets.cache import generation as cache_generation
 from salwidgets.conf import get_config
 from salwidgets.prices import price_text
 from salwidgets.recent import Recent
-from salwidgets.sal import ListingsResult, PersonResult, ShowResult
+from salwidgets.sal import ListingsResult, PersonResult, ShowResult, ShowsResult
 from salwidgets.seats import seat_label
 
 logger = logging.getLogger("salwidgets")
@@ -114,7 +114,8 @@ def _settings_changed(*, setting: str, **kwargs: Any) -> None:
 
 def _current_page(request: HttpRequest) -> str:
     """The page a person is on, path and query: the page itself when this is its htmx fragment."""
-    htmx = getattr(request, "htmx", None)
+    # The header read first: django-htmx's ``request.htmx`` reads every header of the request.
+    htmx = getattr(request, "htmx", None) if "HTTP_HX_REQUEST" in request.META else None
     return str(htmx.current_url_abs_path) if htmx and htmx.current_url_abs_path else request.get_full_path()
 
 
@@ -196,15 +197,6 @@ def fallback(request: HttpRequest, surface: str, *, times: int = 1) -> SafeStrin
     )
 
 
-def _identity(result: ShowResult) -> Hashable:
-    """What makes an answer this answer: where and when it was fetched (cheaper than its content)."""
-    entry = result.entry
-    if entry is None or entry.value is None:
-        return result.components
-    layer = entry.value
-    return (layer.type, layer.event_id, layer.show_id, layer.lang, entry.fetched_at, entry.partial)
-
-
 def components(
     request: HttpRequest, result: ShowResult, *, surface: str, kinds: Iterable[str] | None = None
 ) -> SafeString:
@@ -221,7 +213,7 @@ def components(
         )
         return _components_html(request, kept, surface)
 
-    return _rendered((surface, wanted, _identity(result), _viewer(request)), render)
+    return _rendered((surface, wanted, result.identity, _viewer(request)), render)
 
 
 # The HTML of every item of a page's batch (a listing's buttons, a person's tickets), kept like
@@ -236,17 +228,19 @@ def _rendered_batch(key: Hashable, render: Callable[[], dict[str, SafeString]]) 
 
 
 def components_of(
-    request: HttpRequest, results: dict[str, ShowResult], *, surface: str, kinds: Iterable[str] | None = None
+    request: HttpRequest, shows: ShowsResult, *, surface: str, kinds: Iterable[str] | None = None
 ) -> dict[str, SafeString]:
-    """``components`` of many shows by key, rendered once per set of answers, person and page."""
-    if results and all(result.state == "failed" for result in results.values()):  # menta is down
-        return dict.fromkeys(results, fallback(request, surface, times=len(results)))
+    """``components`` of the shows whose answer is at hand, by ``"<event id>/<show id>"``,
+    rendered once per set of answers, person and page."""
+    if shows.all_failed:  # menta is down
+        return dict.fromkeys(shows.by_key, fallback(request, surface, times=len(shows.results)))
     wanted = tuple(kinds) if kinds is not None else None
-    answers = tuple((show, result.state, _identity(result)) for show, result in results.items())
-    return _rendered_batch(
-        (surface, wanted, answers, _viewer(request)),
-        lambda: {show: components(request, result, surface=surface, kinds=wanted) for show, result in results.items()},
-    )
+
+    def render() -> dict[str, SafeString]:
+        at_hand = {key: result for key, result in shows.by_key.items() if result.state != "missing"}
+        return {key: components(request, result, surface=surface, kinds=wanted) for key, result in at_hand.items()}
+
+    return _rendered_batch((surface, wanted, shows.version, _viewer(request)), render)
 
 
 def _components_html(request: HttpRequest, kept: list[wire.Component], surface: str) -> str:

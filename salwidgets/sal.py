@@ -17,7 +17,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -48,8 +48,50 @@ class ShowResult:
     dropped: tuple[wire.Dropped, ...] = ()
     entry: cache.Entry[Any] | None = None
 
+    @functools.cached_property
+    def identity(self) -> Hashable:
+        """What makes this answer this answer: where and when it was fetched (cheaper than its
+        content), for keys of what is built from it."""
+        entry = self.entry
+        if entry is None or entry.value is None:
+            return self.components
+        layer = entry.value
+        return (layer.type, layer.event_id, layer.show_id, layer.lang, entry.fetched_at, entry.partial)
+
 
 FAILED = ShowResult("failed")  # one shared answer: a result is frozen
+MISSING = ShowResult("missing")
+
+
+@dataclass(frozen=True, eq=False)
+class ShowsResult:
+    """The answers for a page's shows, by (event id, show id), in the page's order.
+
+    What is derived from them is computed once per result: a busy listing gets the same result
+    (kept in ``_batches``) for a second, so its views do not derive it again for each show.
+    """
+
+    results: dict[Pair, ShowResult]
+
+    @functools.cached_property
+    def version(self) -> tuple[Hashable, ...]:
+        """Which answers these are: a key for what is built from them."""
+        return tuple((pair, result.state, result.identity) for pair, result in self.results.items())
+
+    @functools.cached_property
+    def by_key(self) -> dict[str, ShowResult]:
+        """The answers by ``"<event id>/<show id>"``, the key a page's show slot has."""
+        return {f"{event_id}/{show_id}": result for (event_id, show_id), result in self.results.items()}
+
+    @functools.cached_property
+    def missing(self) -> tuple[str, ...]:
+        """The keys of the shows whose answer is not at hand, in order."""
+        return tuple(key for key, result in self.by_key.items() if result.state == "missing")
+
+    @functools.cached_property
+    def all_failed(self) -> bool:
+        """Whether every answer failed (menta is down): one fallback serves them all."""
+        return bool(self.results) and all(result.state == "failed" for result in self.results.values())
 
 
 class _Skipped(Exception):
@@ -305,7 +347,7 @@ def fetch_shows(type: str, pairs: list[Pair], lang: str, *, keep_full: bool = Tr
 
 # Complete answers for a page's set of shows, kept for a second (as long as the cache's own copies
 # of its entries): a busy listing then neither reads nor assembles them at every view.
-_batches: Recent[dict[Pair, ShowResult]] = Recent(size=256, seconds=cache.NEAR_SECONDS)
+_batches: Recent[ShowsResult] = Recent(size=256, seconds=cache.NEAR_SECONDS)
 
 
 def forget_batches() -> None:
@@ -320,33 +362,34 @@ def _settings_changed(*, setting: str, **kwargs: Any) -> None:
         forget_batches()
 
 
-def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pair, ShowResult]:
+def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> ShowsResult:
     """Components of many shows (buttons, modals, banners suffice): one bulk call for the missing ones."""
     order = list(dict.fromkeys(pairs))
     if not enabled():
-        return {pair: ShowResult("off") for pair in order}
+        return ShowsResult({pair: ShowResult("off") for pair in order})
     batch_key = (type, lang, cache.near_version(), tuple(order))
     recent = _batches.get(batch_key)
     if recent is not None:
-        metrics.count("hits", len(recent))
+        metrics.count("hits", len(recent.results))
         return recent
     if not wait and _absent.get(batch_key) and breaker.is_open():
-        return {pair: FAILED for pair in order}
+        return ShowsResult(dict.fromkeys(order, FAILED))
     keys = {pair: cache.show_key(type, *pair, lang) for pair in order}
     if not wait and _known_absent(keys.values()):
         _absent.put(batch_key, True)  # the next views skip looking at each show
-        return {pair: FAILED for pair in order}
+        return ShowsResult(dict.fromkeys(order, FAILED))
     entries = cache.get_entries(keys.values())
     results = {pair: _from_entry(entries[key]) for pair, key in keys.items() if key in entries}
     missing = [pair for pair in order if pair not in results]
     metrics.count("hits", len(results))
     if not missing:
-        _batches.put(batch_key, results)
-        return results
+        complete = ShowsResult(results)
+        _batches.put(batch_key, complete)
+        return complete
     if not wait:
         unanswered = ShowResult(_unanswered())
         _note_absent([keys[pair] for pair in missing] if len(missing) == len(order) else [], unanswered.state)
-        return {pair: results.get(pair, unanswered) for pair in order}
+        return ShowsResult({pair: results.get(pair, unanswered) for pair in order})
 
     def ready() -> dict[Pair, ShowResult] | None:
         found = cache.get_entries([keys[pair] for pair in missing])
@@ -355,9 +398,9 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> dict[Pa
         return {pair: _from_entry(found[keys[pair]]) for pair in missing}
 
     lock = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(missing))}:lock"
-    failed = {pair: FAILED for pair in missing}
+    failed = dict.fromkeys(missing, FAILED)
     results.update(_single_flight(lock, lambda: fetch_shows(type, missing, lang), ready, failed))
-    return {pair: results.get(pair, FAILED) for pair in order}
+    return ShowsResult({pair: results.get(pair, FAILED) for pair in order})
 
 
 # --- a person's tickets and orders ----------------------------------------------------------

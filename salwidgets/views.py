@@ -173,12 +173,12 @@ def shows_fragment(request: HttpRequest) -> HttpResponse:
     results, verdict = _answer(
         request,
         lambda wait: sal.shows("buy", pairs, lang, wait=wait),
-        lambda results: any(result.state == "missing" for result in results.values()),
-        {pair: sal.FAILED for pair in pairs},
+        lambda results: bool(results.missing),
+        sal.ShowsResult(dict.fromkeys(pairs, sal.FAILED)),
     )
     items = {
-        f"{event_id}/{show_id}": renderers.components(request, result, surface="buy", kinds=("button",))
-        for (event_id, show_id), result in results.items()
+        key: renderers.components(request, result, surface="buy", kinds=("button",))
+        for key, result in results.by_key.items()
     }
     return _fragment(slots.out_of_band(request, "show", items), verdict)
 

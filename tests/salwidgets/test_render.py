@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import override_settings
+from django_htmx.middleware import HtmxDetails
 
+from salwidgets import render
 from tests.conftest import API_KEY, SandboxControl, World
 from tests.support.upstream import ScriptedUpstream
 
@@ -206,3 +209,20 @@ class TestHostileUpstream:
         assert not is_allowed("https://127.0.0.1/x")
         assert not is_allowed("https://user:pw@menta.example/x")
         assert not is_allowed("ftp://menta.example/x")
+
+
+@pytest.mark.parametrize(
+    ("headers", "page"),
+    [
+        ({"HX-Request": "true", "HX-Current-URL": "http://testserver/events/e/s/?day=2"}, "/events/e/s/?day=2"),
+        ({"HX-Current-URL": "http://testserver/events/e/s/"}, "/sal/fragments/buy/?event=e&show=s"),
+        ({}, "/sal/fragments/buy/?event=e&show=s"),
+    ],
+)
+def test_menta_returns_a_person_to_the_page_a_fragment_was_loaded_into(headers: dict[str, str], page: str) -> None:
+    request = RequestFactory().get("/sal/fragments/buy/", {"event": "e", "show": "s"}, headers=headers)
+    request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]
+
+    back = urlsplit(render.return_address(request))
+
+    assert (back.netloc, back.path, parse_qs(back.query)) == ("testserver", "/sal/back/", {"next": [page]})
