@@ -45,7 +45,7 @@ def shows(request: HttpRequest, pairs: Iterable[tuple[Any, Any]], lazy: bool | N
         "show",
         lambda key: html.get(key, SafeString("")),
         frozenset(found.missing),
-        slots.fragment_urls("salwidgets:shows", "show", sal.groups(found.missing, "show")) if found.missing else (),
+        slots.fragment_urls("salwidgets:shows", "show", sal.groups(found.missing, "show")),
     )
     slots.remember(request, batch)
     return batch.loader(request)

@@ -237,8 +237,11 @@ def components_of(
     wanted = tuple(kinds) if kinds is not None else None
 
     def render() -> dict[str, SafeString]:
-        at_hand = {key: result for key, result in shows.by_key.items() if result.state != "missing"}
-        return {key: components(request, result, surface=surface, kinds=wanted) for key, result in at_hand.items()}
+        return {
+            key: components(request, result, surface=surface, kinds=wanted)
+            for key, result in shows.by_key.items()
+            if result.state != "missing"
+        }
 
     return _rendered_batch((surface, wanted, shows.version, _viewer(request)), render)
 
