@@ -145,6 +145,20 @@ class TestBuying:
         assert answer.status_code == 409 and "This ticket is no longer for sale." in answer.text
         assert "/buy/listings/" not in bob.browser.get(buy_url).text
 
+    def test_a_price_with_cents_can_be_bought_in_spanish(
+        self, menta: MentaClient, listed: tuple[str, str, str, Person], person: People
+    ) -> None:
+        event_id, show_id, ticket_id, alice = listed
+        alice.submit(alice.open(menta.selling_flow_url(ticket_id)), action="list", price="101.50")
+        bob = person("bob@example.com")
+        shop = bob.open(menta.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1:8000/", lang="es"))
+        (item,) = menta.access_layer("buy", event_id=event_id, show_id=show_id).components[3].items
+
+        bought = bob.submit(shop, form=f"/buy/listings/{item.listing_id.removeprefix('lst_')}/")
+
+        assert bought.status_code == 200 and 'lang="es"' in bought.text
+        assert menta.listing_for_ticket(ticket_id).status == "SOLD"
+
     def test_a_guest_buys_with_an_email(
         self, menta: MentaClient, listed: tuple[str, str, str, Person], person: People
     ) -> None:
