@@ -1,6 +1,7 @@
 """The admin preview: what menta will show on a page, and any person's CTAs, before customers see them.
 
-Staff only (each view goes through ``admin.site.admin_view``). Components render with the same
+Staff only (each view goes through ``admin.site.admin_view``), each view with its own permission
+(``salwidgets.models.Preview``). Components render with the same
 templates and CSS as the pages; CTAs are listed with their targets, not linked, so no token is
 ever minted from here.
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -98,6 +100,14 @@ def _counters() -> list[tuple[str, int]]:
 
 @require_GET
 def preview(request: HttpRequest) -> HttpResponse:
+    """The preview's page, with the tabs the staff member may use (403 without either)."""
+    allowed = [
+        tab
+        for tab, permission in (("components", "salwidgets.preview_components"), ("ctas", "salwidgets.preview_person"))
+        if request.user.has_perm(permission)
+    ]
+    if not allowed:
+        raise PermissionDenied
     context = {
         **admin.site.each_context(request),
         "title": "Smart Access Layer preview",
@@ -105,7 +115,8 @@ def preview(request: HttpRequest) -> HttpResponse:
         "choices": _choices(),
         "languages": settings.LANGUAGES,
         "types": TYPES,
-        "tab": "ctas" if request.GET.get("tab") == "ctas" else "components",
+        "tab": request.GET.get("tab") if request.GET.get("tab") in allowed else allowed[0],
+        "tabs": allowed,
         "user_email": request.GET.get("user", ""),
         "themes": get_config()["THEME_STYLESHEETS"],
     }

@@ -35,13 +35,16 @@ def _client(group: str, request: HttpRequest) -> str:
     return f"address:{client_address(request)}"
 
 
-def check(request: HttpRequest) -> Verdict:
-    """Count one call to menta for this request's client; ``limited`` when it is one too many."""
+def check(request: HttpRequest, calls: int = 1) -> Verdict:
+    """Count ``calls`` calls to menta for this request's client; ``limited`` when they are too many
+    (a request naming 1,000 tickets costs the ten calls menta is asked, not one)."""
     rate = get_config()["RATE_LIMIT"]
     if not rate:
         return Verdict(False)
+    usage = None
     try:
-        usage = get_usage(request, group=GROUP, key=_client, rate=rate, increment=True)
+        for _call in range(max(1, calls)):
+            usage = get_usage(request, group=GROUP, key=_client, rate=rate, increment=True)
     except Exception as exc:  # noqa: BLE001 (a cache that raises must not turn pages into errors)
         logger.warning("Rate limit not counted, the cache failed: %r", exc)
         return Verdict(False)

@@ -18,6 +18,7 @@ NAMES = {
     "stale": "stale serves",
     "fallbacks": "fallbacks rendered",
     "dropped": "components dropped",
+    "webhooks_refused": "webhook calls refused (unauthenticated)",
 }
 FLUSH_SECONDS = 5.0
 

@@ -51,7 +51,8 @@ class OutboxItem(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One call to the webhook receiver, recorded before it is trusted, with what became of it.
+    """One authenticated call to the webhook receiver, recorded before its body is believed, with
+    what became of it (calls that fail authentication are logged and counted, never stored).
 
     ``key`` is set once a delivery is authenticated and applied (or ignored): the ``webhook-id``
     header, or a digest of the body when there is none. A second delivery with the same key is a
@@ -64,6 +65,7 @@ class WebhookDelivery(models.Model):
         IGNORED = "ignored", "Ignored (unknown action)"
         DUPLICATE = "duplicate", "Duplicate (a replay)"
         REJECTED = "rejected", "Rejected (malformed)"
+        CONFLICT = "conflict", "Conflict (contradicts the site)"
         UNAUTHENTICATED = "unauthenticated", "Unauthenticated"
         FAILED = "failed", "Failed (to be retried)"
 
@@ -82,3 +84,20 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action or '?'} {self.webhook_id or self.pk}"
+
+
+class Preview(models.Model):
+    """No table: the permissions of the admin's SAL preview (``salwidgets.admin_urls``).
+
+    Being staff is not enough: a person's CTAs show their tickets and orders, so only staff given
+    ``preview_person`` may look a person up, and only staff given ``preview_components`` may look at
+    (and refresh or purge) a show's components and menta's health. Superusers have both.
+    """
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("preview_components", "Can preview a show's SAL components, refresh or purge them, and read SAL health"),
+            ("preview_person", "Can preview any person's tickets, orders and CTAs"),
+        ]

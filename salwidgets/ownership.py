@@ -72,15 +72,16 @@ def _source(path: str) -> Callable[[str], Iterable[wire.OwnedTicket]]:
 
 
 def refusal(request: HttpRequest) -> JsonResponse | None:
-    """Why this caller may not ask (401, 403), or None when it may; never says which check failed."""
+    """The one answer (401) to a caller that may not ask, or None when it may. Both checks run
+    every time and a refusal never says which failed: a caller learns nothing by trying."""
     config = get_config()
     secret = config["VERIFY_SECRET"]
     given = request.headers.get(SECRET_HEADER, "")
-    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-        return _message(401, "unauthorized")
+    secret_ok = hmac.compare_digest(given.encode(), secret.encode()) and bool(secret)
     allowed = networks(config["VERIFY_ALLOWED_IPS"])
-    if allowed and not _within(client_address(request), allowed):
-        return _message(403, "forbidden")
+    address_ok = not allowed or _within(client_address(request), allowed)
+    if not (secret_ok and address_ok):
+        return _message(401, "unauthorized")
     return None
 
 
@@ -188,8 +189,7 @@ def openapi(request: HttpRequest) -> JsonResponse:
                             },
                         },
                         "400": {"description": "user is missing or not an email address", **problem},
-                        "401": {"description": "No or wrong secret", **problem},
-                        "403": {"description": "Caller's address not allowed", **problem},
+                        "401": {"description": "No or wrong secret, or an address not allowed", **problem},
                     },
                 }
             }

@@ -5,7 +5,9 @@ Every signal is sent with ``sender=WebhookDelivery``, ``delivery`` (the record i
 transaction: an exception rolls back everything the delivery did and menta retries it later, so
 a receiver must be quick (enqueue a task for slow work) and idempotent. ``Unprocessable`` says
 the notification cannot be applied as it stands (e.g. an unknown ticket): it is answered 422 with
-its message, and a retry is tried afresh.
+its message, and a retry is tried afresh. ``Conflict`` says it contradicts what the site knows
+(a ticket already resold to someone else, a seller who does not hold the ticket): it is answered
+409, recorded as a conflict for staff to look into, and logged as an error.
 
 - ``ticket_resold`` (``wire.TicketResold``): a resale or a transfer completed at menta. The site
   must move the ticket to ``new_owner_email`` and stop the seller's copy from working.
@@ -25,6 +27,10 @@ from salwidgets import wire
 
 class Unprocessable(Exception):
     """Raised by a receiver: the notification cannot be applied; the message says why."""
+
+
+class Conflict(Unprocessable):
+    """Raised by a receiver: the notification contradicts the site's records; the message says how."""
 
 
 ticket_resold = Signal()

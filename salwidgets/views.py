@@ -12,12 +12,14 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from salwidgets import cache, limits, links, sal, slots, users, wire
 from salwidgets import render as renderers
+from salwidgets.client import MAX_BULK_PAIRS, MAX_TICKETS_PER_CALL
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, ValidationFailed
 
@@ -43,15 +45,21 @@ def _too_many(request: HttpRequest, verdict: limits.Verdict) -> HttpResponse:
 
 
 def _answer(
-    request: HttpRequest, ask: Callable[[bool], R], missing: Callable[[R], bool], failed: R
+    request: HttpRequest, ask: Callable[[bool], R], calls: Callable[[R], int], failed: R
 ) -> tuple[R, limits.Verdict]:
     """What the cache has (``ask(False)``); else menta's answer (``ask(True)``), unless this client
-    made the site call menta too often: then ``failed`` (the fallback) and a limited verdict."""
+    made the site call menta too often: then ``failed`` (the fallback) and a limited verdict.
+    ``calls`` says how many calls to menta the part of a result not at hand takes (0: none)."""
     result = ask(False)
-    if not missing(result):
+    needed = calls(result)
+    if not needed:
         return result, limits.Verdict(False)
-    verdict = limits.check(request)
+    verdict = limits.check(request, needed)
     return (failed if verdict.limited else ask(True)), verdict
+
+
+def _calls(count: int, per_call: int) -> int:
+    return -(-count // per_call)
 
 
 def _fragment(html: str, verdict: limits.Verdict) -> HttpResponse:
@@ -153,7 +161,7 @@ def show_fragment(request: HttpRequest, type: str) -> HttpResponse:
     result, verdict = _answer(
         request,
         lambda wait: sal.show(type, event_id, show_id, lang, wait=wait),
-        lambda result: result.state == "missing",
+        lambda result: int(result.state == "missing"),
         sal.FAILED,
     )
     html = renderers.components(request, result, surface=type)
@@ -173,7 +181,7 @@ def shows_fragment(request: HttpRequest) -> HttpResponse:
     results, verdict = _answer(
         request,
         lambda wait: sal.shows("buy", pairs, lang, wait=wait),
-        lambda results: bool(results.missing),
+        lambda results: _calls(len(results.missing), MAX_BULK_PAIRS),
         sal.ShowsResult(dict.fromkeys(pairs, sal.FAILED)),
     )
     items = {
@@ -183,18 +191,34 @@ def shows_fragment(request: HttpRequest) -> HttpResponse:
     return _fragment(slots.out_of_band(request, "show", items), verdict)
 
 
+def _own(person: str, kind: str, ids: list[str]) -> list[str]:
+    """The ids among ``ids`` that are the person's own (``PERSON_ITEMS``): menta is asked about no
+    other. Without ``PERSON_ITEMS`` the site has not said, and every id is asked about."""
+    source = get_config()["PERSON_ITEMS"]
+    if not source:
+        return ids
+    ticket_ids, order_ids = import_string(source)(person)
+    owned = set(ticket_ids if kind == "ticket" else order_ids)
+    return [item_id for item_id in ids if item_id in owned]
+
+
 def _person_fragment(request: HttpRequest, kind: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _private(HttpResponse(status=204))
-    ids = request.GET.getlist("id")
+    ids = list(dict.fromkeys(request.GET.getlist("id")))
     person, lang = users.identifier(request.user), get_language()
+    own = _own(person, kind, ids)
     result, verdict = _answer(
         request,
-        lambda wait: sal.for_person(kind, person, ids, lang, wait=wait),
-        lambda result: result.state == "missing",
+        lambda wait: sal.for_person(kind, person, own, lang, wait=wait),
+        lambda result: _calls(sum(map(len, result.missing)), MAX_TICKETS_PER_CALL) or int(result.state == "missing"),
         sal.PersonResult("failed"),
     )
-    items = {item_id: renderers.person_item(request, kind, item_id, result) for item_id in ids}
+    # An id that is not (or no longer) the person's gets the fallback, so its slot stops loading.
+    unowned = sal.PersonResult("failed")
+    items = {
+        item_id: renderers.person_item(request, kind, item_id, result if item_id in own else unowned) for item_id in ids
+    }
     return _fragment(slots.out_of_band(request, kind, items), verdict)
 
 
@@ -231,7 +255,7 @@ def listings_fragment(request: HttpRequest) -> HttpResponse:
     result, verdict = _answer(
         request,
         lambda wait: sal.listings(event_id, show_id, wait=wait),
-        lambda result: result.state == "missing",
+        lambda result: int(result.state == "missing"),
         sal.ListingsResult("failed"),
     )
     html = renderers.listings(

@@ -1,18 +1,22 @@
 """The webhook receiver: what menta tells the site (contract 8), recorded, checked, then dispatched.
 
-``POST <prefix>/webhooks`` (include ``salwidgets.webhook_urls``). Each call is stored as a
-``WebhookDelivery`` before anything in it is believed. Then:
+``POST <prefix>/webhooks`` (include ``salwidgets.webhook_urls``).
 
-1. Authentication: the shared secret in ``X-Menta-Secret`` and the allowed addresses of the
-   ownership endpoint (``VERIFY_SECRET``, ``VERIFY_ALLOWED_IPS``), and, when
-   ``WEBHOOK_SIGNING_SECRETS`` is set, a Standard Webhooks signature made with one of them. A
-   caller that fails gets the site's 404, as for a URL that does not exist.
-2. Replays: a delivery whose ``webhook-id`` (or, without one, body) was applied already is
+1. Authentication, before anything is stored: the shared secret in ``X-Menta-Secret`` and the
+   allowed addresses of the ownership endpoint (``VERIFY_SECRET``, ``VERIFY_ALLOWED_IPS``), and,
+   when ``WEBHOOK_SIGNING_SECRETS`` is set, a Standard Webhooks signature made with one of them. A
+   caller that fails gets the site's 404, as for a URL that does not exist, and is logged in one
+   line and counted (``webhooks_refused``), never stored.
+2. The call is stored as a ``WebhookDelivery`` (a body over ``WEBHOOK_MAX_BYTES`` is answered 413
+   and stored without it) before anything in it is believed.
+3. Replays: a delivery whose ``webhook-id`` (or, without one, body) was applied already is
    acknowledged and changes nothing.
-3. The body: malformed JSON or a known action missing a field is refused with 400 and a message;
-   an action this version does not know is acknowledged and ignored.
-4. Dispatch: the matching signal of ``salwidgets.signals``, in one transaction with the record of
-   the outcome. A receiver's exception rolls it all back and answers 500, so menta retries.
+4. The body: malformed or over-deep JSON, or a known action missing a field, is refused with 400
+   and a message; an action this version does not know is acknowledged and ignored.
+5. Dispatch: the matching signal of ``salwidgets.signals``, in one transaction with the record of
+   the outcome. ``signals.Conflict`` answers 409 (recorded as a conflict, logged as an error),
+   ``signals.Unprocessable`` 422; any other exception rolls it all back and answers 500, so menta
+   retries.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from salwidgets import cache, ownership, signals, wire
+from salwidgets import cache, metrics, ownership, signals, wire
 from salwidgets.conf import get_config
 from salwidgets.models import WebhookDelivery
 
@@ -97,29 +101,50 @@ def forget_answers(payload: wire.WebhookPayload) -> None:
                 cache.forget_person(email)
 
 
+def _stored_text(body: bytes) -> str:
+    """The body as text any database stores: undecodable bytes and NUL (which PostgreSQL refuses
+    in text) become U+FFFD."""
+    return body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+
+def _record(request: HttpRequest, body: str) -> WebhookDelivery:
+    return WebhookDelivery.objects.create(
+        webhook_id=request.headers.get(ID_HEADER, "").replace("\x00", "")[:200],
+        remote_addr=ownership.client_address(request)[:64],
+        body=body,
+    )
+
+
 @csrf_exempt
 def receive(request: HttpRequest) -> HttpResponse:
-    body = request.body[: get_config()["WEBHOOK_MAX_BYTES"] + 1]
-    delivery = WebhookDelivery.objects.create(
-        webhook_id=request.headers.get(ID_HEADER, "")[:200],
-        remote_addr=ownership.client_address(request)[:64],
-        body=body.decode("utf-8", errors="replace"),
-    )
+    body = request.body
     refused = _unauthenticated(request, body)
     if refused is not None:
-        _answer(delivery, Outcome.UNAUTHENTICATED, 404, refused)
-        logger.warning("Webhook %s refused: %s", delivery.pk, refused)
+        # Nothing of an unauthenticated call is stored: it could fill the database.
+        metrics.count("webhooks_refused")
+        logger.warning(
+            "Webhook call refused from %s (%d bytes): %s", ownership.client_address(request), len(body), refused
+        )
         raise Http404
+    limit = get_config()["WEBHOOK_MAX_BYTES"]
+    if len(body) > limit:
+        delivery = _record(request, "")
+        logger.warning("Webhook %s rejected: a body of %d bytes, over %d", delivery.pk, len(body), limit)
+        return _answer(delivery, Outcome.REJECTED, 413, f"the body is {len(body)} bytes, over the limit of {limit}")
+    delivery = _record(request, _stored_text(body))
     if request.method != "POST":
         response = _answer(delivery, Outcome.REJECTED, 405, "only POST is allowed")
         response["Allow"] = "POST"
         return response
-    if len(body) > get_config()["WEBHOOK_MAX_BYTES"]:
-        return _answer(delivery, Outcome.REJECTED, 413, "the body is too large")
     try:
         note = wire.parse_notification(json.loads(body))
-    except (ValueError, UnicodeDecodeError) as exc:
-        message = str(exc) if isinstance(exc, wire.WireError) else "the body is not valid JSON"
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        if isinstance(exc, wire.WireError):
+            message = str(exc)
+        elif isinstance(exc, RecursionError):
+            message = "the body's JSON is nested too deep"
+        else:
+            message = "the body is not valid JSON"
         logger.warning("Webhook %s rejected: %s", delivery.pk, message)
         return _answer(delivery, Outcome.REJECTED, 400, message)
     delivery.action = note.action[:100]
@@ -138,6 +163,10 @@ def receive(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             signals.BY_PAYLOAD[type(payload)].send(sender=WebhookDelivery, delivery=delivery, payload=payload)
             response = _answer(delivery, Outcome.APPLIED, 200)
+    except signals.Conflict as exc:
+        logger.error("Webhook %s (%s) contradicts the site, not applied: %s", delivery.pk, note.action, exc)
+        delivery.key = None
+        return _answer(delivery, Outcome.CONFLICT, 409, str(exc))
     except signals.Unprocessable as exc:
         logger.warning("Webhook %s (%s) not applied: %s", delivery.pk, note.action, exc)
         delivery.key = None

@@ -8,6 +8,7 @@ reading (``docs/menta-contract.md``), this module is what changes.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -75,20 +76,23 @@ class Link:
 
 def _text(raw: Mapping[str, Any], name: str) -> str:
     value = raw.get(name)
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.strip("\x00 \t\r\n"):
         raise WireError(f"missing field '{name}'")
-    return value
+    # NUL is the one character PostgreSQL cannot store in text: it is never part of a value.
+    return value.replace("\x00", "")
 
 
 def _opt_text(raw: Mapping[str, Any], name: str) -> str | None:
     value = raw.get(name)
     if value is None:
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, float):
+        return str(value) if math.isfinite(value) else None
     if not isinstance(value, str):
         raise WireError(f"field '{name}' is not text")
-    return value or None
+    return value.replace("\x00", "") or None
 
 
 def _object(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -105,20 +109,43 @@ def _list(raw: Mapping[str, Any], name: str) -> list[Any]:
     return value
 
 
+# No price reaches a trillion; a larger amount (or 1E+999999, which formats as a million digits)
+# is a fault of the answer, not a price.
+MAX_AMOUNT = Decimal(10) ** 12
+
+
 def _money(raw: Mapping[str, Any]) -> Money:
     amount = raw.get("amount")
     if isinstance(amount, bool) or not isinstance(amount, (int, float, str)):
         raise WireError("missing field 'amount'")
     try:
-        value = Decimal(str(amount))
+        value = Decimal(str(amount).strip())
     except InvalidOperation as exc:
         raise WireError("field 'amount' is not a number") from exc
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
+        raise WireError("field 'amount' is not a finite price")
     return Money(amount=value, currency=_text(raw, "currency"))
 
 
-def _opt_money(raw: Mapping[str, Any], name: str) -> Money | None:
+def _opt_count(raw: Mapping[str, Any], name: str) -> int | None:
+    """A whole number from 0 up to a billion, or None (absent, or anything else)."""
     value = raw.get(name)
-    return _money(value) if isinstance(value, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9:
+        return value
+    return None
+
+
+def _opt_money(raw: Mapping[str, Any], name: str) -> Money | None:
+    """An optional price; one that is not a price (NaN, a word, no currency) is left out alone,
+    with a log line, and what carries it is kept."""
+    value = raw.get(name)
+    if not isinstance(value, dict):
+        return None
+    try:
+        return _money(value)
+    except WireError as exc:
+        logger.info("Dropped the price '%s': %s", name, exc)
+        return None
 
 
 def _link(raw: Mapping[str, Any]) -> Link:
@@ -338,8 +365,8 @@ def _listing_list(raw: Mapping[str, Any]) -> ListingList:
 def _map_section(raw: Any) -> MapSection:
     if not isinstance(raw, dict):
         raise WireError("map section is not an object")
-    available = raw.get("available")
-    if not isinstance(available, int) or isinstance(available, bool):
+    available = _opt_count(raw, "available")
+    if available is None:
         raise WireError("missing field 'available'")
     return MapSection(
         section_id=_text(raw, "sectionId"),
@@ -419,13 +446,12 @@ def parse_access_layer(data: Any) -> AccessLayer:
     if not isinstance(data, dict):
         raise WireError("access layer data is not an object")
     components, dropped = parse_components(data.get("components"))
-    max_age = data.get("maxAge")
     return AccessLayer(
         type=_text(data, "type"),
         event_id=_opt_text(data, "eventId"),
         show_id=_opt_text(data, "showId"),
         lang=_opt_text(data, "lang"),
-        max_age=max_age if isinstance(max_age, int) and not isinstance(max_age, bool) else None,
+        max_age=_opt_count(data, "maxAge"),
         components=components,
         dropped=dropped,
     )
@@ -578,11 +604,7 @@ class OneTimeToken:
 def parse_token(data: Any) -> OneTimeToken:
     if not isinstance(data, dict):
         raise WireError("token data is not an object")
-    expires_in = data.get("expiresIn")
-    return OneTimeToken(
-        token=_text(data, "token"),
-        expires_in=expires_in if isinstance(expires_in, int) else None,
-    )
+    return OneTimeToken(token=_text(data, "token"), expires_in=_opt_count(data, "expiresIn"))
 
 
 # The language menta's pages open in, on any of its URLs.
@@ -667,7 +689,6 @@ def parse_listed_tickets(data: Any) -> tuple[tuple[ListedTicket, ...], tuple[Dro
         try:
             if not isinstance(raw, dict):
                 raise WireError("listed ticket is not an object")
-            quantity = raw.get("quantity", 1)
             kept.append(
                 ListedTicket(
                     listing_id=_id(raw, "listingId"),
@@ -677,7 +698,7 @@ def parse_listed_tickets(data: Any) -> tuple[tuple[ListedTicket, ...], tuple[Dro
                     ticket_option_id=_id(raw, "ticketOptionId"),
                     price=_money(_object(raw, "price")),
                     type=_choice(raw, "type", LISTED_TYPES),
-                    quantity=quantity if isinstance(quantity, int) and not isinstance(quantity, bool) else 1,
+                    quantity=_opt_count(raw, "quantity") or 1,
                     pack_id=_opt_text(raw, "packId"),
                     section=_opt_text(raw, "section"),
                     row=_opt_text(raw, "row"),
@@ -1204,9 +1225,13 @@ def parse_notification(body: Any) -> Notification:
     )
 
 
+# An address as RFC 5321 bounds it (254 characters), with one "@" and no spaces or controls.
+_EMAIL = re.compile(r"[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+")
+
+
 def _email(raw: Mapping[str, Any], name: str) -> str:
     value = _text(raw, name).strip().lower()
-    if "@" not in value:
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
         raise WireError(f"field '{name}' is not an email address")
     return value
 
@@ -1301,6 +1326,15 @@ class PayoutDelivered:
 WebhookPayload: TypeAlias = TicketResold | ListingChanged | EventUnlocked | NotifyMe | PayoutDelivered
 
 
+def _loose_text(raw: Mapping[str, Any], name: str) -> str:
+    """Text that must not stop what carries it (the holder's name on a resold ticket): "" when
+    it is absent or not text."""
+    try:
+        return _opt_text(raw, name) or ""
+    except WireError:
+        return ""
+
+
 def _ticket_resold(note: Notification) -> TicketResold:
     data = note.data
     nominal = note.metadata.get("nominal")
@@ -1309,7 +1343,7 @@ def _ticket_resold(note: Notification) -> TicketResold:
         new_owner_email=_email(data, "newOwnerEmail"),
         old_owner_email=_opt_email(data, "oldOwnerEmail"),
         type=note.type,
-        nominal=Nominal(_text(nominal, "fullName"), _opt_text(nominal, "identificationNumber") or "")
+        nominal=Nominal(_loose_text(nominal, "fullName"), _loose_text(nominal, "identificationNumber"))
         if isinstance(nominal, dict)
         else None,
     )

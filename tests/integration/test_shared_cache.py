@@ -76,7 +76,7 @@ def signed_in(site: Site, email: str) -> requests.Session:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
     answer = session.post(
         f"{site.url}/accounts/login/",
-        data={"csrfmiddlewaretoken": token, "username": email, "password": "demo12345"},
+        data={"csrfmiddlewaretoken": token, "login": email, "password": "demo12345"},
         timeout=10,
         allow_redirects=False,
     )
@@ -151,7 +151,8 @@ def test_alices_ctas_are_never_served_to_bob(fresh: Stack) -> None:
     bobs = get(fresh.sites[1], path, bob).text
 
     assert alices.count('data-sal-status="SELLABLE"') == 2
-    assert bobs.count('data-sal-status="NOT_SELLABLE"') == 2 and 'data-sal-action="SELL"' not in bobs
+    # Not bob's tickets: menta is not asked about them for him, and their slots get the fallback.
+    assert bobs.count('class="sal-slot"') == 2 and "data-sal-status" not in bobs and "SELL" not in bobs
 
 
 def test_no_cache_entry_holds_a_one_time_token(fresh: Stack) -> None:

@@ -40,6 +40,46 @@ class TestAccess:
             response = client.get(path)
             assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
 
+    @pytest.mark.parametrize(
+        ("path", "params"),
+        [
+            ("/admin/sal/", {}),
+            ("/admin/sal/components/", SEED),
+            ("/admin/sal/ctas/", {"user": "alice@example.com"}),
+            ("/admin/sal/health/", {}),
+        ],
+    )
+    def test_staff_without_the_preview_permissions_get_403(
+        self, demo: SandboxControl, path: str, params: dict[str, str]
+    ) -> None:
+        olivia = Client()  # staff, allowed one event's ticket report and nothing else
+        olivia.login(username="olivia@example.com", password="demo12345")
+
+        response = olivia.get(path, params)
+
+        assert response.status_code == 403
+        assert "alice@example.com" not in response.content.decode()
+        assert [olivia.post(p, SEED).status_code for p in ("/admin/sal/refresh/", "/admin/sal/purge/")] == [403, 403]
+        assert not soup(olivia.get("/admin/")).select("#sal-admin")
+
+    def test_a_persons_ctas_need_their_own_permission(self, demo: SandboxControl) -> None:
+        from django.contrib.auth.models import Permission, User
+
+        olivia = User.objects.get(email="olivia@example.com")
+        olivia.user_permissions.add(Permission.objects.get(codename="preview_components"))
+        client = Client()
+        client.force_login(olivia)
+
+        assert client.get("/admin/sal/components/", SEED).status_code == 200
+        assert client.get("/admin/sal/ctas/", {"user": "alice@example.com"}).status_code == 403
+        tabs = [a.get_text() for a in soup(client.get("/admin/sal/", {"tab": "ctas"})).select(".sal-tabs a")]
+        assert tabs == ["Components of a show"]
+        olivia.user_permissions.set([Permission.objects.get(codename="preview_person")])
+        assert client.get("/admin/sal/ctas/", {"user": "alice@example.com"}).status_code == 200
+        assert client.get("/admin/sal/components/", SEED).status_code == 403
+        tabs = [a.get_text() for a in soup(client.get("/admin/sal/")).select(".sal-tabs a")]
+        assert tabs == ["A person's CTAs"]
+
     def test_linked_from_the_admin_index(self, staff: Client) -> None:
         links = [a["href"] for a in soup(staff.get("/admin/")).select("#sal-admin a")]
 

@@ -6,14 +6,18 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import hypothesis
 import pytest
 from bs4 import BeautifulSoup
 from django.test import Client, RequestFactory
 from django.test.utils import override_settings
 from django_htmx.middleware import HtmxDetails
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
 
 from salwidgets import render
 from tests.conftest import API_KEY, SandboxControl, World
+from tests.salwidgets.test_wire import FIELDS, JSON
 from tests.support.upstream import ScriptedUpstream
 
 
@@ -141,6 +145,56 @@ HOSTILE = {
 }
 
 
+def _priced_list(*amounts: Any) -> dict[str, Any]:
+    items = [
+        {
+            "listingId": f"l{n}",
+            "label": f"Seat {n}",
+            "price": {"amount": a, "currency": "USD"},
+            "url": "http://127.0.0.1/l",
+        }
+        for n, a in enumerate(amounts)
+    ]
+    return {"type": "list", "id": "l", "title": "Listings", "items": items}
+
+
+HOSTILE_NUMBERS = {
+    "type": "buy",
+    "maxAge": 10**30,
+    "components": [
+        _priced_list(95),
+        _priced_list("NaN"),
+        _priced_list("Infinity"),
+        _priced_list("-sNaN"),
+        _priced_list("1E+999999"),
+        {
+            "type": "map",
+            "id": "m",
+            "title": "Map",
+            "sections": [{"sectionId": "A", "label": "A", "available": 10**30, "url": "http://127.0.0.1/a"}],
+        },
+    ],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_numbers_that_are_not_prices_drop_their_component_alone(settings: Any, client: Client, lang: str) -> None:
+    body = json.dumps({"status": 200, "data": HOSTILE_NUMBERS, "errors": None}).encode()
+    server = ScriptedUpstream([(200, {}, body)])
+    settings.SALWIDGETS = {"BASE_URL": server.url, "API_KEY": API_KEY}
+    try:
+        for surface in ("buy", "sell"):
+            response = client.get(f"/sal/fragments/{surface}/", {"event": "e", "show": "s"}, HTTP_ACCEPT_LANGUAGE=lang)
+
+            assert response.status_code == 200
+            html = soup(response.content)
+            assert [n["data-sal-component"] for n in html.select("[data-sal-component]")] == ["list"]
+            assert html.select_one(".sal-list").get_text().count("95") == 1
+    finally:
+        server.close()
+
+
 @pytest.mark.django_db
 class TestHostileUpstream:
     @pytest.fixture
@@ -226,3 +280,60 @@ def test_menta_returns_a_person_to_the_page_a_fragment_was_loaded_into(headers: 
     back = urlsplit(render.return_address(request))
 
     assert (back.netloc, back.path, parse_qs(back.query)) == ("testserver", "/sal/back/", {"next": [page]})
+
+
+# --- every renderer renders whatever the parsers let through ---------------------------------
+
+FIELDS_AND_VALUES = st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=8)
+COMPONENT = st.builds(
+    lambda kind, fields: {**fields, "type": kind},
+    st.sampled_from(["button", "banner", "modal", "list", "map"]),
+    FIELDS_AND_VALUES,
+)
+TICKET = st.builds(
+    lambda ticket_id, fields: {**fields, "ticketId": ticket_id}, st.sampled_from(["T1", "T2"]), FIELDS_AND_VALUES
+)
+
+
+class TestAnyAnswerRenders:
+    """Whatever menta answers, a fragment answers 200 with HTML: the parser keeps what it can and
+    the renderer cannot raise on it (each example names a show of its own, so nothing is cached)."""
+
+    @pytest.fixture
+    def upstream(self, settings: Any) -> Any:
+        server = ScriptedUpstream([(200, {}, b"{}")])
+        settings.SALWIDGETS = {"BASE_URL": server.url, "API_KEY": API_KEY, "RATE_LIMIT": None}
+        yield server
+        server.close()
+
+    @pytest.mark.django_db
+    def test_show_fragments(self, client: Client, upstream: ScriptedUpstream) -> None:
+        shows = iter(range(10**6))
+
+        @given(st.lists(COMPONENT, max_size=4), st.sampled_from(["buy", "sell"]), st.sampled_from(["en", "es"]))
+        @hypothesis.settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def renders(components: list[Any], surface: str, lang: str) -> None:
+            data = {"type": surface, "components": components}
+            upstream.answers = [(200, {}, json.dumps({"status": 200, "data": data, "errors": None}).encode())]
+            query = {"event": "e", "show": f"s{next(shows)}"}
+            response = client.get(f"/sal/fragments/{surface}/", query, HTTP_ACCEPT_LANGUAGE=lang)
+            assert response.status_code == 200
+            soup(response.content)
+
+        renders()
+
+    @pytest.mark.django_db
+    def test_ticket_fragments(self, upstream: ScriptedUpstream, django_user_model: Any) -> None:
+        people = iter(range(10**6))
+
+        @given(st.lists(TICKET, max_size=3), st.sampled_from(["en", "es"]))
+        @hypothesis.settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def renders(tickets: list[Any], lang: str) -> None:
+            upstream.answers = [(200, {}, json.dumps({"status": 200, "data": tickets, "errors": None}).encode())]
+            client = Client()
+            client.force_login(django_user_model.objects.create_user(f"p{next(people)}@example.com"))
+            response = client.get("/sal/fragments/tickets/", [("id", "T1"), ("id", "T2")], HTTP_ACCEPT_LANGUAGE=lang)
+            assert response.status_code == 200
+            assert len(soup(response.content).select(".sal-slot")) == 2
+
+        renders()

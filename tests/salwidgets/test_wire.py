@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from salwidgets import wire
 
@@ -244,3 +251,68 @@ class TestBodies:
         result = wire.parse_bulk_leads({"accepted": 1, "rejected": [{"index": 2, "message": "m"}]}, offset=1000)
 
         assert result.rejected == (wire.RejectedLead(1002, "m"),)
+
+
+# --- totality: whatever menta sends, a parser gives a value or WireError -----------------------
+
+# Every field name the client reads, so that generated objects reach past the first check.
+FIELDS = sorted(set(re.findall(r'"([a-z][A-Za-z]{1,30})"', Path(wire.__file__).read_text())))
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20)
+    | st.sampled_from(
+        ["NaN", "-Infinity", "1E+999999", "sNaN", "0", "-1", "1e-999", "USD", "\x00", "https://x.example/"]
+    )
+    | st.sampled_from(["button", "banner", "modal", "list", "map", "SELL", "SELLABLE", "ticket.updated"])
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), inner, max_size=6)
+    ),
+    max_leaves=30,
+)
+PARSERS = {
+    name: getattr(wire, name) for name in dir(wire) if name.startswith("parse_") and callable(getattr(wire, name))
+}
+TOTAL = hypothesis.settings(max_examples=60, deadline=None, database=None)
+
+
+class TestTotality:
+    @pytest.mark.parametrize("name", sorted(PARSERS))
+    def test_any_json_gives_a_value_or_a_wire_error(self, name: str) -> None:
+        @given(JSON)
+        @TOTAL
+        def holds(raw: Any) -> None:
+            with contextlib.suppress(wire.WireError):
+                PARSERS[name](raw)
+
+        holds()
+
+    @pytest.mark.parametrize("action", sorted(wire.WEBHOOK_PARSERS))
+    def test_any_notification_data_gives_a_payload_or_a_wire_error(self, action: str) -> None:
+        @given(st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=8), JSON)
+        @TOTAL
+        def holds(data: dict[str, Any], metadata: Any) -> None:
+            body = {"message": {"action": action, "data": data, "metadata": metadata}}
+            with contextlib.suppress(wire.WireError):
+                wire.WEBHOOK_PARSERS[action](wire.parse_notification(body))
+
+        holds()
+
+    @given(st.one_of(st.floats(), st.integers(), st.text(max_size=30)))
+    @TOTAL
+    def test_a_parsed_price_is_finite_and_bounded(self, amount: Any) -> None:
+        try:
+            money = wire._money({"amount": amount, "currency": "USD"})
+        except wire.WireError:
+            return
+        assert money.amount.is_finite() and abs(money.amount) < wire.MAX_AMOUNT
+
+    def test_nul_never_survives_in_text(self) -> None:
+        parsed = wire.parse_token({"token": "to\x00ken"})
+
+        assert parsed.token == "token"

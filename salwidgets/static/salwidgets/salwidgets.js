@@ -1,6 +1,6 @@
 /* salwidgets: opens and closes SAL modals where the browser lacks invoker commands
    (commandfor/command), swaps in the fallback a lazy fragment answers with 429 (too many
-   calls to menta) instead of leaving it loading, and shows why a checkout of resale listings
+   calls to menta) or carries (when its request fails) instead of leaving it loading, and shows why a checkout of resale listings
    was refused next to the choice; everything else is plain HTML and htmx.
    No inline code, CSP-clean. */
 (function () {
@@ -18,6 +18,28 @@
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
+  });
+  // A lazy fragment that failed (a 5xx, a timeout, no network) shows the fallback it carries
+  // instead of loading for ever; a failed loader of slots leaves them as they are (empty).
+  function failed(event) {
+    var target = event.target;
+    if (!target.matches) {
+      return;
+    }
+    if (target.matches(".sal-lazy")) {
+      var fallback = target.querySelector("template.sal-lazy__fallback");
+      var wrapper = document.createElement("div");
+      wrapper.className = target.className.replace("sal-lazy", "").trim();
+      if (fallback) {
+        wrapper.appendChild(fallback.content.cloneNode(true));
+      }
+      target.replaceWith(wrapper);
+    } else if (target.matches(".sal-loader")) {
+      target.remove();
+    }
+  }
+  ["htmx:responseError", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, failed);
   });
   if ("command" in HTMLButtonElement.prototype) {
     return;
