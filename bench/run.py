@@ -250,7 +250,7 @@ class Bench:
             assert token is not None
             session.post(
                 f"{site.url}/accounts/login/",
-                data={"csrfmiddlewaretoken": token.group(1), "username": email, "password": PASSWORD},
+                data={"csrfmiddlewaretoken": token.group(1), "login": email, "password": PASSWORD},
                 timeout=10,
             ).raise_for_status()
             return session.cookies

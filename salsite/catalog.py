@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from salsite.models import Order, Show, Ticket
+
+# The tickets whose resale CTAs My tickets shows: valid ones, and resold ones (whose seller adds
+# payout details there).
+RESALE_STATUSES = (Ticket.Status.VALID, Ticket.Status.RESOLD)
 
 
 def upcoming_shows(days: int) -> list[tuple[str, str]]:
@@ -16,7 +21,9 @@ def upcoming_shows(days: int) -> list[tuple[str, str]]:
 
 
 def person_items(email: str) -> tuple[list[str], list[str]]:
-    """(ticket ids, order ids) of a person's valid tickets, as My tickets asks menta about them."""
-    tickets = Ticket.objects.filter(holder__email__iexact=email, status=Ticket.Status.VALID).order_by("external_id")
+    """(ticket ids, order ids) of a person's tickets and orders with resale CTAs, as My tickets asks
+    menta about them; salwidgets asks menta about no other ids for this person."""
+    mine = Q(holder__email__iexact=email) | Q(order__user__email__iexact=email)
+    tickets = Ticket.objects.filter(mine, status__in=RESALE_STATUSES).order_by("external_id")
     orders = Order.objects.filter(user__email__iexact=email).order_by("-created_at", "-id")
     return list(tickets.values_list("external_id", flat=True)), list(orders.values_list("reference", flat=True))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, UserChangeForm
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,46 +35,15 @@ def _email_taken(email: str, *, other_than: int | None = None) -> bool:
     return accounts.exists()
 
 
-class SignUpForm(forms.Form):
-    """A new account, signed in by its email; emails are unique whatever their case."""
+class SignUpExtraForm(forms.Form):
+    """What sign-up asks besides the email and password (allauth's form adds these fields)."""
 
-    email = forms.EmailField(label=_("Email"), max_length=150)
     name = forms.CharField(label=_("Name"), max_length=150, required=False)
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if _email_taken(email):
-            raise forms.ValidationError(_("An account with this email exists already: sign in instead."))
-        return str(email)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        first, second = data.get("password1"), data.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", _("The two passwords differ."))
-        elif first:
-            try:
-                password_validation.validate_password(first, User(email=data.get("email", "")))
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
-        return data
-
-    @transaction.atomic
-    def save(self) -> User:
-        email = self.cleaned_data["email"]
+    def signup(self, request: HttpRequest, user: User) -> None:
         first, _sep, last = self.cleaned_data["name"].strip().partition(" ")
-        return User.objects.create_user(
-            username=email, email=email, password=self.cleaned_data["password1"], first_name=first, last_name=last
-        )
-
-
-class SignInForm(AuthenticationForm):
-    """Sign in by email, whatever its case (accounts are named by their lower-cased email)."""
-
-    def clean_username(self) -> str:
-        return str(self.cleaned_data["username"]).strip().lower()
+        user.first_name, user.last_name = first[:150], last[:150]
+        user.save(update_fields=["first_name", "last_name"])
 
 
 class AccountChangeForm(UserChangeForm[User]):

@@ -158,8 +158,9 @@ class Ticket(models.Model):
     listed_at = models.DateTimeField(
         null=True, blank=True, help_text="Listed for resale at menta since then: the QR is on hold."
     )
-    holder_name = models.CharField(max_length=200, blank=True, help_text="The name on a named ticket.")
-    holder_id_number = models.CharField(max_length=50, blank=True, help_text="The ID number on a named ticket.")
+    # Text, not a bounded column: a name or number menta sends must never stop a resale.
+    holder_name = models.TextField(blank=True, help_text="The name on a named ticket.")
+    holder_id_number = models.TextField(blank=True, help_text="The ID number on a named ticket.")
     reissued_from = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reissued_as"
     )
@@ -210,8 +211,8 @@ class Resale(models.Model):
     ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="resale")
     buyer_email = models.EmailField()
     transfer = models.BooleanField(default=False, help_text="A transfer between people, not a sale.")
-    holder_name = models.CharField(max_length=200, blank=True)
-    holder_id_number = models.CharField(max_length=50, blank=True)
+    holder_name = models.TextField(blank=True)
+    holder_id_number = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     issued = models.OneToOneField(Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 

@@ -28,6 +28,7 @@ from salsite.models import Event, Organizer, Profile, Ticket, token_digest
 
 PERMISSION = "salsite.view_ticket_report"
 MAX_LIMIT = 1000
+MAX_OFFSET = 10**9
 CHUNK = 2000
 
 # Every field the platform can fill, in the guide's order: the columns of the exports.
@@ -95,17 +96,24 @@ class _Flag(forms.Field):
 class _Moment(forms.DateTimeField):
     """An ISO 8601 date-time. An unencoded "+" of an offset arrives as a space; it is read as "+"."""
 
+    default_error_messages = {"range": "Enter a date-time between the years 1900 and 9000."}
+
     def to_python(self, value: Any) -> datetime | None:
         if isinstance(value, str):
             value = re.sub(r"(T[\d:.]+) (\d{2}:?\d{2})$", r"\1+\2", value.strip())
-        return super().to_python(value)
+        moment = super().to_python(value)
+        # Year 9999 with a negative offset is past datetime.max once in UTC: refused, not a 500.
+        if moment is not None and not 1900 <= moment.year <= 9000:
+            raise forms.ValidationError(self.error_messages["range"], code="range")
+        return moment
 
 
 class ReportParameters(forms.Form):
     """The query string of the report, as the guide names it."""
 
     limit = forms.IntegerField(min_value=1, max_value=MAX_LIMIT)
-    offset = forms.IntegerField(min_value=0)
+    # Bounded: a 64-bit database refuses a larger OFFSET with an error, not an empty page.
+    offset = forms.IntegerField(min_value=0, max_value=MAX_OFFSET)
     excludeDeleted = _Flag(required=False)  # noqa: N815 (the guide's parameter names)
     lastUpdatedSince = _Moment(required=False)  # noqa: N815
     lastUpdatedBefore = _Moment(required=False)  # noqa: N815
@@ -333,9 +341,9 @@ class _Echo:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_HARMLESS = frozenset("0123456789 ()+-.")
-# Text people type, which a spreadsheet must not run: a first name "=HYPERLINK(...)". Ids and
-# codes the platform makes (a barcode may start with "-") are left exactly as they are.
+# Text people type, which a spreadsheet must not run: a first name "=HYPERLINK(...)", or a phone
+# "-(1)-(2)-3456", which a spreadsheet reads as a sum. Ids and codes the platform makes (a barcode
+# may start with "-") are left exactly as they are.
 _TYPED = frozenset(
     COLUMNS.index(name) for name in ("eventName", "ownerEmail", "ownerFirstName", "ownerLastName", "ownerPhone")
 )
@@ -343,10 +351,10 @@ _TYPED = frozenset(
 
 def _csv_cell(column: int, value: Any) -> Any:
     """Booleans as the JSON report spells them; typed text that starts like a formula is quoted
-    with "'", unless it is only digits and phone punctuation (+34 600 000 000 stays as it is)."""
+    with "'" (a phone "+34 600 000 000" too: the quote is what keeps a spreadsheet from reading it)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if column in _TYPED and str(value).startswith(_FORMULA_START) and not set(str(value)) <= _HARMLESS:
+    if column in _TYPED and str(value).startswith(_FORMULA_START):
         return f"'{value}"
     return value
 

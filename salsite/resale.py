@@ -3,7 +3,7 @@
 menta only tells; the platform delivers. On a resale the seller's ticket ends (its QR stops
 working) and the buyer gets a new ticket, with a new id and QR, in an order of their own, which
 is pushed to menta so that the buyer can resell it in turn. A buyer without an account gets it
-when an account with that email signs up or signs in.
+when an account verifies that email (at sign-up, or later), never on an unverified one.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.dispatch import receiver
 from django.utils import timezone
 
-from salsite import menta_sync
+from salsite import accounts, menta_sync
 from salsite.models import Order, Resale, Ticket, new_order_reference, new_ticket_id
 from salwidgets import signals, wire
 
@@ -62,16 +63,23 @@ def issue(resale: Resale, buyer: User) -> Ticket:
 def fulfil(sold: wire.TicketResold) -> Resale:
     """End the seller's ticket and issue the buyer's (now, or when they have an account).
 
-    Idempotent: a ticket already resold answers its resale unchanged.
+    Idempotent: a ticket already resold to the same buyer answers its resale unchanged. A notice
+    that contradicts the site (the ticket resold to someone else, ended, or held by someone other
+    than the seller it names) raises ``signals.Conflict``: the site is the source of truth.
     """
     ticket = _locked(sold.ticket_id)
     if ticket is None:
         raise signals.Unprocessable(f"no ticket {sold.ticket_id!r} on this site")
     existing = Resale.objects.filter(ticket=ticket).first()
     if existing is not None:
-        return existing
+        if existing.buyer_email.lower() == sold.new_owner_email.lower():
+            return existing
+        raise signals.Conflict(f"ticket {sold.ticket_id!r} was resold to another person already")
     if ticket.status != Ticket.Status.VALID:
-        raise signals.Unprocessable(f"ticket {sold.ticket_id!r} is {ticket.get_status_display().lower()}")
+        raise signals.Conflict(f"ticket {sold.ticket_id!r} is {ticket.get_status_display().lower()}")
+    seller = ticket.holder.email.lower()
+    if sold.old_owner_email is not None and sold.old_owner_email.lower() != seller:
+        raise signals.Conflict(f"ticket {sold.ticket_id!r} is not held by the seller named ({sold.old_owner_email})")
     ticket.status = Ticket.Status.TRANSFERRED if sold.is_transfer else Ticket.Status.RESOLD
     ticket.listed_at = None
     ticket.locator = Ticket._meta.get_field("locator").get_default()  # the old QR opens nothing
@@ -86,19 +94,31 @@ def fulfil(sold: wire.TicketResold) -> Resale:
         holder_name=nominal.full_name if nominal else "",
         holder_id_number=nominal.identification_number if nominal else "",
     )
-    buyer = User.objects.filter(email__iexact=sold.new_owner_email).first()
+    buyer = accounts.verified_owner(sold.new_owner_email)
     if buyer is not None:
         issue(resale, buyer)
     return resale
 
 
+def _waiting(emails: list[str]) -> QuerySet[Resale]:
+    matches = Q()
+    for email in emails:
+        matches |= Q(buyer_email__iexact=email)
+    return Resale.objects.filter(matches, issued__isnull=True) if emails else Resale.objects.none()
+
+
 @transaction.atomic
 def claim(user: User) -> list[Ticket]:
-    """Issue the tickets bought or received on resale for ``user``'s email before the account existed."""
-    if not user.email:
-        return []
-    waiting = Resale.objects.select_for_update().filter(buyer_email__iexact=user.email, issued__isnull=True)
+    """Issue the tickets bought or received on resale for ``user``'s verified emails (before the
+    account existed, or before the email was verified). An unverified email claims nothing: anyone
+    can type an address at sign-up."""
+    waiting = _waiting(accounts.verified_emails(user)).select_for_update()
     return [issue(resale, user) for resale in waiting.select_related("ticket__show__event", "ticket__option")]
+
+
+def waiting_for_verification(user: User) -> int:
+    """How many tickets wait for one of the account's emails to be verified."""
+    return _waiting(accounts.unverified_emails(user)).count()
 
 
 @transaction.atomic

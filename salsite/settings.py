@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     # Per-event permissions (the organizer's ticket report) and the profile's country list.
     "guardian",
     "django_countries",
+    # Accounts: sign-up with email verification, sign-in with rate limits, password reset, email change.
+    "allauth",
+    "allauth.account",
     "salwidgets",
     "salsite",
 ]
@@ -88,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 ROOT_URLCONF = "salsite.urls"
 WSGI_APPLICATION = "salsite.wsgi.application"
@@ -129,12 +133,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # Two aliases on one Redis, both quick to give up when it is down. "default" (django-redis)
-    # answers as an empty cache when Redis fails, so the site's own pages, the query cache and the
-    # login keep working. "sal" (Django's own backend) raises, and salwidgets turns each failure
-    # into a miss of its own (a lazy fragment or the fallback) and backs off for a second.
+    # answers as an empty cache when Redis fails, and takes every lock (salsite.caches), so the
+    # site's own pages, the query cache and sign-in (with its rate limits) keep working. "sal"
+    # (Django's own backend) raises, and salwidgets turns each failure into a miss of its own (a
+    # lazy fragment or the fallback) and backs off for a second.
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "salsite.caches.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
         },
@@ -158,11 +163,25 @@ if os.environ.get("SAL_TASKS_BACKEND") == "rq":
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
 
+# django-cachalot names the cache backends it supports by their class; salsite.caches' is
+# django-redis's, with add() taking every lock while Redis is down.
+SILENCED_SYSTEM_CHECKS = ["cachalot.W001"] if REDIS_URL else []
+
 # django-cachalot caches the site's catalogue and ticket queries on the same cache, and drops them
 # on any write to their tables (so with several processes, set REDIS_URL). auth_user is listed
 # because queries filtered by a user count it among their tables.
 CACHALOT_ONLY_CACHABLE_TABLES = frozenset(
-    {"salsite_event", "salsite_show", "salsite_ticketoption", "salsite_order", "salsite_ticket", "auth_user"}
+    {
+        "salsite_event",
+        "salsite_show",
+        "salsite_ticketoption",
+        "salsite_order",
+        "salsite_ticket",
+        "auth_user",
+        # What My tickets reads to say how many tickets wait for an email's verification.
+        "account_emailaddress",
+        "salsite_resale",
+    }
 )
 # Bounded: an invalidation lost while Redis was unreachable cannot keep a stale answer for long.
 CACHALOT_TIMEOUT = 300
@@ -171,9 +190,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in by email (any case), with allauth's limit on failed attempts.
+    "allauth.account.auth_backends.AuthenticationBackend",
     # "Can read the ticket report" given for one event (Event admin > Object permissions).
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -181,6 +202,46 @@ AUTHENTICATION_BACKENDS = [
 ANONYMOUS_USER_NAME = None
 LOGIN_REDIRECT_URL = "my-tickets"
 LOGOUT_REDIRECT_URL = "home"
+
+# Accounts (django-allauth). People sign in with their email; a ticket sent to an email (a guest's
+# resale purchase) goes only to an account that verified that email, so sign-up sends a link to
+# verify it (the account works meanwhile; My tickets says what waits for the verification).
+ACCOUNT_ADAPTER = "salsite.accounts.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "salsite.forms.SignUpExtraForm"
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_UNIQUE_EMAIL = True
+# One address per account, changed by verifying the new one.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Boxoffice] "
+# Sign-ins are limited (allauth's defaults): failed ones to 10 a minute per address and 5 in 5
+# minutes per account, all of them to DJANGO_LOGIN_RATE_LIMIT per address. Behind proxies, set
+# DJANGO_TRUSTED_PROXY_COUNT so that the address is the person's, not the proxy's.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/300s/key",
+    "login": os.environ.get("DJANGO_LOGIN_RATE_LIMIT") or "30/m/ip",
+}
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT") or 0)
+
+# Email: SMTP from the environment (EMAIL_HOST set); otherwise, with DEBUG, every message is
+# written to a file under var/mail/ (the demo: verification and password reset links are there).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST or not DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = EMAIL_HOST or "localhost"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS")
+    EMAIL_USE_SSL = _env_flag("EMAIL_USE_SSL")
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = Path(os.environ.get("DJANGO_EMAIL_FILE_PATH") or BASE_DIR / "var" / "mail")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "Boxoffice <tickets@boxoffice.example>"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]

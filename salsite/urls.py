@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
-from salsite import api, views
-from salsite.forms import SignInForm
+from salsite import accounts, api, views
+
+# The admin signs in through the site's sign-in (rate-limited failed attempts), not a form of its own.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,9 +19,10 @@ urlpatterns = [
     path("my-tickets/", views.my_tickets, name="my-tickets"),
     path("accounts/profile/", views.account, name="account"),
     path("organizer/report/events/<str:event_id>/tickets", api.ticket_report, name="ticket-report"),
-    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
-    path("accounts/sign-up/", views.sign_up, name="sign-up"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", accounts.SignIn.as_view(), name="account_login"),
+    path("accounts/signup/", accounts.SignUp.as_view(), name="account_signup"),
+    path("accounts/sign-up/", RedirectView.as_view(pattern_name="account_signup", query_string=True, permanent=True)),
+    path("accounts/", include("allauth.urls")),
     path("sal/", include("salwidgets.urls")),
     path("menta/", include("salwidgets.ownership_urls")),
     path("menta/", include("salwidgets.webhook_urls")),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
@@ -14,20 +13,19 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from salsite import checkout, menta_sync, report
-from salsite.forms import BuyForm, NameForm, NotifyForm, ProfileForm, SignUpForm
+from salsite import checkout, menta_sync, report, resale
+from salsite.catalog import RESALE_STATUSES
+from salsite.forms import BuyForm, NameForm, NotifyForm, ProfileForm
 from salsite.models import Cart, Order, Profile, Show, Ticket
 from salwidgets.wire import InvalidPush
 
 # Refunded, cancelled and deleted tickets are gone from My tickets; a resold or transferred one
 # stays, marked, without its QR (and keeps its resale CTAs: the seller adds payout details there).
 SHOWN_STATUSES = (Ticket.Status.VALID, Ticket.Status.TRANSFERRED, Ticket.Status.RESOLD)
-RESALE_STATUSES = (Ticket.Status.VALID, Ticket.Status.RESOLD)
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -151,23 +149,14 @@ def my_tickets(request: AuthenticatedRequest) -> HttpResponse:
         for order in orders
         if sum(ticket.status in RESALE_STATUSES for ticket in order.tickets.all()) > 1
     ]
-    context = {"orders": orders, "ticket_ids": valid, "order_ids": grouped, "grouped": set(grouped)}
+    context = {
+        "orders": orders,
+        "ticket_ids": valid,
+        "order_ids": grouped,
+        "grouped": set(grouped),
+        "waiting": resale.waiting_for_verification(request.user),
+    }
     return render(request, "salsite/my_tickets.html", context)
-
-
-def sign_up(request: HttpRequest) -> HttpResponse:
-    """A new account; tickets bought on resale for its email before it existed arrive with it."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = ""
-    form = SignUpForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Your account is ready."))
-        return redirect(target or "my-tickets")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "registration/sign_up.html", {"form": form, "next": target}, status=status)
 
 
 @login_required

@@ -52,6 +52,20 @@ def start_menta_for(site_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     )
 
 
+# The link of allauth's verification email (its path is /accounts/confirm-email/<key>/).
+CONFIRM_LINK = re.compile(r"https?://\S+?(/accounts/confirm-email/[^\s/]+/)")
+
+
+def verification_path(email: str) -> str:
+    """The path of the last verification link the site emailed to ``email`` (Django's test outbox)."""
+    from django.core import mail
+
+    for message in reversed(mail.outbox):
+        if email.lower() in (to.lower() for to in message.to) and (found := CONFIRM_LINK.search(message.body)):
+            return found.group(1)
+    raise AssertionError(f"no verification email to {email}: {[m.to for m in mail.outbox]}")
+
+
 def seed_demo(settings: Any) -> None:
     """The demo data in the site's test database, pushed to the sandbox the site points at."""
     from django.core.management import call_command
@@ -208,6 +222,19 @@ def demo(site_menta: SandboxControl, settings: Any, db: None) -> SandboxControl:
     """The demo data, seeded in the site's test database and pushed to the sandbox."""
     seed_demo(settings)
     return site_menta
+
+
+@pytest.fixture
+def mailbox(settings: Any) -> Iterator[Any]:
+    """A real SMTP server on 127.0.0.1 that the site (in this process) sends its emails to."""
+    from tests.support.smtp import Mailbox
+
+    box = Mailbox().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", box.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield box
+    box.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -13,10 +13,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_staff_preview_a_show_and_a_persons_ctas(visitor: Any) -> None:
     staff = visitor()
     page = staff.page
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill("admin@example.com")
+    page.goto("/admin/login/?next=/admin/")  # the site's sign-in, then back to the admin
+    page.get_by_label("Email").fill("admin@example.com")
     page.get_by_label("Password").fill("admin12345")
-    page.get_by_role("button", name="Log in").click()
+    page.locator("main").get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Smart Access Layer preview").click()
 
     page.get_by_label("Show", exact=True).select_option("evt_2024_metallica/show_nyc_20240815")

@@ -142,7 +142,8 @@ def test_every_page_fits_and_passes_axe(
         ("listing", "/"),
         ("show", SEED_SHOW),
         ("sign-in", "/accounts/login/"),
-        ("sign-up", "/accounts/sign-up/"),
+        ("sign-up", "/accounts/signup/"),
+        ("password-reset", "/accounts/password/reset/"),
     ):
         found.append(survey(guest, f"{name}-{size}-{lang}", url))
     found.append(survey(guest, f"show-dialog-{size}-{lang}", SEED_SHOW, open_dialog))
@@ -160,10 +161,10 @@ def test_every_page_fits_and_passes_axe(
     found.append(survey(alice, f"sandbox-sell-{size}-{lang}", f"{sell_page}&oneTimeToken={token}"))
 
     staff = window(visitor, width)
-    staff.page.goto("/admin/login/?next=/admin/sal/")
-    staff.page.locator("#id_username").fill("admin@example.com")
+    staff.page.goto("/admin/login/?next=/admin/sal/")  # the admin signs in through the site's sign-in
+    staff.page.locator("#id_login").fill("admin@example.com")
     staff.page.locator("#id_password").fill("admin12345")
-    staff.page.locator("input[type=submit]").click()
+    staff.page.locator("main button[type=submit]").click()
     staff.page.wait_for_url("**/admin/sal/")
     in_language(staff, lang, site.url)
     found.append(survey(staff, f"admin-preview-{size}-{lang}", "/admin/sal/", preview_show))

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from salsite.models import Ticket
 from salwidgets import outbox
 from tests.conftest import SandboxControl
+from tests.support.smtp import Mailbox, first_link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +43,7 @@ def test_a_visitor_sees_buy_components(visitor: Any) -> None:
     assert window.csp_violations() == []
 
 
-def test_sell_buy_resell_to_a_new_account(visitor: Any, e2e_sandbox: SandboxControl) -> None:
+def test_sell_buy_resell_to_a_new_account(visitor: Any, e2e_sandbox: SandboxControl, mailbox: Mailbox) -> None:
     alice = visitor()
     alice.sign_in("alice@example.com")
     ticket = alice.page.locator('[data-ticket="TKT-ALICE-001"]')
@@ -120,15 +121,23 @@ def test_sell_buy_resell_to_a_new_account(visitor: Any, e2e_sandbox: SandboxCont
     expect(frank.page.get_by_role("heading", name="Purchase complete")).to_be_visible()
     e2e_sandbox.settle()
 
-    frank.page.goto("/accounts/sign-up/")
+    # Frank signs up with the email he bought with; the ticket waits until he proves it is his,
+    # with the link the site emails him (read from a real SMTP server).
+    frank.page.goto("/accounts/signup/")
     frank.page.get_by_label("Email").fill("frank@example.com")
     frank.page.get_by_label("Name").fill("Frank Fan")
     frank.page.get_by_label("Password", exact=True).fill("resale-loop-1")
-    frank.page.get_by_label("Password again").fill("resale-loop-1")
-    frank.page.get_by_role("button", name="Create account").click()
+    frank.page.get_by_label("Password (again)").fill("resale-loop-1")
+    frank.page.get_by_role("button", name="Sign up").click()
     frank.page.wait_for_url("**/my-tickets/")
+    expect(frank.page.locator("[data-waiting]")).to_contain_text("1 ticket waits for you: verify your email")
+    assert not Ticket.objects.filter(reissued_from=reissued).exists()
+    frank.page.goto(first_link(mailbox.wait_for("frank@example.com"), "/accounts/confirm-email/"))
+    frank.page.get_by_role("button", name="Confirm").click()
+    frank.page.goto("/my-tickets/")
     third = Ticket.objects.get(reissued_from=reissued)
     expect(frank.page.locator(f'[data-ticket="{third.external_id}"] img[data-qr="shown"]')).to_be_visible()
+    expect(frank.page.locator("[data-waiting]")).to_have_count(0)
     bob.page.goto("/my-tickets/")
     expect(bob.page.locator(f'[data-ticket="{reissued.external_id}"] .ticket-status')).to_have_text("Resold")
     assert frank.csp_violations() == []

@@ -47,7 +47,7 @@ class TestMyTickets:
         assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/my-tickets/")
 
     def test_sign_in_with_email_and_see_tickets_by_order(self, demo: SandboxControl, client: Client) -> None:
-        signed_in = client.post("/accounts/login/", {"username": "alice@example.com", "password": "demo12345"})
+        signed_in = client.post("/accounts/login/", {"login": "alice@example.com", "password": "demo12345"})
         html = page(client.get("/my-tickets/"))
 
         assert signed_in["Location"] == "/my-tickets/"
@@ -60,10 +60,13 @@ class TestMyTickets:
         assert not any(ticket.startswith("TKT-BOB") for tickets in orders.values() for ticket in tickets)
 
     def test_wrong_password_is_a_clear_error(self, demo: SandboxControl, client: Client) -> None:
-        response = client.post("/accounts/login/", {"username": "alice@example.com", "password": "nope"})
+        response = client.post("/accounts/login/", {"login": "alice@example.com", "password": "nope"})
 
-        assert response.status_code == 200
-        assert "Please enter a correct username and password" in page(response).select_one(".error").get_text()
+        assert response.status_code == 400
+        assert (
+            "email address and/or password you specified are not correct"
+            in page(response).select_one(".error").get_text()
+        )
 
 
 class TestResaleOnPages:

@@ -21,9 +21,7 @@ def test_signing_in_starts_with_fresh_answers_about_that_person_only(django_user
     cache.put_person(tickets_key("ann@example.com"), {"T1": "listed"})
     cache.put_person(tickets_key("bob@example.com"), {"T1": "listed"})
 
-    signed_in = Client().post(
-        "/accounts/login/", {"username": "ann@example.com", "password": "demo12345"}, follow=False
-    )
+    signed_in = Client().post("/accounts/login/", {"login": "ann@example.com", "password": "demo12345"}, follow=False)
 
     assert signed_in.status_code == 302
     assert cache.get_show(tickets_key("ann@example.com")) is None
@@ -34,7 +32,7 @@ def test_a_failed_sign_in_keeps_them(django_user_model: Any) -> None:
     django_user_model.objects.create_user("ann@example.com", "ann@example.com", "demo12345")
     cache.put_person(tickets_key("ann@example.com"), {"T1": "listed"})
 
-    refused = Client().post("/accounts/login/", {"username": "ann@example.com", "password": "wrong"})
+    refused = Client().post("/accounts/login/", {"login": "ann@example.com", "password": "wrong"})
 
-    assert refused.status_code == 200
+    assert refused.status_code == 400
     assert cache.get_show(tickets_key("ann@example.com")) is not None

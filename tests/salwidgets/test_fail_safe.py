@@ -84,7 +84,7 @@ class TestRateLimit:
         self, demo: SandboxControl, client: Client, settings: Any
     ) -> None:
         settings.SALWIDGETS = {**settings.SALWIDGETS, "RATE_LIMIT": "2/m"}
-        client.post("/accounts/login/", {"username": "alice@example.com", "password": "demo12345"})
+        client.post("/accounts/login/", {"login": "alice@example.com", "password": "demo12345"})
         fragment = client.get("/sal/fragments/tickets/", {"id": "TKT-ALICE-001"})  # one call
         link = html(fragment).select_one('[data-sal-action="SELL"]')["href"]
 
@@ -105,7 +105,7 @@ def redis_down(settings: Any) -> None:
     """The demo's two caches on a Redis that refuses every connection."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "salsite.caches.FailOpenRedisCache",
             "LOCATION": DEAD_REDIS,
             "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
         },
@@ -127,7 +127,7 @@ class TestCacheDown:
         assert html(fragment).select(".sal-button")
 
     def test_sign_in_and_my_tickets_work(self, demo: SandboxControl, redis_down: None, client: Client) -> None:
-        signed_in = client.post("/accounts/login/", {"username": "alice@example.com", "password": "demo12345"})
+        signed_in = client.post("/accounts/login/", {"login": "alice@example.com", "password": "demo12345"})
         page = client.get("/my-tickets/")
 
         assert signed_in.status_code == 302 and signed_in["Location"] == "/my-tickets/"
@@ -143,7 +143,7 @@ class TestCacheDown:
 
 class TestLinks:
     def test_a_reference_reveals_neither_the_target_nor_the_person(self, demo: SandboxControl, client: Client) -> None:
-        client.post("/accounts/login/", {"username": "alice@example.com", "password": "demo12345"})
+        client.post("/accounts/login/", {"login": "alice@example.com", "password": "demo12345"})
         fragment = client.get("/sal/fragments/tickets/", {"id": "TKT-ALICE-001"})
         link = html(fragment).select_one('[data-sal-action="SELL"]')["href"]
         reference = parse_qs(urlsplit(link).query)["ref"][0]
