@@ -215,9 +215,10 @@ def _person_fragment(request: HttpRequest, kind: str) -> HttpResponse:
         sal.PersonResult("failed"),
     )
     # An id that is not (or no longer) the person's gets the fallback, so its slot stops loading.
-    unowned = sal.PersonResult("failed")
+    owned, unowned = set(own), sal.PersonResult("failed")
     items = {
-        item_id: renderers.person_item(request, kind, item_id, result if item_id in own else unowned) for item_id in ids
+        item_id: renderers.person_item(request, kind, item_id, result if item_id in owned else unowned)
+        for item_id in ids
     }
     return _fragment(slots.out_of_band(request, kind, items), verdict)
 
