@@ -24,6 +24,9 @@ from tests.conftest import start_sandbox
 from tests.salsite.test_production import PRODUCTION_ENV
 from tests.support.servers import ROOT, manage, site_env, start_redis, start_site
 
+# Its processes use databases of their own, whatever DATABASE_URL says: run once, not again on PostgreSQL.
+pytestmark = pytest.mark.own_database
+
 SHOW = "/events/evt_2024_metallica/show_nyc_20240815/"
 
 

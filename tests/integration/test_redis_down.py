@@ -16,6 +16,9 @@ from tests.conftest import start_sandbox
 from tests.integration.test_shared_cache import signed_in
 from tests.support.servers import seeded_site_env, start_redis, start_site
 
+# Its processes use databases of their own, whatever DATABASE_URL says: run once, not again on PostgreSQL.
+pytestmark = pytest.mark.own_database
+
 SHOW = "/events/evt_2024_metallica/show_nyc_20240815/"
 FRAGMENT = "/sal/fragments/buy/?event=evt_2024_metallica&show=show_nyc_20240815"
 LISTINGS = "/sal/fragments/listings/?event=evt_2024_metallica&show=show_nyc_20240815"

@@ -19,6 +19,9 @@ from salwidgets.sandbox.process import Sandbox
 from tests.conftest import SandboxControl, start_sandbox
 from tests.support.servers import Redis, Site, seeded_site_env, start_redis, start_site
 
+# Its processes use databases of their own, whatever DATABASE_URL says: run once, not again on PostgreSQL.
+pytestmark = pytest.mark.own_database
+
 SHOW = "/events/evt_hamilton/show_ham_sun/"
 BUY_FRAGMENT = "/sal/fragments/buy/?event={}&show={}"
 TIMEOUTS = 1.0 + 2.0  # the client's default connect and read timeouts

@@ -17,6 +17,9 @@ from salwidgets.sandbox.process import stop
 from tests.conftest import SandboxControl, World, make_client, start_sandbox
 from tests.support.servers import ROOT, manage, start_redis
 
+# Its processes use databases of their own, whatever DATABASE_URL says: run once, not again on PostgreSQL.
+pytestmark = pytest.mark.own_database
+
 BULK = "POST /v1/marketdata/ticket-leads/bulk"
 
 

@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+# Its processes use databases of their own, whatever DATABASE_URL says: run once, not again on PostgreSQL.
+pytestmark = pytest.mark.own_database
+
 ROOT = Path(__file__).resolve().parents[2]
 # What README's "Running the demo in production" sets.
 PRODUCTION_ENV = {
