@@ -13,11 +13,9 @@ from django.http import HttpResponse
 from django.urls import path
 
 from salwidgets import admin_views
+from salwidgets.admin_views import COMPONENTS, PERSON
 
 app_name = "salwidgets_admin"
-
-COMPONENTS = "salwidgets.preview_components"
-PERSON = "salwidgets.preview_person"
 
 
 def _staff(view: Callable[..., HttpResponse], *permissions: str) -> Callable[..., HttpResponse]:

@@ -28,6 +28,9 @@ from salwidgets.conf import get_config
 from salwidgets.errors import MentaError
 
 TYPES = cache.SHOW_TYPES
+# The preview's permissions (salwidgets.models.Preview): a show's components, and a person's CTAs.
+COMPONENTS = "salwidgets.preview_components"
+PERSON = "salwidgets.preview_person"
 
 
 def _choices() -> list[str]:
@@ -102,9 +105,7 @@ def _counters() -> list[tuple[str, int]]:
 def preview(request: HttpRequest) -> HttpResponse:
     """The preview's page, with the tabs the staff member may use (403 without either)."""
     allowed = [
-        tab
-        for tab, permission in (("components", "salwidgets.preview_components"), ("ctas", "salwidgets.preview_person"))
-        if request.user.has_perm(permission)
+        tab for tab, permission in (("components", COMPONENTS), ("ctas", PERSON)) if request.user.has_perm(permission)
     ]
     if not allowed:
         raise PermissionDenied
