@@ -1,10 +1,12 @@
 """A circuit breaker in front of menta, shared by a site's processes through its cache.
 
 After ``BREAKER_FAILURES`` failures in a row, calls stop for ``BREAKER_COOLDOWN`` seconds and
-pages render their fallback at once; then one probe is let through: success closes the
-circuit, failure opens it again. Each process reads the shared state at most once in
-``cache.NEAR_SECONDS`` (what it records itself it sees at once), so a page that calls nothing,
-or renders a fallback while the circuit is open, costs no round trip for it.
+pages render their last answer or their fallback at once; then one probe is let through, one
+for the whole site (a key in the shared cache): success closes the circuit, failure opens it
+again. Pages read the shared state at most once in ``cache.NEAR_SECONDS`` per process (what a
+process records itself it sees at once), so a page that calls nothing costs no round trip for
+it; a call about to be made, or retried, reads it afresh, so that no process keeps calling for a
+second after another one opened the circuit.
 """
 
 from __future__ import annotations
@@ -36,8 +38,11 @@ def _shared() -> tuple[int, float | None]:
     return int(values.get(FAILURES) or 0), None if open_until is None else float(open_until)
 
 
-def state() -> State:
-    failures, open_until = cache.copy(COPY, _shared)
+def state(*, fresh: bool = False) -> State:
+    """The breaker as this process saw it within ``cache.NEAR_SECONDS`` (``fresh``: as it is now)."""
+    failures, open_until = _shared() if fresh else cache.copy(COPY, _shared)
+    if fresh:
+        cache.keep_copy(COPY, (failures, open_until))
     if open_until is None:
         return State("closed", failures, None)
     return State("open" if time.time() < open_until else "half-open", failures, open_until)
@@ -48,9 +53,20 @@ def is_open() -> bool:
     return state().name == "open"
 
 
+def is_closed() -> bool:
+    """Closed: menta answers as far as anyone knows, and a page may wait for it (neither open nor
+    half-open, when only the one probe may call)."""
+    return state().name == "closed"
+
+
+def still_closed() -> bool:
+    """Closed as the shared state says now (before a retry: another process may have opened it)."""
+    return state(fresh=True).name == "closed"
+
+
 def allow() -> bool:
     """Whether a call to menta may go now (in half-open state, only the one probe)."""
-    current = state()
+    current = state(fresh=True)
     if current.name == "closed":
         return True
     if current.name == "open":

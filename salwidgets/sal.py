@@ -125,7 +125,7 @@ def _guarded(call: Callable[[], T]) -> T:
         raise _Skipped
     metrics.count("calls")
     try:
-        with transport.deadline(fetch_seconds()):
+        with transport.deadline(fetch_seconds()), transport.retrying_while(breaker.still_closed):
             result = call()
     except (NotFound, ValidationFailed):  # menta answered: it is up
         breaker.record_success()
@@ -138,9 +138,16 @@ def _guarded(call: Callable[[], T]) -> T:
 
 
 def _unanswered() -> State:
-    """What a caller that may not wait gets for an answer not at hand: while the breaker is open,
-    the fallback at once (a lazy fragment would only fail later); otherwise a lazy fragment."""
-    return "failed" if breaker.is_open() else "missing"
+    """What a caller that may not wait gets for an answer not at hand: unless the breaker is
+    closed, the fallback at once (a lazy fragment would only fail later); otherwise a lazy
+    fragment."""
+    return "missing" if breaker.is_closed() else "failed"
+
+
+def _may_wait(wait: bool) -> bool:
+    """Whether a caller that asked to wait for menta may: only while the breaker is closed. Open,
+    nothing would be called; half-open, the one probe is made in the background, not by a page."""
+    return wait and breaker.is_closed()
 
 
 # Keys found in no cache while the breaker was open, for a second, and the listings' sets of shows
@@ -284,10 +291,13 @@ def _read_through(
             metrics.count("stale")
             _refresh_in_background(key, fetch)
         return from_entry(entry)
-    if not wait:
+    if not _may_wait(wait):
         state = _unanswered()
         _note_absent([key] if entry is None else [], state)
-        return unanswered(state)
+        if state == "missing":
+            return unanswered(state)
+        _refresh_in_background(key, fetch)  # half-open: the probe (open: nothing is called)
+        return from_entry(entry) if entry is not None else unanswered(state)
 
     def ready() -> R | None:
         found = cache.reread(key)  # the shared entry: this process may hold an older copy
@@ -386,9 +396,12 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> ShowsRe
         complete = ShowsResult(results)
         _batches.put(batch_key, complete)
         return complete
-    if not wait:
+    bulk = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(missing))}"
+    if not _may_wait(wait):
         unanswered = ShowResult(_unanswered())
         _note_absent([keys[pair] for pair in missing] if len(missing) == len(order) else [], unanswered.state)
+        if unanswered.state == "failed":  # half-open: the probe (open: nothing is called)
+            _refresh_in_background(bulk, lambda: fetch_shows(type, missing, lang))
         return ShowsResult({pair: results.get(pair, unanswered) for pair in order})
 
     def ready() -> dict[Pair, ShowResult] | None:
@@ -397,9 +410,8 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> ShowsRe
             return None
         return {pair: _from_entry(found[keys[pair]]) for pair in missing}
 
-    lock = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(missing))}:lock"
     failed = dict.fromkeys(missing, FAILED)
-    results.update(_single_flight(lock, lambda: fetch_shows(type, missing, lang), ready, failed))
+    results.update(_single_flight(f"{bulk}:lock", lambda: fetch_shows(type, missing, lang), ready, failed))
     return ShowsResult({pair: results.get(pair, FAILED) for pair in order})
 
 
@@ -494,10 +506,11 @@ def _person(
         items.update(entry.value)
     if not missing:
         return PersonResult("ready", items, version=tuple(version))
-    if not wait:
+    if not _may_wait(wait):
         state = _unanswered()
         _note_absent(keyed.values() if len(missing) == len(keyed) else [], state)
-        if state != "missing":
+        if state != "missing":  # half-open: the probe (open: nothing is called)
+            _refresh_in_background(keyed[missing[0]], functools.partial(fetch_groups, missing))
             return PersonResult(state)
         return PersonResult(state, items, tuple(missing), tuple(version))
     fetched = fetch_groups(missing)

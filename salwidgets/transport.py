@@ -42,6 +42,27 @@ def deadline(seconds: float) -> Iterator[float]:
         _deadline.reset(token)
 
 
+# Asked before each retry, in the calls made in this context: False stops retrying.
+_may_retry: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar(
+    "salwidgets_may_retry", default=None
+)
+
+
+@contextlib.contextmanager
+def retrying_while(check: Callable[[], bool]) -> Iterator[None]:
+    """Calls inside the block retry only while ``check()`` answers True (asked before each retry)."""
+    token = _may_retry.set(check)
+    try:
+        yield
+    finally:
+        _may_retry.reset(token)
+
+
+def _retries_allowed() -> bool:
+    check = _may_retry.get()
+    return check is None or check()
+
+
 def _time_left(method: str, path: str) -> float | None:
     at = _deadline.get()
     if at is None:
@@ -125,6 +146,7 @@ class Transport:
         while True:
             left = _time_left(method, path)
             attempt_timeout = timeout if left is None else (min(timeout[0], left), min(timeout[1], left))
+            failure: Unavailable | None = None
             try:
                 response = self._send(method, path, params, json, attempt_timeout, left)
             except Unavailable as exc:
@@ -133,6 +155,7 @@ class Transport:
                 wait = self.backoff(attempt)
                 if self._over_budget(started, wait):
                     raise
+                failure = exc
             else:
                 retry_wait = self._retry_wait(response, retry, attempt)
                 if retry_wait is None or self._over_budget(started, retry_wait):
@@ -140,6 +163,10 @@ class Transport:
                 wait = retry_wait
             logger.info("Retrying menta %s %s in %.2f s (attempt %d)", method, path, wait, attempt + 2)
             self._sleep(wait)
+            if not _retries_allowed():  # e.g. the breaker opened meanwhile: the last answer stands
+                if failure is not None:
+                    raise failure
+                return response
             attempt += 1
 
     def _over_budget(self, started: float, wait: float) -> bool:

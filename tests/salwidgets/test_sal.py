@@ -81,7 +81,7 @@ class TestBreaker:
         assert site_menta.stats() == {SAL: 3}
         assert breaker.state().name == "open"
 
-    def test_one_probe_after_the_cooldown_closes_it(
+    def test_after_the_cooldown_one_probe_in_the_background_closes_it(
         self, site_menta: SandboxControl, world: World, settings: Any
     ) -> None:
         settings.SALWIDGETS = {**settings.SALWIDGETS, "BREAKER_FAILURES": 1, "BREAKER_COOLDOWN": 0, "MAX_RETRIES": 0}
@@ -90,11 +90,36 @@ class TestBreaker:
         sal.show("buy", event_id, show_ids[0], "en", wait=True)
         assert breaker.state().name == "half-open"
         site_menta.restore()
+        site_menta.reset_stats()
 
-        probe = sal.show("buy", event_id, show_ids[1], "en", wait=True)
+        # Even a caller that may wait gets the fallback at once: the probe is not a page's to wait on.
+        asked = sal.show("buy", event_id, show_ids[1], "en", wait=True)
+        assert asked.state == "failed"
+        assert sal.refreshes_done(timeout=5)
 
-        assert probe.state == "ready"
+        assert site_menta.stats() == {SAL: 1}
         assert breaker.state().name == "closed"
+        assert sal.show("buy", event_id, show_ids[1], "en", wait=False).state == "ready"
+
+    def test_a_call_stops_retrying_once_another_process_opens_the_breaker(
+        self, site_menta: SandboxControl, show: tuple[str, str], settings: Any
+    ) -> None:
+        settings.SALWIDGETS = {
+            **settings.SALWIDGETS,
+            **{"BREAKER_FAILURES": 100, "MAX_RETRIES": 8, "RETRY_BUDGET": 10},
+            **{"BACKOFF_BASE": 0.1, "BACKOFF_CAP": 0.1},
+        }
+        site_menta.faults(mode="down")
+        site_menta.reset_stats()
+        # Another process opens the circuit while this one's call is between its retries.
+        opener = threading.Timer(0.15, lambda: cache.backend().set(breaker.OPEN_UNTIL, time.time() + 600, None))
+        opener.start()
+
+        result = sal.show("buy", *show, "en", wait=True)
+        opener.join()
+
+        assert result.state == "failed"
+        assert 1 <= site_menta.stats()[SAL] <= 3  # not the 9 attempts it may make with the breaker closed
 
     def test_only_one_probe_at_a_time(self, settings: Any) -> None:
         settings.SALWIDGETS = {**settings.SALWIDGETS, "BREAKER_FAILURES": 1, "BREAKER_COOLDOWN": 0}
