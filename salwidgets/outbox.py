@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import Case, Count, DateTimeField, Exists, F, Min, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from salwidgets import cache
 from salwidgets.client import MAX_LEADS_PER_CALL, MentaClient, get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, NotFound, ValidationFailed
@@ -102,10 +104,40 @@ def wake(at: datetime | None = None) -> None:
     backend = task.get_backend()
     if at is not None and not backend.supports_defer:
         return
+    if at is None and _woken_in_this_transaction():
+        return  # one run delivers everything the transaction stores
     if tasks.stores_in_database(backend):
         _enqueue(task)
     else:
         transaction.on_commit(lambda: _enqueue(task))
+    if at is None:
+        _note_woken()
+
+
+class _Woken:
+    """A do-nothing commit callback that marks a transaction (or savepoint) as having woken the
+    worker: Django drops it with the savepoint or transaction that rolls back, and with it the
+    task row or the pending enqueue it stands for."""
+
+    def __call__(self) -> None:
+        _local.woken = None
+
+
+_local = threading.local()
+
+
+def _woken_in_this_transaction() -> bool:
+    connection = transaction.get_connection()
+    marker = getattr(_local, "woken", None)
+    if marker is None or not connection.in_atomic_block:
+        return False
+    return any(callback is marker for _savepoints, callback, _robust in connection.run_on_commit)
+
+
+def _note_woken() -> None:
+    if transaction.get_connection().in_atomic_block:
+        _local.woken = _Woken()
+        transaction.on_commit(_local.woken)
 
 
 def _enqueue(task: Any) -> None:
@@ -151,6 +183,18 @@ class Kind:
     send: Send
     batch: int = 1
     replaces: bool = False  # a newer item with the same key makes an older waiting one moot
+    holds: bool = False  # its payload is a ticket issued to someone (buyer.email)
+
+
+def _holders(items: Iterable[OutboxItem]) -> set[str]:
+    """The emails the tickets of ``items`` were issued to."""
+    found = set()
+    for item in items:
+        buyer = item.payload.get("buyer") if isinstance(item.payload, dict) else None
+        email = buyer.get("email") if isinstance(buyer, dict) else None
+        if isinstance(email, str) and email.strip():
+            found |= {email.strip(), email.strip().lower()}
+    return found
 
 
 def _each(call: Callable[[MentaClient, OutboxItem], None]) -> Send:
@@ -203,8 +247,8 @@ KINDS = {
         Kind("event", _each(_event), replaces=True),
         Kind("event.cancel", _each(_cancel)),
         Kind("rules", _each(lambda client, item: client.define_rules(item.payload)), replaces=True),
-        Kind("ticket", _all(MentaClient.create_tickets), batch=TICKETS_PER_CALL),
-        Kind("ticket.update", _each(lambda client, item: client.update_ticket(item.key, item.payload))),
+        Kind("ticket", _all(MentaClient.create_tickets), batch=TICKETS_PER_CALL, holds=True),
+        Kind("ticket.update", _each(lambda client, item: client.update_ticket(item.key, item.payload)), holds=True),
         Kind("ticket.delete", _each(_delete)),
         Kind("admission", _all(MentaClient.admit_tickets), batch=TICKETS_PER_CALL),
         Kind("inventory", _each(_inventory), replaces=True),
@@ -276,22 +320,34 @@ def _fail(token: str, item: OutboxItem, message: str, status: int | None) -> int
 
 
 def _retry(token: str, items: list[OutboxItem], error: MentaError, report: Report) -> None:
+    """Mark a batch for a later attempt, each item at its own backoff, in one statement (those out
+    of attempts fail)."""
     now = timezone.now()
     limit = int(get_config()["SYNC_MAX_ATTEMPTS"])
     wait = getattr(error, "retry_after", None) or 0.0
+    again = []
     for item in items:
         if item.attempts >= limit:
             report.failed += _fail(token, item, f"gave up after {item.attempts} attempts: {error}", error.status)
-            continue
-        delay = max(float(wait), backoff(item.attempts))
-        report.retrying += _finish(
-            token,
-            [item.pk],
-            status=Status.RETRYING,
-            next_attempt_at=now + timedelta(seconds=delay),
-            last_error=str(error),
-            last_status=error.status,
-        )
+        else:
+            again.append(item)
+    if not again:
+        return
+    attempt_at = Case(
+        *(
+            When(pk=item.pk, then=Value(now + timedelta(seconds=max(float(wait), backoff(item.attempts)))))
+            for item in again
+        ),
+        output_field=DateTimeField(),
+    )
+    report.retrying += _finish(
+        token,
+        [item.pk for item in again],
+        status=Status.RETRYING,
+        next_attempt_at=attempt_at,
+        last_error=str(error),
+        last_status=error.status,
+    )
 
 
 def _send(client: MentaClient, kind: Kind, token: str, items: list[OutboxItem], report: Report) -> None:
@@ -317,14 +373,20 @@ def _send(client: MentaClient, kind: Kind, token: str, items: list[OutboxItem], 
     for item in items:
         if item.pk in refused:
             report.failed += _fail(token, item, refused[item.pk], 400)
+    delivered = [item for item in items if item.pk not in refused]
     report.delivered += _finish(
         token,
-        [item.pk for item in items if item.pk not in refused],
+        [item.pk for item in delivered],
         status=Status.DELIVERED,
         delivered_at=timezone.now(),
         last_status=200,
         last_error="",
     )
+    if kind.holds:
+        # menta knows these tickets now: what their holders were told about them (not resellable,
+        # or not theirs) is out of date, and their next view asks again.
+        for person in _holders(delivered):
+            cache.forget_person(person)
 
 
 def deliver_due(client: MentaClient | None = None, *, max_rounds: int = 1000) -> Report:

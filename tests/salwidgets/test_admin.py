@@ -62,6 +62,7 @@ class TestOutbox:
         assert keys("status__exact=failed") == [bob.key]
         assert keys("q=ann%40") == ["email:ann@example.com|evt_1|show_1"]
 
+    @pytest.mark.django_db(transaction=True)  # its own transaction, as in production: it wakes the worker again
     def test_retry_now_makes_failed_items_due_and_wakes_the_worker(self, staff: Client) -> None:
         (item,) = leads("ann@example.com")
         OutboxItem.objects.filter(pk=item.pk).update(status=OutboxItem.Status.FAILED, attempts=7)

@@ -9,9 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from salwidgets import outbox, sync, wire
+from salwidgets import outbox, sal, sync, wire
 from salwidgets.models import OutboxItem
 from tests.conftest import SandboxControl, World, event_push, make_client, ticket_push
 from tests.support.upstream import ScriptedUpstream
@@ -159,6 +161,21 @@ class TestFaults:
         drain()
         assert site_menta.applied() == {"leads": 3}
 
+    def test_a_batchs_retries_are_marked_in_one_statement(
+        self, site_menta: SandboxControl, show: tuple[str, str]
+    ) -> None:
+        sync.send_leads(lead(*show, n) for n in range(200))
+        site_menta.faults(mode="down")
+
+        with CaptureQueriesContext(connection) as queries:
+            report = outbox.deliver_due()
+
+        marked = [query for query in queries if re.match(r"""UPDATE .* SET .*"status" = 'retrying'""", query["sql"])]
+        assert (report.retrying, len(marked)) == (200, 1)
+        attempts_at = set(OutboxItem.objects.values_list("next_attempt_at", flat=True))
+        assert len(attempts_at) > 1  # each item at its own backoff (with jitter)
+        assert min(attempts_at) > timezone.now()
+
     def test_half_the_answers_failing_delivers_everything_once(
         self, site_menta: SandboxControl, show: tuple[str, str], settings: Any
     ) -> None:
@@ -241,3 +258,22 @@ def test_money_goes_out_as_numbers(site_menta: SandboxControl, show: tuple[str, 
     )
 
     assert holder.to_wire()["price"] == 99.99
+
+
+def test_a_delivered_ticket_is_offered_for_resale_at_its_holders_next_view(
+    site_menta: SandboxControl, show: tuple[str, str]
+) -> None:
+    """Between a sale and the worker's delivery, the holder's page cached what menta said of a ticket
+    it did not know yet; the delivery drops that answer instead of leaving it for USER_SECONDS."""
+    holder = "New.Holder@Example.com"
+    ticket = ticket_push(f"{show[0]}-bought", *show, holder)
+    sync.push_tickets([ticket])
+    before = sal.tickets(holder.lower(), [ticket.ticket_id], "en", wait=True)
+    assert before.state == "ready"
+    assert not before.items[ticket.ticket_id].ctas  # not known to menta: nothing to offer
+
+    outbox.deliver_due()
+
+    assert sal.tickets(holder.lower(), [ticket.ticket_id], "en", wait=False).state == "missing"
+    after = sal.tickets(holder.lower(), [ticket.ticket_id], "en", wait=True)
+    assert "SELL" in {cta.action for cta in after.items[ticket.ticket_id].ctas}

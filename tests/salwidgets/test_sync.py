@@ -38,6 +38,27 @@ class TestWithTheChange:
         ]
         assert DBTaskResult.objects.exists()
 
+    def test_a_transaction_that_stores_three_times_wakes_the_worker_once(self) -> None:
+        # A purchase: its event, its tickets and the buyer's lead, each stored by its own call.
+        with transaction.atomic():
+            sync.push_event(event_push("evt_1", ["s1"]))
+            sync.push_tickets([ticket_push("T1", "evt_1", "s1", "fan@example.com")])
+            sync.send_leads([lead("evt_1", "s1", 1)])
+
+        assert OutboxItem.objects.count() == 3
+        assert DBTaskResult.objects.count() == 1
+
+    def test_a_wake_up_rolled_back_with_its_savepoint_is_made_again(self) -> None:
+        with transaction.atomic():
+            with pytest.raises(Rollback), transaction.atomic():
+                sync.push_event(event_push("evt_1", ["s1"]))
+                raise Rollback
+            sync.push_tickets([ticket_push("T1", "evt_1", "s1", "fan@example.com")])
+            sync.send_leads([lead("evt_1", "s1", 1)])
+
+        assert OutboxItem.objects.count() == 2
+        assert DBTaskResult.objects.count() == 1
+
     def test_a_rolled_back_change_stores_and_wakes_nothing(self) -> None:
         with pytest.raises(Rollback), transaction.atomic():
             sync.push_tickets([ticket_push("T1", "evt_1", "s1", "fan@example.com")])
