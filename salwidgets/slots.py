@@ -37,7 +37,9 @@ class Batch:
     def item(self, item_id: str) -> SafeString:
         if item_id not in self.waiting:
             return self.render_item(item_id)
-        return mark_safe(f'<div id="{slot_id(self.kind, item_id)}" class="sal-slot" aria-live="polite"></div>')
+        return mark_safe(
+            f'<div id="{slot_id(self.kind, item_id)}" class="sal-slot sal-slot--{self.kind}" aria-live="polite"></div>'
+        )
 
     def loader(self, request: HttpRequest) -> SafeString:
         if not self.loader_urls:
@@ -67,4 +69,4 @@ def recall(request: HttpRequest, kind: str) -> Batch | None:
 def out_of_band(request: HttpRequest, kind: str, items: dict[str, Any]) -> str:
     """The fragment that fills the slots: each item replaces its slot out of band."""
     slots = [(slot_id(kind, item_id), html) for item_id, html in items.items()]
-    return render_to_string("salwidgets/slots.html", {"slots": slots}, request)
+    return render_to_string("salwidgets/slots.html", {"slots": slots, "kind": kind}, request)

@@ -155,7 +155,7 @@ def test_alices_ctas_are_never_served_to_bob(fresh: Stack) -> None:
 
     assert alices.count('data-sal-status="SELLABLE"') == 2
     # Not bob's tickets: menta is not asked about them for him, and their slots get the fallback.
-    assert bobs.count('class="sal-slot"') == 2 and "data-sal-status" not in bobs and "SELL" not in bobs
+    assert bobs.count('class="sal-slot sal-slot--ticket"') == 2 and "data-sal-status" not in bobs and "SELL" not in bobs
 
 
 def test_no_cache_entry_holds_a_one_time_token(fresh: Stack) -> None:
