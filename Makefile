@@ -38,7 +38,8 @@ test: install system lint
 	$(BIN)/pytest -n 2
 	./scripts/with-postgres $(BIN)/pytest -n 2 -m "not own_database"
 
-# The three pages under wrk: SAL off, warm, menta down and hanging, a listing change, a hand-written
+# The three pages under wrk: SAL off, warm, menta down, hanging and flapping (on aged answers and after
+# a restart on a stale shared cache), a listing change, a hand-written
 # integration, cold; the listing at 50/200/500 shows and 1,000 tickets; then the
 # outbox from enqueue to acknowledged, and the worker's memory with 100,000 pending items; then the
 # ticket report's CSV and XLSX exports: time and peak memory for 10,000 and 100,000 tickets.

@@ -15,9 +15,12 @@ the cost of SAL that other tenants of the machine and the load generator do not 
 Scenarios: the page without SAL (``SAL off``, the baseline), the integration a developer writes
 by hand (``hand-written``: menta called on every render, nothing cached), SAL with its answers
 cached (``warm``), while a listing changes every second (``listing change``: menta's webhook
-drops the show's answers), and with menta down or hanging (the breaker open, nothing cached).
-A ``cold`` view (nothing cached) is measured one at a time. Then the listing with 50, 200 and 500
-shows, and My tickets with 1,000 tickets, cold and warm.
+drops the show's answers), and the outages (``OUTAGES``: menta down, hanging or failing half its
+calls) on answers older than their freshness and after a restart on that stale shared cache, and
+menta down with nothing cached (the breaker open: the fallback). For the outages it also counts the
+calls menta received while the breaker was open. A ``cold`` view (nothing cached) is measured one
+at a time. Then the listing with 50, 200 and 500 shows, and My tickets with 1,000 tickets, cold
+and warm.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import argparse
 import html
 import json
 import os
+import pickle
 import re
 import secrets
 import statistics
@@ -37,7 +41,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,7 +49,8 @@ import redis
 import requests
 from standardwebhooks import Webhook
 
-from salwidgets.cache import NEAR_SECONDS
+from salwidgets import breaker
+from salwidgets.cache import NEAR_SECONDS, Entry
 from salwidgets.sandbox import process
 from tests.support.servers import ROOT, Redis, Site, manage, site_env, start_redis, start_site
 
@@ -61,22 +66,41 @@ CHANGING = {
     "listing (50 shows)": ("evt_bench_festival", "bench_night_00", "someone@example.com"),
     "my tickets (40 in 10 orders)": ("evt_bench_festival", "bench_night_00", "fan@example.com"),
 }
+# The key of the breaker's "open until" in Redis (Django's cache prefixes keys with ":<version>:").
+BREAKER_OPEN_UNTIL = f":1:{breaker.OPEN_UNTIL}"
 FAN = "fan@example.com"
 CROWD = "crowd@example.com"  # 1,000 tickets in 250 orders, for the scale check
 PASSWORD = "demo12345"
 LAZY = re.compile(r'hx-get="([^"]+)"')
-SAL_KEYS = ("show", "listings", "tickets", "orders", "bulk")
+ANSWER_KEYS = ("show", "listings", "tickets", "orders")
+SAL_KEYS = (*ANSWER_KEYS, "bulk")
 VERIFY_SECRET = secrets.token_urlsafe(24)
 SIGNING_SECRET = "whsec_" + "YmVuY2gtd2ViaG9vay1zaWduaW5nLXNlY3JldCEhIQ=="
 # The scenarios; SAL off runs before and after each of the others. Every other round runs them
 # backwards, so that no scenario always follows the same one. Those with a target run in every
 # round; the others (a figure to compare, no target) in the first ``COMPARED_ROUNDS``.
-LOAD = ("SAL off", "warm", "menta down", "menta hanging", "listing change", "hand-written")
-TARGETED = ("warm", "menta down", "menta hanging")
-COMPARED_ROUNDS = 3
-# A round's ratio moves by about 5% (a shared machine's speed; more with menta hanging), so the
-# median of 8 rounds still moved by about 2% from one run to the next: 12 keep it nearer.
-ROUNDS = 12
+# The outages: menta answering 503 to everything, holding every call until it times out, or
+# failing half its calls at random. Each is measured twice, on answers cached a while ago (older
+# than their freshness, as after an idle minute; the breaker closed, as it is when an outage
+# starts) and once more after the site restarts on that stale shared cache (new processes, nothing
+# of their own).
+OUTAGES = {
+    "down": {"mode": "down", "errorRate": 0},
+    "hanging": {"mode": "hang", "errorRate": 0},
+    "flapping": {"mode": "normal", "errorRate": 0.5},
+}
+AGES = ("aged", "restarted")
+OUTAGE_SCENARIOS = tuple(f"{outage}, {age}" for outage in OUTAGES for age in AGES)
+NOTHING_CACHED = "down, nothing cached"
+LOAD = ("SAL off", "warm", *OUTAGE_SCENARIOS, NOTHING_CACHED, "listing change", "hand-written")
+TARGETED = ("warm", *OUTAGE_SCENARIOS, NOTHING_CACHED)
+COMPARED_ROUNDS = 1
+# A round's ratio moves by about 5% (a shared machine's speed; more with menta hanging): the
+# median of 5 rounds, with its spread beside it.
+ROUNDS = 5
+QUICK_ROUNDS = 2
+# While the breaker is open, menta is called only by its probes: at most one a second per site.
+TARGET_OPEN_CALLS_PER_SECOND = 1.0
 TARGET_RATIO, TARGET_P95 = 0.95, 1.10
 WARM_UP_VIEWS = 10
 SCALE_ROUNDS = 3  # the scale check asks whether cost grows linearly, not for a few per cent
@@ -98,6 +122,8 @@ class Run:
     max_ms: float
     sal_calls: int = 0
     cpu_seconds: float = 0.0  # the site's workers' CPU time (user and system) during the run
+    open_seconds: float = 0.0  # how long the breaker was open during the run
+    open_calls: int = 0  # the calls menta received meanwhile
 
     @property
     def rate(self) -> float:
@@ -162,7 +188,7 @@ class Bench:
         self.sites = {name: self.start(name) for name in self.site_envs}
         self.redis = redis.Redis(unix_socket_path=str(self.cache.socket))
         self.cookies = {name: self.sign_in(site, FAN) for name, site in self.sites.items()}
-        self.faults(mode="normal", latencyMs=150)
+        self.normal()
 
     def close(self) -> None:
         for server in (*self.sites.values(), self.sandbox, self.cache):
@@ -201,6 +227,9 @@ class Bench:
         counts = requests.get(f"{self.sandbox.url}/__sandbox/stats", timeout=5).json()["requests"]
         return sum(count for key, count in counts.items() if " /v1/" in key)
 
+    def normal(self) -> None:
+        self.faults(mode="normal", latencyMs=150, errorRate=0)
+
     def keys(self, name: str) -> list[bytes]:
         return list(self.redis.scan_iter(f"*salwidgets:v1:{name}:*"))
 
@@ -214,6 +243,72 @@ class Bench:
             self.redis.incr(epoch)
         for generation in self.keys("gen"):
             self.redis.incr(generation)
+
+    def age_answers(self) -> int:
+        """Make every cached SAL answer older than its freshness, as an idle minute would, keeping
+        how long Redis keeps it (the processes' own copies expire within ``NEAR_SECONDS``)."""
+        aged = 0
+        for key in (key for name in ANSWER_KEYS for key in self.keys(name)):
+            stored = self.redis.get(key)
+            try:
+                entry = pickle.loads(stored) if stored else None
+            except Exception:  # noqa: BLE001 (a lock or a counter, not an entry)
+                continue
+            if not isinstance(entry, Entry):
+                continue
+            now = time.time()
+            old = replace(entry, fetched_at=now - 3600, fresh_until=now - 1)
+            ttl = self.redis.pttl(key)
+            self.redis.set(key, pickle.dumps(old), px=ttl if ttl > 0 else None)
+            aged += 1
+        time.sleep(NEAR_SECONDS)
+        return aged
+
+    def restart_on_stale_cache(self, path: str, cookie: requests.cookies.RequestsCookieJar) -> Site:
+        """New processes of SAL on, warmed as SAL off is after its restart (a second of the page:
+        the processes load their code and the site's own data), but with the breaker held open
+        meanwhile, so that nothing is fetched; then the breaker is closed and this second's copies
+        left to expire. What is measured next is SAL on new processes whose only answers are the
+        stale ones in the shared cache, with nobody yet aware of the outage."""
+        self.restart("SAL on")
+        site = self.sites["SAL on"]
+        self.redis.set(BREAKER_OPEN_UNTIL, pickle.dumps(time.time() + 600))
+        self.wrk(site, path, cookie, 1)
+        self.close_breaker()
+        time.sleep(NEAR_SECONDS)
+        return site
+
+    def breaker_open(self) -> bool:
+        keys = [key for key in self.keys("breaker") if key.endswith(b"open-until")]
+        stored = self.redis.get(keys[0]) if keys else None
+        return stored is not None and pickle.loads(stored) > time.time()
+
+    @contextmanager
+    def watch_breaker(self) -> Iterator[dict[str, float]]:
+        """While the block runs: how long the breaker was open, and the calls menta received then."""
+        stop, seen = threading.Event(), {"open_seconds": 0.0, "open_calls": 0.0}
+
+        def watch() -> None:
+            opened: tuple[float, int] | None = None
+            while True:
+                stopping = stop.wait(0.1)
+                now, is_open = time.monotonic(), self.breaker_open()
+                if is_open and opened is None:
+                    opened = (now, self.sal_calls())
+                if opened is not None and (stopping or not is_open):
+                    seen["open_seconds"] += now - opened[0]
+                    seen["open_calls"] += self.sal_calls() - opened[1]
+                    opened = None
+                if stopping:
+                    return
+
+        thread = threading.Thread(target=watch, daemon=True)
+        thread.start()
+        try:
+            yield seen
+        finally:
+            stop.set()
+            thread.join()
 
     def open_breaker(self, site: Site, cookie: requests.cookies.RequestsCookieJar) -> None:
         """Fail calls until the breaker opens (the slow start of an outage), unmeasured: fragments
@@ -259,7 +354,26 @@ class Bench:
         header = "; ".join(f"{name}={value}" for name, value in cookie.items())
         calls = self.sal_calls()
         cpu = workers_cpu(site)
-        done = subprocess.run(
+        with self.watch_breaker() as breaker:
+            done = self._wrk(site, path, header, seconds)
+        line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
+        result = json.loads(line.removeprefix("RESULT "))
+        return Run(
+            views=result["views"],
+            fragments=result["fragments"],
+            failures=result["failures"] + result["socket_errors"],
+            seconds=result["seconds"],
+            p50_ms=result["p50_ms"],
+            p95_ms=result["p95_ms"],
+            max_ms=result["max_ms"],
+            sal_calls=self.sal_calls() - calls,
+            cpu_seconds=workers_cpu(site) - cpu,
+            open_seconds=breaker["open_seconds"],
+            open_calls=int(breaker["open_calls"]),
+        )
+
+    def _wrk(self, site: Site, path: str, header: str, seconds: float) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [
                 "wrk",
                 f"--threads={self.connections}",
@@ -276,19 +390,6 @@ class Bench:
             capture_output=True,
             text=True,
             check=True,
-        )
-        line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
-        result = json.loads(line.removeprefix("RESULT "))
-        return Run(
-            views=result["views"],
-            fragments=result["fragments"],
-            failures=result["failures"] + result["socket_errors"],
-            seconds=result["seconds"],
-            p50_ms=result["p50_ms"],
-            p95_ms=result["p95_ms"],
-            max_ms=result["max_ms"],
-            sal_calls=self.sal_calls() - calls,
-            cpu_seconds=workers_cpu(site) - cpu,
         )
 
     @contextmanager
@@ -338,26 +439,37 @@ class Bench:
         path = PAGES[page]
         with_sal = name not in ("SAL off", "hand-written")  # the other scenarios are SAL on's
         site, cookie = self.sites["SAL on" if with_sal else name], self.cookies["SAL on" if with_sal else name]
-        self.faults(mode="normal", latencyMs=150)
+        self.normal()
         self.close_breaker()
-        if name in ("menta down", "menta hanging"):
-            self.faults(mode="down" if name == "menta down" else "hang", latencyMs=150)
+        if name == NOTHING_CACHED:
+            self.faults(**OUTAGES["down"])
             self.open_breaker(site, cookie)
             try:
                 return self.wrk(site, path, cookie, seconds)
             finally:
-                self.faults(mode="normal", latencyMs=150)
+                self.normal()
                 self.close_breaker()
         if with_sal:
-            self.warm_up(site, path, cookie)
+            self.warm_up(site, path, cookie, load=name == "warm")
+        if name in OUTAGE_SCENARIOS:
+            outage, age = name.split(", ")
+            self.age_answers()
+            self.faults(**OUTAGES[outage])
+            try:
+                if age == "restarted":
+                    site = self.restart_on_stale_cache(path, cookie)
+                return self.wrk(site, path, cookie, seconds)
+            finally:
+                self.normal()
+                self.close_breaker()
         if name == "listing change":
             with self.listing_changes(site, *CHANGING[page]):
                 return self.wrk(site, path, cookie, seconds)
         return self.wrk(site, path, cookie, seconds)
 
-    def warm_up(self, site: Site, path: str, cookie: requests.cookies.RequestsCookieJar) -> None:
+    def warm_up(self, site: Site, path: str, cookie: requests.cookies.RequestsCookieJar, *, load: bool = True) -> None:
         """Unmeasured: views one at a time until a view loads no fragment (every answer it shows is
-        cached), then a second of load, so that both workers hold their copies."""
+        cached), then (with ``load``) a second of load, so that both workers hold their copies."""
         with requests.Session() as session:
             session.cookies.update(cookie)
             for _ in range(WARM_UP_VIEWS):
@@ -365,7 +477,8 @@ class Bench:
                     break
             else:
                 raise RuntimeError(f"{path} still loads fragments after {WARM_UP_VIEWS} views")
-        self.wrk(site, path, cookie, 1)
+        if load:
+            self.wrk(site, path, cookie, 1)
 
     def load(self, page: str) -> dict[str, list[Measured]]:
         """The scenarios of each round, on new processes of the sites, each between two runs of
@@ -388,7 +501,10 @@ class Bench:
             latest = {name: measured[name][-1] for name in scenarios}
             print(
                 f"  round {number + 1}: "
-                + ", ".join(f"{name} {each.ratio:.2f} (CPU {each.cpu_ratio:.2f})" for name, each in latest.items())
+                + ", ".join(
+                    f"{name} {each.ratio:.2f} (p95 {each.p95_ratio:.2f}, {each.run.sal_calls} calls)"
+                    for name, each in latest.items()
+                )
                 + f" (SAL off {offs[-1].rate:.0f} views/s)",
                 flush=True,
             )
@@ -397,7 +513,7 @@ class Bench:
     def cold(self, page: str, views: int = 10) -> tuple[list[float], list[float], float]:
         """Views one at a time with nothing cached: latency on and off (ms), SAL calls per view on."""
         path = PAGES[page]
-        self.faults(mode="normal", latencyMs=150)
+        self.normal()
         self.close_breaker()
         timings: dict[str, list[float]] = {"SAL on": [], "SAL off": []}
         calls = 0
@@ -421,7 +537,7 @@ class Bench:
         rows = []
         for shows in (50, 200, 500):
             self.data(shows=shows)
-            self.faults(mode="normal", latencyMs=150)
+            self.normal()
             off_site, off_cookie = self.sites["SAL off"], self.cookies["SAL off"]
             on_site, on_cookie = self.sites["SAL on"], self.cookies["SAL on"]
             self.wrk(off_site, "/", off_cookie, 1)  # unmeasured: warms it
@@ -517,7 +633,7 @@ class Report:
     def load(self, page: str, measured: dict[str, list[Measured]]) -> None:
         print(f"\n{page}")
         print(
-            f"  {'scenario':<16}{'views/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'SAL/view':>10}{'CPU ms':>8}"
+            f"  {'scenario':<24}{'views/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'SAL/view':>10}{'CPU ms':>8}"
             f"   throughput / SAL off: median [min-max]   p95 / SAL off: median [min-max]"
             f"   SAL off's CPU / this: median [min-max]"
         )
@@ -530,7 +646,7 @@ class Report:
             p95, p95_low, p95_high = spread([each.p95_ratio for each in measured[name]])
             cpu, cpu_low, cpu_high = spread([each.cpu_ratio for each in measured[name]])
             print(
-                f"  {name:<16}{statistics.median(r.rate for r in mine):>9.1f}"
+                f"  {name:<24}{statistics.median(r.rate for r in mine):>9.1f}"
                 f"{statistics.median(r.p50_ms for r in mine):>9.1f}{statistics.median(r.p95_ms for r in mine):>9.1f}"
                 f"{max(r.max_ms for r in mine):>9.1f}{calls:>10.2f}{statistics.median(r.cpu_ms for r in mine):>8.2f}"
                 f"   {ratio:>6.2f} [{low:.2f}-{high:.2f}]{'':<20}{p95:>6.2f} [{p95_low:.2f}-{p95_high:.2f}]"
@@ -547,10 +663,19 @@ class Report:
                 # every USER_SECONDS), made while the page is served from the stale entry.
                 lazy = sum(run.fragments for run in mine)
                 self.target(f"{page}: fragments loaded by warm views {lazy} (0: every answer inline)", lazy == 0)
-            if name in ("menta down", "menta hanging"):
+            if name in OUTAGE_SCENARIOS or name == NOTHING_CACHED:
                 self.target(
                     f"{page}: {name}, throughput {ratio:.3f} of SAL off (>= {TARGET_RATIO})", ratio >= TARGET_RATIO
                 )
+                self.target(f"{page}: {name}, p95 {p95:.3f} of SAL off (<= {TARGET_P95})", p95 <= TARGET_P95)
+                open_seconds = sum(run.open_seconds for run in mine)
+                if open_seconds >= 1:
+                    rate = sum(run.open_calls for run in mine) / open_seconds
+                    self.target(
+                        f"{page}: {name}, calls to menta while the breaker was open {rate:.2f}/s over"
+                        f" {open_seconds:.0f} s (<= {TARGET_OPEN_CALLS_PER_SECOND:g}/s, its probes)",
+                        rate <= TARGET_OPEN_CALLS_PER_SECOND,
+                    )
             if failures and name != "hand-written":
                 self.target(f"{page}: {name}: {failures} failed requests (0)", False)
 
@@ -558,7 +683,7 @@ class Report:
         ratios = [mine / base for mine, base in zip(on, off, strict=True)]
         ratio, low, high = spread(ratios)
         print(
-            f"  {'cold, one by one':<16}{'':>9}{statistics.median(on):>9.1f}{'':>9}{max(on):>9.1f}{calls:>10.2f}"
+            f"  {'cold, one by one':<24}{'':>9}{statistics.median(on):>9.1f}{'':>9}{max(on):>9.1f}{calls:>10.2f}"
             f"   latency / SAL off: {ratio:.2f} [{low:.2f}-{high:.2f}] (the view waits for menta's 150 ms)"
         )
         if page.startswith("listing"):
@@ -618,7 +743,14 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="connections making views at once (default 8)")
     parser.add_argument("--pages", nargs="*", choices=list(PAGES), default=list(PAGES))
     parser.add_argument("--no-scale", action="store_true", help="skip the 50/200/500 shows and 1,000 tickets")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a look in a few minutes: {QUICK_ROUNDS} rounds of 3 seconds, without the scale check",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.seconds, args.no_scale = min(args.rounds, QUICK_ROUNDS), 3.0, True
     report = Report()
     with tempfile.TemporaryDirectory(prefix="salbench-") as directory:
         bench = Bench(Path(directory), args.rounds, args.seconds, args.connections)
