@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from salwidgets import cache, render, sal
 from tests.conftest import SandboxControl, seed_looped_site, start_menta_for
 
 # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are synchronous.
@@ -31,6 +33,16 @@ document.addEventListener("securitypolicyviolation", (event) => {
   window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
 });
 """
+
+
+def cold() -> None:
+    """Nothing cached: Django's caches emptied, and this process's copies and rendered HTML dropped
+    (the live server runs in the test's process)."""
+    for alias in caches:
+        caches[alias].clear()
+    sal.forget_batches()
+    cache.forget_near()
+    render.forget_rendered()
 
 
 @pytest.fixture(scope="session")

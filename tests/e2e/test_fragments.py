@@ -5,23 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from playwright.sync_api import Route, expect
 
-from salwidgets import cache, render, sal
+from tests.e2e.conftest import cold
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SEED_SHOW = "/events/evt_2024_metallica/show_nyc_20240815/"
 UNAVAILABLE = "Resale is unavailable right now. Please try again later."
-
-
-def cold() -> None:
-    for alias in caches:
-        caches[alias].clear()
-    sal.forget_batches()
-    cache.forget_near()
-    render.forget_rendered()
 
 
 @pytest.mark.parametrize("failure", ["500", "503", "network"])

@@ -7,13 +7,13 @@ caches or this process's copies) so that every answer arrives after the page, by
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
-from django.core.cache import caches
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
-from salwidgets import cache, render, sal
+from tests.e2e.conftest import cold
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,23 +44,22 @@ new PerformanceObserver((list) => {
 """
 
 
-def cold() -> None:
-    for alias in caches:
-        caches[alias].clear()
-    sal.forget_batches()
-    cache.forget_near()
-    render.forget_rendered()
+def late(route: Route) -> None:
+    time.sleep(1)  # the browser goes on meanwhile: the answers below arrive first
+    route.continue_()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", [*PAGES, "show, its buttons last"])
 def test_a_cold_first_view_does_not_move(visitor: Any, page: str, width: int) -> None:
     alice = visitor()
     alice.page.set_viewport_size({"width": width, "height": 800})
     alice.context.add_init_script(WATCH_SHIFTS)
+    if page == "show, its buttons last":
+        alice.page.route("**/sal/fragments/buy/**", late)
     cold()
 
-    alice.page.goto(PAGES[page])
+    alice.page.goto(PAGES[page.partition(",")[0]])
     alice.page.wait_for_load_state("networkidle")
     expect(alice.page.locator(".sal-lazy")).to_have_count(0)
     expect(alice.page.locator("[aria-busy=true]")).to_have_count(0)

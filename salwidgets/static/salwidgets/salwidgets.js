@@ -1,8 +1,9 @@
 /* salwidgets: opens and closes SAL modals where the browser lacks invoker commands
    (commandfor/command), swaps in the fallback a lazy fragment answers with 429 (too many
-   calls to menta) or carries (when its request fails) instead of leaving it loading, and shows why a checkout of resale listings
-   was refused next to the choice; everything else is plain HTML and htmx.
-   No inline code, CSP-clean. */
+   calls to menta) or carries (when its request fails) instead of leaving it loading, swaps lazy
+   fragments in the order of the page (so that an answer growing above never pushes down one
+   already shown), and shows why a checkout of resale listings was refused next to the choice;
+   everything else is plain HTML and htmx. No inline code, CSP-clean. */
 (function () {
   "use strict";
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -18,7 +19,38 @@
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
+    // A lazy fragment that arrives before one above it waits for it.
+    if (event.detail.shouldSwap && target.matches(".sal-lazy") && waitingAbove(target)) {
+      event.detail.shouldSwap = false;
+      held.push({ target: target, html: event.detail.serverResponse });
+    }
   });
+  var held = [];
+  function waitingAbove(element) {
+    var lazies = document.querySelectorAll(".sal-lazy");
+    return lazies.length > 0 && lazies[0] !== element && document.contains(element);
+  }
+  function release() {
+    var progressed = true;
+    while (progressed) {
+      progressed = false;
+      for (var i = 0; i < held.length; i++) {
+        var each = held[i];
+        if (!document.contains(each.target)) {
+          held.splice(i, 1);
+          progressed = true;
+          break;
+        }
+        if (!waitingAbove(each.target)) {
+          held.splice(i, 1);
+          window.htmx.swap(each.target, each.html, { swapStyle: "outerHTML" });
+          progressed = true;
+          break;
+        }
+      }
+    }
+  }
+  document.addEventListener("htmx:afterSettle", release);
   // A lazy fragment that failed (a 5xx, a timeout, no network) shows the fallback it carries
   // instead of loading for ever; a failed loader of slots leaves them as they are (empty).
   function failed(event) {
@@ -37,6 +69,7 @@
     } else if (target.matches(".sal-loader")) {
       target.remove();
     }
+    release();
   }
   ["htmx:responseError", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
     document.addEventListener(name, failed);
