@@ -38,5 +38,5 @@ def ticket_report(request: HttpRequest, event_id: str) -> JsonResponse:
         before=parameters.cleaned_data["lastUpdatedBefore"],
     )
     offset, limit = parameters.cleaned_data["offset"], parameters.cleaned_data["limit"]
-    page = [report.row(ticket) for ticket in query[offset : offset + limit]]
+    page = list(report.rows(query, start=offset, stop=offset + limit))
     return JsonResponse({"total": query.count(), "result": page})

@@ -195,13 +195,33 @@ class Ticket(models.Model):
         """The owner fields of this ticket's next record (a transfer or a reissue) for ``owner_id``:
         going back to the previous or the first owner counts as a transfer back. ``None`` is an
         owner without an account."""
-        back = owner_id is not None and owner_id in (self.previous_holder_id, self.first_owner_id())
-        return {
-            "initial_holder_id": self.first_owner_id(),
-            "previous_holder_id": self.holder_id,
-            "transfers_forward": self.transfers_forward + (0 if back else 1),
-            "transfers_back": self.transfers_back + (1 if back else 0),
-        }
+        return passed_to(
+            owner_id,
+            first_owner_id=self.first_owner_id(),
+            previous_holder_id=self.previous_holder_id,
+            holder_id=self.holder_id,
+            forward=self.transfers_forward,
+            back=self.transfers_back,
+        )
+
+
+def passed_to(
+    owner_id: int | None,
+    *,
+    first_owner_id: int,
+    previous_holder_id: int | None,
+    holder_id: int,
+    forward: int,
+    back: int,
+) -> dict[str, int]:
+    """``Ticket.passed_to`` from the ticket's columns (for rows read without a model instance)."""
+    returning = owner_id is not None and owner_id in (previous_holder_id, first_owner_id)
+    return {
+        "initial_holder_id": first_owner_id,
+        "previous_holder_id": holder_id,
+        "transfers_forward": forward + (0 if returning else 1),
+        "transfers_back": back + (1 if returning else 0),
+    }
 
 
 class Resale(models.Model):
