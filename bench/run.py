@@ -98,7 +98,7 @@ COMPARED_ROUNDS = 1
 # A round's ratio moves by about 5% (a shared machine's speed; more with menta hanging): the
 # median of 5 rounds, with its spread beside it.
 ROUNDS = 5
-QUICK_ROUNDS = 2
+QUICK_ROUNDS = 1
 # While the breaker is open, menta is called only by its probes: at most one a second per site.
 TARGET_OPEN_CALLS_PER_SECOND = 1.0
 TARGET_RATIO, TARGET_P95 = 0.95, 1.10
@@ -746,7 +746,7 @@ def main() -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"a look in a few minutes: {QUICK_ROUNDS} rounds of 3 seconds, without the scale check",
+        help=f"a look in about 5 minutes: {QUICK_ROUNDS} round(s) of 3 seconds, without the scale check",
     )
     args = parser.parse_args()
     if args.quick:

@@ -372,6 +372,22 @@ def _settings_changed(*, setting: str, **kwargs: Any) -> None:
         forget_batches()
 
 
+def _refresh_stale(type: str, lang: str, pairs: list[Pair], entries: dict[Pair, cache.Entry[Any]]) -> None:
+    """Stale answers of a listing are served as they are while they are refreshed in the
+    background: those a bulk call filled by one bulk call, and each full one (a show page's, with
+    its lists and maps, which a bulk answer lacks) by a call of its own."""
+    metrics.count("stale", len(pairs))
+    partial = [pair for pair in pairs if entries[pair].partial]
+    if partial:
+        key = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(partial))}"
+        _refresh_in_background(key, lambda: fetch_shows(type, partial, lang))
+    for event_id, show_id in (pair for pair in pairs if not entries[pair].partial):
+        _refresh_in_background(
+            cache.show_key(type, event_id, show_id, lang),
+            functools.partial(fetch_show, type, event_id, show_id, lang),
+        )
+
+
 def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> ShowsResult:
     """Components of many shows (buttons, modals, banners suffice): one bulk call for the missing ones."""
     order = list(dict.fromkeys(pairs))
@@ -391,7 +407,10 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> ShowsRe
     entries = cache.get_entries(keys.values())
     results = {pair: _from_entry(entries[key]) for pair, key in keys.items() if key in entries}
     missing = [pair for pair in order if pair not in results]
-    metrics.count("hits", len(results))
+    stale = [pair for pair in order if pair in results and not entries[keys[pair]].is_fresh()]
+    metrics.count("hits", len(results) - len(stale))
+    if stale:
+        _refresh_stale(type, lang, stale, {pair: entries[keys[pair]] for pair in stale})
     if not missing:
         complete = ShowsResult(results)
         _batches.put(batch_key, complete)

@@ -202,6 +202,31 @@ def test_a_listing_s_answers_are_one_result_until_one_of_them_changes(site_menta
     assert [part[2] == old[2] for part, old in zip(changed.version, first.version, strict=True)] == [True, False, True]
 
 
+def test_a_listing_refreshes_its_stale_buttons_with_one_bulk_call_in_the_background(
+    site_menta: SandboxControl, world: World, settings: Any
+) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 0}
+    event_id, show_ids = world.event(shows=3)
+    pairs = [(event_id, show_id) for show_id in show_ids]
+    sal.shows("buy", pairs, "en", wait=True)
+    site_menta.reset_stats()
+    time.sleep(cache.NEAR_SECONDS)  # this process's copies of the answers expire
+
+    stale = sal.shows("buy", pairs, "en", wait=False)  # served as they are, at once
+    assert stale.missing == () and not stale.all_failed
+    assert sal.refreshes_done(timeout=10)
+
+    assert site_menta.stats() == {"POST /v1/wrapper/accesslayer/bulk": 1}
+    # A show page's full answer is refreshed by a full call, not replaced by a bulk one's buttons.
+    sal.show("buy", *pairs[0], "en", wait=True)
+    site_menta.reset_stats()
+    time.sleep(cache.NEAR_SECONDS)
+    sal.shows("buy", pairs, "en", wait=False)
+    assert sal.refreshes_done(timeout=10)
+    assert site_menta.stats() == {"POST /v1/wrapper/accesslayer/bulk": 1, SAL: 1}
+    assert not cache.get_show(cache.show_key("buy", *pairs[0], "en")).partial
+
+
 def test_shows_not_at_hand_are_missing_in_the_page_s_order(site_menta: SandboxControl, world: World) -> None:
     event_id, show_ids = world.event(shows=3)
     pairs = [(event_id, show_id) for show_id in show_ids]
