@@ -747,7 +747,7 @@ def main() -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"a look in about 5 minutes: {QUICK_ROUNDS} round(s) of 3 seconds, without the scale check",
+        help=f"a look in a few minutes: {QUICK_ROUNDS} round(s) of 3 seconds, without the scale check",
     )
     args = parser.parse_args()
     if args.quick:
