@@ -372,6 +372,11 @@ def _settings_changed(*, setting: str, **kwargs: Any) -> None:
         forget_batches()
 
 
+def _bulk_key(type: str, lang: str, pairs: list[Pair]) -> str:
+    """What one bulk call for ``pairs`` is known by: its lock, and its refresh in the background."""
+    return f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(pairs))}"
+
+
 def _refresh_stale(type: str, lang: str, pairs: list[Pair], entries: dict[Pair, cache.Entry[Any]]) -> None:
     """Stale answers of a listing are served as they are while they are refreshed in the
     background: those a bulk call filled by one bulk call, and each full one (a show page's, with
@@ -379,8 +384,7 @@ def _refresh_stale(type: str, lang: str, pairs: list[Pair], entries: dict[Pair, 
     metrics.count("stale", len(pairs))
     partial = [pair for pair in pairs if entries[pair].partial]
     if partial:
-        key = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(partial))}"
-        _refresh_in_background(key, lambda: fetch_shows(type, partial, lang))
+        _refresh_in_background(_bulk_key(type, lang, partial), lambda: fetch_shows(type, partial, lang))
     for event_id, show_id in (pair for pair in pairs if not entries[pair].partial):
         _refresh_in_background(
             cache.show_key(type, event_id, show_id, lang),
@@ -415,7 +419,7 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> ShowsRe
         complete = ShowsResult(results)
         _batches.put(batch_key, complete)
         return complete
-    bulk = f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(missing))}"
+    bulk = _bulk_key(type, lang, missing)
     if not _may_wait(wait):
         unanswered = ShowResult(_unanswered())
         _note_absent([keys[pair] for pair in missing] if len(missing) == len(order) else [], unanswered.state)
