@@ -14,14 +14,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from guardian.admin import GuardedModelAdminMixin
 
 from salsite import lifecycle, menta_sync, report
 from salsite.forms import AccountChangeForm
-from salsite.models import Cart, Event, Order, Organizer, Profile, Resale, Show, Ticket, TicketOption
+from salsite.models import Cart, Event, Order, Organizer, Profile, ReportExport, Resale, Show, Ticket, TicketOption
 
 
 class ShowInline(admin.TabularInline[Show, Event]):
@@ -84,42 +85,105 @@ class EventAdmin(GuardedModelAdminMixin, admin.ModelAdmin[Event]):
         return report.can_read(request.user, obj)
 
     def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
         exports = [
+            path("<path:object_id>/report.<str:kind>", view(self.export_report), name="salsite_event_report"),
+            path("<path:object_id>/exports/", view(self.report_exports), name="salsite_event_exports"),
             path(
-                "<path:object_id>/report.<str:kind>",
-                self.admin_site.admin_view(self.export_report),
-                name="salsite_event_report",
-            )
+                "<path:object_id>/exports/<int:export_id>/",
+                view(self.report_export),
+                name="salsite_event_export",
+            ),
+            path(
+                "<path:object_id>/exports/<int:export_id>/download",
+                view(self.download_export),
+                name="salsite_event_export_download",
+            ),
         ]
         guarded: list[URLPattern] = super().get_urls()
         return exports + guarded
 
-    def export_report(self, request: HttpRequest, object_id: str, kind: str) -> HttpResponseBase:
-        """The event's ticket report as CSV or XLSX, streamed, for staff who may read it."""
+    def _readable(self, request: HttpRequest, object_id: str) -> Event:
         event = self.get_object(request, object_id)
         if event is None:
             raise Http404("No such event.")
         if not report.can_read(request.user, event):
             raise PermissionDenied
-        if kind not in ("csv", "xlsx"):
-            raise Http404("The report comes as report.csv or report.xlsx.")
+        return event
+
+    def export_report(self, request: HttpRequest, object_id: str, kind: str) -> HttpResponseBase:
+        """The event's ticket report as a streamed CSV, for staff who may read it; the XLSX is
+        written in the background (``report.xlsx`` leads to its page)."""
+        event = self._readable(request, object_id)
+        if kind == "xlsx":
+            return redirect(reverse("admin:salsite_event_exports", args=[event.pk]) + _query(request))
+        if kind != "csv":
+            raise Http404("The report comes as report.csv, or as an XLSX from the event's exports page.")
         rows = report.rows(report.tickets(event, exclude_deleted=request.GET.get("excludeDeleted") == "true"))
-        name = f"tickets-{event.external_id}-{timezone.localdate():%Y%m%d}.{kind}"
-        if kind == "csv":
-            response = StreamingHttpResponse(report.csv_lines(rows), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-            return response
+        name = f"tickets-{event.external_id}-{timezone.localdate():%Y%m%d}.csv"
+        response = StreamingHttpResponse(report.csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def report_exports(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The event's XLSX exports with their progress; a POST asks the worker for a new one."""
+        event = self._readable(request, object_id)
+        if request.method == "POST":
+            exclude = request.POST.get("excludeDeleted") == "true"
+            assert isinstance(request.user, User)  # admin_view lets staff alone in
+            report.request_xlsx(event, by=request.user, exclude_deleted=exclude)
+            self.message_user(request, "The XLSX is being written: this page shows its progress.", messages.SUCCESS)
+            return redirect(reverse("admin:salsite_event_exports", args=[event.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": event,
+            "title": f"Ticket report exports: {event}",
+            "exports": [_shown(event, export) for export in event.report_exports.select_related("requested_by")[:20]],
+            "exclude_deleted": request.GET.get("excludeDeleted") == "true",
+        }
+        return TemplateResponse(request, "admin/salsite/event/exports.html", context)
+
+    def report_export(self, request: HttpRequest, object_id: str, export_id: int) -> HttpResponse:
+        """One export's row of that page (what the page polls while the worker writes)."""
+        event = self._readable(request, object_id)
+        export = get_object_or_404(event.report_exports.select_related("requested_by"), pk=export_id)
+        return TemplateResponse(request, "admin/salsite/event/export_row.html", {"export": _shown(event, export)})
+
+    def download_export(self, request: HttpRequest, object_id: str, export_id: int) -> HttpResponseBase:
+        event = self._readable(request, object_id)
+        export = get_object_or_404(event.report_exports, pk=export_id, status=ReportExport.Status.READY)
+        try:
+            stored = export.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("This export's file is gone from the reports storage: prepare a new one.") from None
         return FileResponse(
-            report.xlsx_file(rows, title=event.title),
-            as_attachment=True,
-            filename=name,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            stored, as_attachment=True, filename=report.export_name(export), content_type=report.XLSX_TYPE
         )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # After the inlines: menta gets the event with its shows and options as saved.
         super().save_related(request, form, formsets, change)
         menta_sync.event_changed(form.instance)
+
+
+def _query(request: HttpRequest) -> str:
+    return f"?{request.GET.urlencode()}" if request.GET else ""
+
+
+def _shown(event: Event, export: ReportExport) -> dict[str, Any]:
+    """An export as its row shows it: state, progress and links."""
+    url = reverse("admin:salsite_event_export", args=[event.pk, export.pk])
+    unfinished = export.status in (ReportExport.Status.QUEUED, ReportExport.Status.RUNNING)
+    stalled = report.stalled(export)
+    return {
+        "export": export,
+        "url": url,
+        "download": url + "download" if export.status == ReportExport.Status.READY else "",
+        "polling": unfinished and not stalled,
+        "stalled": stalled,
+        "percent": round(100 * export.written / export.total) if export.total else 0,
+    }
 
 
 @admin.register(Show)

@@ -7,6 +7,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -297,3 +298,43 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+
+def report_storage() -> Storage:
+    """Where finished exports are kept: the ``reports`` storage (files on the worker's disk by
+    default; a storage every web process reads, such as S3, when the worker runs elsewhere). The
+    files name people, so they are only ever handed out by the admin, never from a public URL."""
+    return storages["reports"]
+
+
+def report_path(export: ReportExport, filename: str) -> str:
+    return f"ticket-reports/{export.event.external_id}/{filename}"
+
+
+class ReportExport(models.Model):
+    """An XLSX of an event's ticket report, written by the task worker while staff watch its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED", "Waiting for the worker"
+        RUNNING = "RUNNING", "Writing"
+        READY = "READY", "Ready"
+        FAILED = "FAILED", "Failed"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="report_exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    exclude_deleted = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    written = models.PositiveIntegerField(default=0, help_text="Tickets written so far.")
+    total = models.PositiveIntegerField(null=True, blank=True, help_text="Tickets the export will hold.")
+    file = models.FileField(storage=report_storage, upload_to=report_path, max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Moved by every step of the worker: a running export whose progress stands still has lost its worker.
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Ticket report of {self.event} ({self.created_at:%Y-%m-%d %H:%M})"

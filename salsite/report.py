@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
 import xlsxwriter
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.core.files import File
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from salsite.models import Event, Organizer, Ticket, passed_to, token_digest
+from salsite.models import Event, Organizer, ReportExport, Ticket, passed_to, token_digest
+
+logger = logging.getLogger("salsite")
 
 PERMISSION = "salsite.view_ticket_report"
 MAX_LIMIT = 1000
@@ -437,8 +442,11 @@ def csv_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield writer.writerow(_csv_cells(item))
 
 
-def xlsx_file(items: Iterable[dict[str, Any]], *, title: str) -> IO[bytes]:
-    """The spreadsheet in a temporary file (rewound), written row by row in constant memory."""
+def xlsx_file(
+    items: Iterable[dict[str, Any]], *, title: str, progress: Callable[[int], None] | None = None
+) -> IO[bytes]:
+    """The spreadsheet in a temporary file (rewound), written row by row in constant memory;
+    ``progress`` hears the number of rows written after every ``CHUNK`` of them, and at the end."""
     output = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it, which deletes it)
     # Text stays text: a name starting with "=" is not a formula, nor an address a link.
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -447,8 +455,97 @@ def xlsx_file(items: Iterable[dict[str, Any]], *, title: str) -> IO[bytes]:
     bold = workbook.add_format({"bold": True})
     sheet.write_row(0, 0, COLUMNS, bold)
     sheet.freeze_panes(1, 0)
+    number = 0
     for number, item in enumerate(items, start=1):
         sheet.write_row(number, 0, _flat(item))
+        if progress is not None and number % CHUNK == 0:
+            progress(number)
+    if progress is not None:
+        progress(number)
     workbook.close()
     output.seek(0)
     return output
+
+
+# The XLSX as a background task: a spreadsheet cannot be sent while it is written (it is a zip
+# file), and 100,000 tickets take tens of seconds, so the worker writes it and staff watch.
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A running export whose progress has not moved for this long lost its worker (it reports every
+# CHUNK rows, about a second's work).
+STALLED_AFTER = timedelta(minutes=10)
+KEEP_EXPORTS = timedelta(days=7)
+
+
+def export_name(export: ReportExport) -> str:
+    return f"tickets-{export.event.external_id}-{timezone.localtime(export.created_at):%Y%m%d-%H%M%S}.xlsx"
+
+
+def stalled(export: ReportExport) -> bool:
+    unfinished = export.status in (ReportExport.Status.QUEUED, ReportExport.Status.RUNNING)
+    return unfinished and timezone.now() - export.updated_at > STALLED_AFTER
+
+
+def request_xlsx(event: Event, *, by: User, exclude_deleted: bool) -> ReportExport:
+    """A new export of ``event``, handed to the task worker when the transaction commits; the
+    event's exports older than ``KEEP_EXPORTS`` go, with their files."""
+    from salsite.tasks import write_report_export
+
+    for old in ReportExport.objects.filter(event=event, created_at__lt=timezone.now() - KEEP_EXPORTS):
+        old.file.delete(save=False)
+        old.delete()
+    export = ReportExport.objects.create(event=event, requested_by=by, exclude_deleted=exclude_deleted)
+    transaction.on_commit(lambda: _enqueue(write_report_export, export.pk))
+    return export
+
+
+def _enqueue(task: Any, pk: int) -> None:
+    try:
+        task.enqueue(pk)
+    except Exception as exc:
+        logger.exception("Could not queue the ticket report export %s", pk)
+        ReportExport.objects.filter(pk=pk).update(
+            status=ReportExport.Status.FAILED, error=f"The task worker's queue refused it: {exc}"[:500]
+        )
+
+
+def write_xlsx(pk: int) -> str:
+    """Write export ``pk`` (once: a second run of the same task finds it taken) and return its status."""
+    now = timezone.now()
+    taken = ReportExport.objects.filter(pk=pk, status=ReportExport.Status.QUEUED).update(
+        status=ReportExport.Status.RUNNING, updated_at=now
+    )
+    export = ReportExport.objects.select_related("event").get(pk=pk)
+    if not taken:
+        return export.status
+    query = tickets(export.event, exclude_deleted=export.exclude_deleted)
+    mine = ReportExport.objects.filter(pk=pk)
+    mine.update(total=query.count(), updated_at=timezone.now())
+
+    written = 0
+
+    def progress(count: int) -> None:
+        nonlocal written
+        written = count
+        mine.update(written=count, updated_at=timezone.now())
+
+    try:
+        with xlsx_file(rows(query), title=export.event.title, progress=progress) as output:
+            export.file.save(export_name(export), File(output), save=False)
+    except Exception as exc:
+        logger.exception("The ticket report export %s of %s failed", pk, export.event.external_id)
+        mine.update(
+            status=ReportExport.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:500], updated_at=timezone.now()
+        )
+        return ReportExport.Status.FAILED
+    done = timezone.now()
+    # The tickets written are the export's total (tickets sold while it was written may add some).
+    mine.update(
+        status=ReportExport.Status.READY,
+        file=export.file.name,
+        written=written,
+        total=written,
+        updated_at=done,
+        finished_at=done,
+    )
+    return ReportExport.Status.READY

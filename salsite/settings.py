@@ -258,6 +258,12 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "var" / "s
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # The ticket report's XLSX exports, written by the task worker and read by the web processes:
+    # with workers on other machines, make it a storage they share (django-storages' S3, say).
+    "reports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("DJANGO_REPORTS_ROOT") or BASE_DIR / "var" / "reports"},
+    },
 }
 WHITENOISE_MANIFEST_STRICT = False
 

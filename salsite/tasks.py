@@ -19,6 +19,14 @@ def expire_carts() -> int:
     return checkout.expire_overdue()
 
 
+@task()
+def write_report_export(export_id: int) -> str:
+    """Write one XLSX of an event's ticket report (requested in the admin)."""
+    from salsite import report
+
+    return report.write_xlsx(export_id)
+
+
 def schedule_expiry(cart: Cart) -> None:
     try:
         expire_carts.using(run_after=cart.expires_at).enqueue()

@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from datetime import timezone as fixed_offset
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +18,7 @@ import openpyxl
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import Permission, User
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
@@ -23,7 +26,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from salsite import demo, lifecycle, report
-from salsite.models import Event, Organizer, Ticket
+from salsite.models import Event, Organizer, ReportExport, Ticket
+from salsite.tasks import write_report_export
 
 pytestmark = pytest.mark.django_db
 
@@ -417,6 +421,27 @@ def export(client: Client, event: str, kind: str) -> Any:
     return client.get(f"/admin/salsite/event/{pk}/report.{kind}")
 
 
+def exports_page(event: str) -> str:
+    return f"/admin/salsite/event/{Event.objects.get(external_id=event).pk}/exports/"
+
+
+def run_the_worker() -> None:
+    """`manage.py db_worker` runs the tasks queued so far (in this process, on this database: the
+    test must commit, as the site does, so ``django_db(transaction=True)``)."""
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+
+def xlsx(client: Client, event: str, **form: str) -> Any:
+    """Ask for an XLSX as staff do (the exports page's button), let the worker write it, download it."""
+    asked = client.post(exports_page(event), form)
+    assert asked.status_code == 302 and asked["Location"] == exports_page(event)
+    run_the_worker()
+    page = BeautifulSoup(client.get(exports_page(event)).content, "html.parser")
+    link = page.select_one("#report-exports tbody tr a[download]")
+    assert link is not None, page.select_one("#report-exports")
+    return client.get(link["href"])
+
+
 def content(response: Any) -> bytes:
     return b"".join(response.streaming_content)
 
@@ -447,10 +472,13 @@ class TestExports:
         unquoted = [[v.removeprefix("'") if i == phone else v for i, v in enumerate(line)] for line in lines[1:]]
         assert unquoted == self.expected(organizer)
 
+    @pytest.mark.django_db(transaction=True)
     def test_xlsx_row_by_row(self, site: list[Ticket], organizer: Client) -> None:
-        response = export(signed_in("olivia@example.com"), "evt_2024_metallica", "xlsx")
+        response = xlsx(signed_in("olivia@example.com"), "evt_2024_metallica")
 
         assert response.status_code == 200 and response.streaming
+        assert response["Content-Type"] == report.XLSX_TYPE
+        assert response["Content-Disposition"].startswith('attachment; filename="tickets-evt_2024_metallica-')
         assert response["Content-Disposition"].endswith('.xlsx"')
         book = openpyxl.load_workbook(io.BytesIO(content(response)), read_only=True)
         sheet = book.active
@@ -459,13 +487,14 @@ class TestExports:
         assert cells[0] == list(report.COLUMNS)
         assert [[as_text(v) for v in line] for line in cells[1:]] == self.expected(organizer)
 
+    @pytest.mark.django_db(transaction=True)
     def test_text_a_spreadsheet_would_run_is_not_a_formula(self, site: list[Ticket], organizer: Client) -> None:
         User.objects.filter(email="alice@example.com").update(first_name='=HYPERLINK("http://x")')
         Ticket.objects.filter(external_id="TKT-ALICE-001").update(locator="-starts-with-a-dash")
         olivia = signed_in("olivia@example.com")
 
         lines = list(csv.reader(io.StringIO(content(export(olivia, "evt_2024_metallica", "csv")).decode())))
-        book = openpyxl.load_workbook(io.BytesIO(content(export(olivia, "evt_2024_metallica", "xlsx"))))
+        book = openpyxl.load_workbook(io.BytesIO(content(xlsx(olivia, "evt_2024_metallica"))))
         first = report.COLUMNS.index("ownerFirstName")
         phone = report.COLUMNS.index("ownerPhone")
         alice = next(line for line in lines if line[0] == "TKT-ALICE-001")
@@ -489,6 +518,136 @@ class TestExports:
         page = olivia.get(f"/admin/salsite/event/{Event.objects.get(external_id='evt_2024_metallica').pk}/change/")
         assert "Ticket report (CSV)" in page.content.decode() and "Ticket report (XLSX)" in page.content.decode()
         assert "Object permissions" not in page.content.decode()  # giving access is not hers
+
+
+def export_rows(client: Client, event: str) -> list[Any]:
+    page = BeautifulSoup(client.get(exports_page(event)).content, "html.parser")
+    return page.select("#report-exports tbody tr")
+
+
+def state(row: Any) -> str:
+    return str(row.select_one("[role=status]").get_text(" ", strip=True))
+
+
+@pytest.mark.django_db(transaction=True)
+class TestXlsxInTheBackground:
+    """The XLSX is written by the task worker; staff watch its progress and download it."""
+
+    def test_the_old_address_and_the_event_page_lead_to_the_exports_page(self, site: list[Ticket]) -> None:
+        olivia = signed_in("olivia@example.com")
+        page = exports_page("evt_2024_metallica")
+
+        assert export(olivia, "evt_2024_metallica", "xlsx")["Location"] == page
+        pk = Event.objects.get(external_id="evt_2024_metallica").pk
+        change = BeautifulSoup(olivia.get(f"/admin/salsite/event/{pk}/change/").content, "html.parser")
+        assert change.find("a", string="Ticket report (XLSX)")["href"] == page  # type: ignore[index]
+        assert export_rows(olivia, "evt_2024_metallica") == []
+        form = BeautifulSoup(olivia.get(page + "?excludeDeleted=true").content, "html.parser").select_one(
+            "form.report-exports__new"
+        )
+        assert form.select_one("input[name=excludeDeleted]").has_attr("checked")  # type: ignore[union-attr]
+
+    def test_queued_then_ready_with_the_valid_tickets_alone_when_asked(self, site: list[Ticket]) -> None:
+        olivia = signed_in("olivia@example.com")
+        olivia.post(exports_page("evt_2024_metallica"), {"excludeDeleted": "true"})
+
+        (queued,) = export_rows(olivia, "evt_2024_metallica")
+        assert queued["data-status"] == "QUEUED" and state(queued) == "Waiting for the task worker"
+        assert queued["hx-trigger"] == "every 1s" and queued["hx-get"].endswith(f"/exports/{queued['id'][7:]}/")
+        assert queued.select_one("a[download]") is None
+        run_the_worker()
+
+        (ready,) = export_rows(olivia, "evt_2024_metallica")
+        valid = Ticket.objects.filter(show__event__external_id="evt_2024_metallica", status=Ticket.Status.VALID)
+        assert state(ready) == f"Ready: {valid.count()} tickets" and not ready.has_attr("hx-get")
+        assert ready.select_one("progress")["value"] == "100"  # type: ignore[index]
+        book = openpyxl.load_workbook(io.BytesIO(content(olivia.get(ready.select_one("a[download]")["href"]))))  # type: ignore[index]
+        assert sorted(r[0].value for r in book.active.iter_rows(min_row=2)) == sorted(t.external_id for t in valid)
+
+    def test_the_row_staff_watch_follows_the_worker(self, site: list[Ticket]) -> None:
+        olivia = signed_in("olivia@example.com")
+        metallica = Event.objects.get(external_id="evt_2024_metallica")
+        writing = ReportExport.objects.create(
+            event=metallica, status=ReportExport.Status.RUNNING, written=2000, total=5000
+        )
+        lost = ReportExport.objects.create(
+            event=metallica,
+            status=ReportExport.Status.RUNNING,
+            written=4000,
+            total=5000,
+            updated_at=timezone.now() - report.STALLED_AFTER - timedelta(seconds=1),
+        )
+        url = f"{exports_page('evt_2024_metallica')}{writing.pk}/"
+
+        row = BeautifulSoup(olivia.get(url).content, "html.parser").tr
+        assert state(row) == "Writing: 2000 of 5000 tickets (40%)"
+        assert row.select_one("progress")["value"] == "40" and row["hx-get"] == url  # type: ignore[index, union-attr]
+        stopped = BeautifulSoup(olivia.get(f"{exports_page('evt_2024_metallica')}{lost.pk}/").content, "html.parser").tr
+        assert state(stopped).startswith("Stopped: the worker stopped before finishing it")
+        assert not stopped.has_attr("hx-get")  # type: ignore[union-attr]
+
+    def test_a_storage_that_refuses_the_file_gives_a_failed_export_and_a_message(
+        self, site: list[Ticket], request: pytest.FixtureRequest
+    ) -> None:
+        storage = ReportExport._meta.get_field("file").storage  # type: ignore[attr-defined]
+        blocked = Path(storage.path("ticket-reports/evt_2024_metallica"))
+        shutil.rmtree(blocked, ignore_errors=True)
+        blocked.parent.mkdir(parents=True, exist_ok=True)
+        blocked.write_text("a file where the event's directory should be")
+        request.addfinalizer(blocked.unlink)
+        olivia = signed_in("olivia@example.com")
+        olivia.post(exports_page("evt_2024_metallica"))
+        run_the_worker()
+
+        (failed,) = export_rows(olivia, "evt_2024_metallica")
+        assert failed["data-status"] == "FAILED" and state(failed).startswith("Failed: ")
+        assert "evt_2024_metallica" in state(failed) and failed.select_one("a[download]") is None
+        assert olivia.get(f"{exports_page('evt_2024_metallica')}{failed['id'][7:]}/download").status_code == 404
+
+    def test_a_task_run_twice_writes_the_file_once(self, site: list[Ticket]) -> None:
+        olivia = signed_in("olivia@example.com")
+        olivia.post(exports_page("evt_2024_metallica"))
+        run_the_worker()
+        done = ReportExport.objects.get()
+
+        assert write_report_export.call(done.pk) == ReportExport.Status.READY
+        assert ReportExport.objects.get().file.name == done.file.name
+        assert ReportExport.objects.get().finished_at == done.finished_at
+
+    def test_only_staff_who_may_read_the_report_see_or_download_exports(self, site: list[Ticket]) -> None:
+        olivia = signed_in("olivia@example.com")
+        olivia.post(exports_page("evt_2024_metallica"))
+        run_the_worker()
+        done = ReportExport.objects.get()
+        row = f"{exports_page('evt_2024_metallica')}{done.pk}/"
+        staff("sam@example.com")
+        sam = signed_in("sam@example.com")
+
+        for url in (exports_page("evt_2024_metallica"), row, row + "download"):
+            assert sam.get(url).status_code in (403, 404)
+            refused = Client().get(url)
+            assert refused.status_code == 302 and refused["Location"].startswith("/admin/login/")
+        assert sam.post(exports_page("evt_2024_metallica")).status_code in (403, 404)
+        assert ReportExport.objects.count() == 1
+        # Another event's address does not reach this export, nor does an id that is not one.
+        hamilton = exports_page("evt_hamilton")
+        assert signed_in("admin@example.com").get(f"{hamilton}{done.pk}/download").status_code == 404
+        assert olivia.get(f"{exports_page('evt_2024_metallica')}999999/").status_code == 404
+
+    def test_exports_older_than_a_week_go_with_their_files(self, site: list[Ticket]) -> None:
+        olivia = signed_in("olivia@example.com")
+        olivia.post(exports_page("evt_2024_metallica"))
+        run_the_worker()
+        old = ReportExport.objects.get()
+        ReportExport.objects.filter(pk=old.pk).update(
+            created_at=timezone.now() - report.KEEP_EXPORTS - timedelta(hours=1)
+        )
+        assert old.file.storage.exists(old.file.name)
+
+        olivia.post(exports_page("evt_2024_metallica"))
+
+        assert list(ReportExport.objects.values_list("status", flat=True)) == [ReportExport.Status.QUEUED]
+        assert not old.file.storage.exists(old.file.name)
 
 
 class TestGivingAccess:
