@@ -21,6 +21,7 @@ WIDTHS = (320, 390, 1280)
 PAGES = {
     "listing": "/",
     "show": "/events/evt_2024_metallica/show_nyc_20240815/",
+    "my tickets": "/my-tickets/",
 }
 MAX_SHIFT = 0.01
 # Sums the layout shifts not caused by input, and names what moved (for the failure's message).
@@ -50,17 +51,22 @@ def late(route: Route) -> None:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("page", [*PAGES, "show, its buttons last"])
-def test_a_cold_first_view_does_not_move(visitor: Any, page: str, width: int) -> None:
+@pytest.mark.parametrize("page", [*PAGES, "show, its buttons last", "my tickets, in Spanish"])
+def test_a_cold_first_view_does_not_move(visitor: Any, site: Any, page: str, width: int) -> None:
     alice = visitor()
     alice.page.set_viewport_size({"width": width, "height": 800})
     alice.context.add_init_script(WATCH_SHIFTS)
     if page == "show, its buttons last":
         alice.page.route("**/sal/fragments/buy/**", late)
+    if page.startswith("my tickets"):
+        alice.sign_in("alice@example.com")
+    if page.endswith("in Spanish"):
+        alice.context.add_cookies([{"name": "django_language", "value": "es", "url": site.url}])
     cold()
 
     alice.page.goto(PAGES[page.partition(",")[0]])
     alice.page.wait_for_load_state("networkidle")
+    expect(alice.page.locator("html")).to_have_attribute("lang", "es" if page.endswith("in Spanish") else "en")
     expect(alice.page.locator(".sal-lazy")).to_have_count(0)
     expect(alice.page.locator("[aria-busy=true]")).to_have_count(0)
     alice.page.wait_for_timeout(300)  # the observer's last entries
