@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "salsite",
 ]
 MIDDLEWARE = [
+    # /healthz and /readyz for the load balancer: before the Host check and the HTTPS redirect.
+    "salwidgets.probes.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

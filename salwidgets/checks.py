@@ -11,6 +11,7 @@ salwidgets.W001  no VERIFY_SECRET: the ownership endpoint refuses every call
 salwidgets.W002  no API_KEY outside DEBUG
 salwidgets.W003  BASE_URL is plain http to another machine outside DEBUG
 salwidgets.W004  outside DEBUG, the cache of SAL answers is kept per process
+salwidgets.W005  the probe middleware is in MIDDLEWARE but not first
 """
 
 from __future__ import annotations
@@ -146,3 +147,21 @@ def check_ownership_endpoint(app_configs: Any = None, **kwargs: Any) -> list[Che
                 Error(f"SALWIDGETS['{name}']: {exc}.", hint="Use CIDRs like 203.0.113.0/24.", id="salwidgets.E001")
             )
     return messages
+
+
+PROBES = "salwidgets.probes.ProbeMiddleware"
+
+
+@register()
+def check_probes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    middleware = list(getattr(settings, "MIDDLEWARE", []))
+    if PROBES in middleware and middleware[0] != PROBES:
+        return [
+            Warning(
+                f"{PROBES} is not first in MIDDLEWARE: a load balancer's probe may be redirected to https, "
+                "refused for its Host header or given a session before it is answered.",
+                hint=f"Move {PROBES!r} to the top of MIDDLEWARE.",
+                id="salwidgets.W005",
+            )
+        ]
+    return []

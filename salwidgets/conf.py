@@ -95,6 +95,19 @@ DEFAULTS: dict[str, Any] = {
     "SYNC_BACKOFF_BASE": 2.0,
     "SYNC_BACKOFF_CAP": 900.0,
     "SYNC_MAX_ATTEMPTS": 30,
+    # What `manage.py sal_prune` removes, in days of age: outbox items delivered or superseded,
+    # webhook deliveries that were dealt with (kept long enough that menta's retries of one are
+    # still recognised as replays), and the finished task rows of salwidgets' worker.
+    "KEEP_DELIVERED_DAYS": 7,
+    "KEEP_WEBHOOK_DAYS": 30,
+    "KEEP_TASK_DAYS": 7,
+    # The probes a load balancer or an orchestrator calls (salwidgets.probes.ProbeMiddleware):
+    # liveness answers without touching anything, readiness checks the site's own databases and
+    # caches (the aliases listed; None: all of them). menta's state never makes a node unready.
+    "LIVENESS_PATH": "/healthz",
+    "READINESS_PATH": "/readyz",
+    "READY_DATABASES": None,
+    "READY_CACHES": None,
 }
 MENTA_DOMAIN = ".mentatech.io"
 

@@ -18,6 +18,13 @@ pytestmark = pytest.mark.own_database
 
 ROOT = Path(__file__).resolve().parents[2]
 # What a build never needs: environments, caches, local state and earlier builds.
+# The probes of the quickstart's settings, asked as a load balancer would (by address).
+PROBE = """
+from django.test import Client
+live, ready = (Client().get(path, HTTP_HOST="10.0.3.7") for path in ("/healthz", "/readyz"))
+print("/healthz", live.status_code, live.content.decode().strip())
+print("/readyz", ready.status_code, ready.json()["ready"])
+"""
 COPY_IGNORES = (".git", ".venv", "var", "build", "dist", "*.egg-info", "test-artifacts", "__pycache__", ".*_cache")
 # A snippet's first line names its file: "# mysite/settings.py (add at the end)" or "(new file)".
 SNIPPET = re.compile(
@@ -96,5 +103,7 @@ def test_a_fresh_project_follows_the_quickstart(tmp_path: Path) -> None:
     checked = run(bin / "python", "manage.py", "check", cwd=project, env=env)
     assert "System check identified no issues" in checked
     run(bin / "python", "manage.py", "migrate", "--verbosity", "0", cwd=project, env=env)
+    probed = run(bin / "python", "manage.py", "shell", "-c", PROBE, cwd=project, env=env)
+    assert probed.splitlines()[-2:] == ["/healthz 200 ok", "/readyz 200 True"], probed
     tested = run(bin / "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert "1 passed" in tested

@@ -1,5 +1,7 @@
 """Redis killed under load: the site under gunicorn (two workers, DEBUG off) keeps answering every
-page, login included, without a single 5xx, and uses Redis again once it is back."""
+page, login included, without a single 5xx, and uses Redis again once it is back; meanwhile its
+readiness probe says the node is not ready (its cache does not answer) and its liveness probe
+that the process is."""
 
 from __future__ import annotations
 
@@ -101,14 +103,21 @@ def test_killing_redis_under_load_costs_no_5xx(tmp_path_factory: pytest.TempPath
             before_kill = load.total()
             load.wait_for(150)
             during = load.total() - before_kill
+            # The load balancer's view meanwhile: the process is live, the node not ready.
+            probes_down = [requests.get(f"{site.url}{path}", timeout=30) for path in ("/healthz", "/readyz")]
             cache = start_redis(directory)  # back, empty, on the same socket
             load.wait_for(100)
+            probes_back = [requests.get(f"{site.url}{path}", timeout=30) for path in ("/healthz", "/readyz")]
 
         print(f"answers {dict(load.statuses)}, {during} while Redis was down")
         assert load.errors == []
         assert not [status for status in load.statuses if status >= 500], load.statuses
         assert set(load.statuses) <= {200, 302}, load.statuses
         assert during >= 150
+        assert [probe.status_code for probe in probes_down] == [200, 503]
+        assert probes_down[1].json()["checks"]["cache:default"] != "ok"
+        assert probes_down[1].json()["checks"]["database:default"] == "ok"
+        assert [probe.status_code for probe in probes_back] == [200, 200]
         # Recovered: the show's components and listings are cached in Redis again, so the page renders
         # them inline.
         requests.get(site.url + FRAGMENT, timeout=30)

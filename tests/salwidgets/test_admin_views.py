@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from salwidgets.models import OutboxItem
 from tests.conftest import SandboxControl
 
 SEED = {"event": "evt_2024_metallica", "show": "show_nyc_20240815", "type": "buy", "lang": "en"}
@@ -182,3 +183,40 @@ class TestHealth:
         with pytest.raises(CommandError, match="not healthy"):
             call_command("sal_ping", "--json", stdout=out)
         assert json.loads(out.getvalue().splitlines()[-1])["menta_reachable"] is False
+
+
+class TestSalPing:
+    """``sal_ping`` says which problem it found, in one line an operator acts on."""
+
+    def ping(self) -> tuple[str, str]:
+        out = io.StringIO()
+        with pytest.raises(CommandError) as failed:
+            call_command("sal_ping", stdout=out)
+        return out.getvalue(), str(failed.value)
+
+    def test_a_refused_api_key_is_not_an_outage(self, demo: SandboxControl, settings: Any) -> None:
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "API_KEY": "not-the-key"}
+
+        out, error = self.ping()
+
+        assert out.startswith("menta:   KEY REFUSED (")
+        assert error == "The SAL integration is not healthy: menta refused the API key."
+
+    def test_nobody_answering_is_unreachable(self, demo: SandboxControl, settings: Any) -> None:
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "BASE_URL": "http://127.0.0.1:1", "MAX_RETRIES": 0}
+
+        out, error = self.ping()
+
+        assert out.startswith("menta:   UNREACHABLE (")
+        assert error == "The SAL integration is not healthy: menta is unreachable or unavailable."
+
+    def test_items_refused_for_good_are_counted_while_menta_is_fine(self, demo: SandboxControl) -> None:
+        for n in range(2):
+            OutboxItem.objects.create(kind="lead", key=f"l{n}", lane=f"l{n}", payload={}, status="failed")
+
+        out, error = self.ping()
+
+        assert out.startswith("menta:   reachable in ")
+        assert error == (
+            "The SAL integration is not healthy: 2 outbox items were refused for good (see the admin's outbox)."
+        )

@@ -46,3 +46,13 @@ class TestChecks:
         settings.DEBUG = True
 
         assert "salwidgets.W004" not in [m.id for m in run_checks()]
+
+    def test_the_probe_middleware_must_come_first(self, settings: Any) -> None:
+        probes = "salwidgets.probes.ProbeMiddleware"
+        rest = [name for name in settings.MIDDLEWARE if name != probes]
+        assert "salwidgets.W005" not in [m.id for m in run_checks()]  # the demo's: first
+
+        settings.MIDDLEWARE = [rest[0], probes, *rest[1:]]
+        assert "salwidgets.W005" in [m.id for m in run_checks()]
+        settings.MIDDLEWARE = rest  # left out: nothing to say
+        assert "salwidgets.W005" not in [m.id for m in run_checks()]

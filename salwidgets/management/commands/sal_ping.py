@@ -24,12 +24,13 @@ class Command(BaseCommand):
             menta = (
                 f"reachable in {report.menta_latency_ms:.0f} ms"
                 if report.menta_reachable
-                else f"UNREACHABLE ({report.menta_error})"
+                else f"{report.menta_state.upper()} ({report.menta_error})"
             )
             self.stdout.write(f"menta:   {menta}")
             self.stdout.write(f"breaker: {report.breaker} ({report.breaker_failures} failures in a row)")
             self.stdout.write(f"cache:   {report.cache_backend}, {'answering' if report.cache_ok else 'NOT ANSWERING'}")
             waiting = ", ".join(f"{count} {status}" for status, count in report.outbox.items())
             self.stdout.write(f"outbox:  {waiting}")
-        if not report.menta_reachable or not report.cache_ok or report.outbox["failed"]:
-            raise CommandError("The SAL integration is not healthy.")
+        problems = health.problems(report)
+        if problems:
+            raise CommandError(f"The SAL integration is not healthy: {'; '.join(problems)}.")
