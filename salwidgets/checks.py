@@ -1,6 +1,6 @@
 """System checks: configuration problems reported at start-up, with stable ids and hints.
 
-salwidgets.E001  a CIDR of VERIFY_ALLOWED_IPS or VERIFY_TRUSTED_PROXIES does not parse
+salwidgets.E001  a CIDR of VERIFY_ALLOWED_IPS, VERIFY_TRUSTED_PROXIES or METRICS_ALLOWED_IPS does not parse
 salwidgets.E002  BASE_URL is not an http(s) URL with a host
 salwidgets.E003  a timeout is not a positive number of seconds, or too long to render a page
 salwidgets.E004  an entry of LINK_HOSTS is not a bare host name
@@ -139,7 +139,7 @@ def check_ownership_endpoint(app_configs: Any = None, **kwargs: Any) -> list[Che
                 id="salwidgets.W001",
             )
         )
-    for name in ("VERIFY_ALLOWED_IPS", "VERIFY_TRUSTED_PROXIES"):
+    for name in ("VERIFY_ALLOWED_IPS", "VERIFY_TRUSTED_PROXIES", "METRICS_ALLOWED_IPS"):
         try:
             networks(config[name])
         except ValueError as exc:

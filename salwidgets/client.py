@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -18,7 +19,7 @@ import requests
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from salwidgets import wire
+from salwidgets import monitoring, wire
 from salwidgets.conf import get_config
 from salwidgets.errors import (
     MalformedResponse,
@@ -124,6 +125,27 @@ class MentaClient:
         body: Any = None,
         retry: bool,
         push: bool = False,
+    ) -> Exchange[T]:
+        started = time.monotonic()
+        failure: MentaError | None = None
+        try:
+            return self._answer(method, path, parse, params=params, body=body, retry=retry, push=push)
+        except MentaError as exc:
+            failure = exc
+            raise
+        finally:
+            monitoring.observe_call(method, path, time.monotonic() - started, monitoring.outcome_of(failure))
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        retry: bool,
+        push: bool,
     ) -> Exchange[T]:
         clean_params = {key: value for key, value in (params or {}).items() if value is not None}
         response = self.transport.request(

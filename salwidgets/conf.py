@@ -108,6 +108,12 @@ DEFAULTS: dict[str, Any] = {
     "READINESS_PATH": "/readyz",
     "READY_DATABASES": None,
     "READY_CACHES": None,
+    # Metrics for Prometheus at METRICS_PATH, for the addresses in METRICS_ALLOWED_IPS (CIDRs; the
+    # peer's address, no proxy header believed) or any caller with "Authorization: Bearer
+    # <METRICS_TOKEN>" when a token is set. None as the path: not served.
+    "METRICS_PATH": "/metrics",
+    "METRICS_ALLOWED_IPS": ["127.0.0.1/32", "::1/128"],
+    "METRICS_TOKEN": "",
 }
 MENTA_DOMAIN = ".mentatech.io"
 

@@ -13,7 +13,6 @@ from salwidgets.client import get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, Unauthorized, Unavailable
 
-
 # What menta's answer to the health call says, beyond "it did not work": the cure differs (a key
 # to fix in the settings; a network, or menta, to wait for; an answer the client cannot read).
 MENTA_STATES = {

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
+from salwidgets import monitoring
 from salwidgets.conf import get_config
 from salwidgets.ownership import client_address
 
@@ -51,4 +52,5 @@ def check(request: HttpRequest, calls: int = 1) -> Verdict:
     # A limit of 0 is django-ratelimit saying the cache did not answer (a real rate is >= 1).
     if usage is None or not usage["limit"] or not usage["should_limit"]:
         return Verdict(False)
+    monitoring.RATE_LIMITED.inc()
     return Verdict(True, max(1, int(usage["time_left"])))

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Case, Count, DateTimeField, Exists, F, Min, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from salwidgets import cache
+from salwidgets import cache, monitoring
 from salwidgets.client import MAX_LEADS_PER_CALL, MentaClient, get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, NotFound, ValidationFailed
@@ -413,4 +413,7 @@ def deliver_due(client: MentaClient | None = None, *, max_rounds: int = 1000) ->
     earliest = OutboxItem.objects.filter(status=Status.RETRYING).aggregate(at=Min("next_attempt_at"))["at"]
     if earliest is not None and report.retrying:
         wake(earliest)
+    for outcome in ("delivered", "retrying", "failed", "superseded"):
+        if getattr(report, outcome):
+            monitoring.OUTBOX.labels(outcome=outcome).inc(getattr(report, outcome))
     return report

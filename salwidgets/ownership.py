@@ -40,7 +40,7 @@ def networks(cidrs: Iterable[str]) -> list[Network]:
     return parsed
 
 
-def _within(address: str, allowed: list[Network]) -> bool:
+def within(address: str, allowed: list[Network]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -52,11 +52,11 @@ def client_address(request: HttpRequest) -> str:
     """The caller's address; X-Forwarded-For is believed only from a trusted proxy."""
     address = str(request.META.get("REMOTE_ADDR", ""))
     proxies = networks(get_config()["VERIFY_TRUSTED_PROXIES"])
-    if not proxies or not _within(address, proxies):
+    if not proxies or not within(address, proxies):
         return address
     hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not _within(hop, proxies):
+        if not within(hop, proxies):
             return hop
     return address
 
@@ -79,7 +79,7 @@ def refusal(request: HttpRequest) -> JsonResponse | None:
     given = request.headers.get(SECRET_HEADER, "")
     secret_ok = hmac.compare_digest(given.encode(), secret.encode()) and bool(secret)
     allowed = networks(config["VERIFY_ALLOWED_IPS"])
-    address_ok = not allowed or _within(client_address(request), allowed)
+    address_ok = not allowed or within(client_address(request), allowed)
     if not (secret_ok and address_ok):
         return _message(401, "unauthorized")
     return None

@@ -1,4 +1,4 @@
-"""Health probes for load balancers and orchestrators: liveness and readiness.
+"""Health probes for load balancers and orchestrators (liveness, readiness), and Prometheus' scrape.
 
 ``ProbeMiddleware`` answers two paths before any other middleware runs, so that a probe is never
 redirected to HTTPS, refused for its Host header (a load balancer probes by address), given a
@@ -11,11 +11,12 @@ session, or counted by a rate limit:
 menta's state is deliberately not part of either: a menta outage is served from the cache or the
 fallback, and taking every node out of service because of it would turn a degraded feature into a
 site outage. menta's and the outbox's health are for people and alerts (the admin's health view,
-``manage.py sal_ping``).
+``manage.py sal_ping``, and ``GET /metrics``, see ``salwidgets.monitoring``).
 """
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from collections.abc import Callable, Iterable
 
@@ -24,6 +25,7 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 
 from salwidgets.conf import get_config
+from salwidgets.ownership import networks, within
 
 PROBE_KEY = "salwidgets:readyz:"
 
@@ -87,15 +89,39 @@ def readiness_view(request: HttpRequest) -> HttpResponse:
     return _probe(JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503))
 
 
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus' scrape: for the allowed addresses, or the bearer of the metrics token."""
+    from salwidgets import monitoring
+
+    config = get_config()
+    token = config["METRICS_TOKEN"]
+    given = request.headers.get("Authorization", "")
+    by_token = bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+    by_address = within(request.META.get("REMOTE_ADDR", ""), networks(config["METRICS_ALLOWED_IPS"]))
+    if not (by_token or by_address):
+        refused = HttpResponse(
+            "Metrics are served to the addresses in SALWIDGETS['METRICS_ALLOWED_IPS'], or with "
+            "'Authorization: Bearer <METRICS_TOKEN>'.\n",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+        return _probe(refused)
+    return _probe(HttpResponse(monitoring.exposition(), content_type=monitoring.CONTENT_TYPE))
+
+
 class ProbeMiddleware:
-    """Answers the liveness and readiness paths; put it first in ``MIDDLEWARE``."""
+    """Answers the liveness, readiness and metrics paths; put it first in ``MIDDLEWARE``."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         config = get_config()
-        views = {config["LIVENESS_PATH"]: liveness_view, config["READINESS_PATH"]: readiness_view}
+        views = {
+            config["LIVENESS_PATH"]: liveness_view,
+            config["READINESS_PATH"]: readiness_view,
+            config["METRICS_PATH"]: metrics_view,
+        }
         view = views.get(request.path_info)
         if view is None:
             return self.get_response(request)

@@ -291,6 +291,7 @@ def _read_through(
             metrics.count("stale")
             _refresh_in_background(key, fetch)
         return from_entry(entry)
+    metrics.count("misses")
     if not _may_wait(wait):
         state = _unanswered()
         _note_absent([key] if entry is None else [], state)
@@ -518,6 +519,7 @@ def _person(
     for group, key in keyed.items():
         entry = entries.get(key)
         if entry is None or not isinstance(entry.value, dict):
+            metrics.count("misses")
             missing.append(group)
             continue
         version.append((key, entry.fetched_at))

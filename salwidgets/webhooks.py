@@ -31,7 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from salwidgets import cache, metrics, ownership, signals, wire
+from salwidgets import cache, metrics, monitoring, ownership, signals, wire
 from salwidgets.conf import get_config
 from salwidgets.models import WebhookDelivery
 
@@ -42,6 +42,10 @@ ID_HEADER = "webhook-id"
 
 
 def _answer(delivery: WebhookDelivery, outcome: str, status: int, message: str = "") -> JsonResponse:
+    # The action as a label only when it is one the receiver knows: a caller's text must not
+    # grow the number of series.
+    action = delivery.action if delivery.action in wire.WEBHOOK_PARSERS else ("other" if delivery.action else "")
+    monitoring.WEBHOOKS.labels(action=action, outcome=outcome).inc()
     delivery.outcome = outcome
     delivery.error = message if status >= 400 or outcome == Outcome.IGNORED else ""
     delivery.save(update_fields=["outcome", "error", "action", "key"])

@@ -33,7 +33,15 @@ def test_counts_add_up_and_unknown_names_are_not_listed() -> None:
 
     totals = metrics.totals()
 
-    assert totals == {"calls": 3, "hits": 0, "stale": 0, "fallbacks": 0, "dropped": 0, "webhooks_refused": 0}
+    assert totals == {
+        "calls": 3,
+        "hits": 0,
+        "stale": 0,
+        "misses": 0,
+        "fallbacks": 0,
+        "dropped": 0,
+        "webhooks_refused": 0,
+    }
 
 
 def test_a_count_waits_in_the_process_until_its_flush(monkeypatch: pytest.MonkeyPatch) -> None:
