@@ -11,11 +11,14 @@ second after another one opened the circuit.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
 from salwidgets import cache
 from salwidgets.conf import call_seconds, get_config
+
+logger = logging.getLogger("salwidgets.breaker")
 
 FAILURES = f"{cache.PREFIX}:breaker:failures"
 OPEN_UNTIL = f"{cache.PREFIX}:breaker:open-until"
@@ -79,6 +82,8 @@ def record_success() -> None:
     if open_until is not None or failures:
         cache.backend().delete_many([FAILURES, OPEN_UNTIL, PROBE])
         cache.keep_copy(COPY, (0, None))
+        if open_until is not None:
+            logger.warning("Circuit breaker closed: menta answers again (after %d failures in a row)", failures)
 
 
 def record_failure() -> None:
@@ -86,6 +91,13 @@ def record_failure() -> None:
     failures = cache.increment(FAILURES)
     open_until = state().open_until
     if failures >= config["BREAKER_FAILURES"]:
+        if open_until is None or failures == config["BREAKER_FAILURES"]:
+            logger.warning(
+                "Circuit breaker opened after %d failures in a row: no call to menta for %s s, then one probe;"
+                " pages show cached answers or the fallback meanwhile",
+                failures,
+                config["BREAKER_COOLDOWN"],
+            )
         open_until = time.time() + config["BREAKER_COOLDOWN"]
         cache.backend().set(OPEN_UNTIL, open_until, timeout=None)
         cache.backend().delete(PROBE)

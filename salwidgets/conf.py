@@ -95,6 +95,9 @@ DEFAULTS: dict[str, Any] = {
     "SYNC_BACKOFF_BASE": 2.0,
     "SYNC_BACKOFF_CAP": 900.0,
     "SYNC_MAX_ATTEMPTS": 30,
+    # An item still undelivered this many seconds after it was stored is logged at WARNING at each
+    # retry (the retries before are INFO: a short outage is not worth waking anyone).
+    "SYNC_WARN_AFTER": 600,
     # What `manage.py sal_prune` removes, in days of age: outbox items delivered or superseded,
     # webhook deliveries that were dealt with (kept long enough that menta's retries of one are
     # still recognised as replays), and the finished task rows of salwidgets' worker.

@@ -10,13 +10,14 @@ items to another worker.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import random
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from salwidgets.client import MAX_LEADS_PER_CALL, MentaClient, get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, NotFound, ValidationFailed
 from salwidgets.models import OutboxItem
+from salwidgets.privacy import redact
 
 logger = logging.getLogger("salwidgets.outbox")
 
@@ -58,9 +60,18 @@ class Report:
     retrying: int = 0
     superseded: int = 0
     calls: int = 0
+    kinds: collections.Counter[str] = field(default_factory=collections.Counter)  # delivered, by kind
 
     def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        return {name: getattr(self, name) for name in ("delivered", "failed", "retrying", "superseded", "calls")}
+
+    def summary(self) -> str:
+        """One line for the worker's log: what was sent, by kind, and what was not."""
+        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.kinds.items()))
+        return (
+            f"delivered {self.delivered}{f' ({kinds})' if kinds else ''}; {self.retrying} to retry, "
+            f"{self.failed} refused for good, {self.superseded} superseded; {self.calls} calls"
+        )
 
 
 # --- storing --------------------------------------------------------------------------------
@@ -315,7 +326,9 @@ def _finish(token: str, ids: Iterable[int], **changes: Any) -> int:
 
 
 def _fail(token: str, item: OutboxItem, message: str, status: int | None) -> int:
-    logger.warning("menta refused outbox item %s (%s %s): %s", item.pk, item.kind, item.key, message)
+    logger.warning(
+        "menta refused outbox item %s (%s %s) for good: %s", item.pk, item.kind, redact(item.key), redact(message)
+    )
     return _finish(token, [item.pk], status=Status.FAILED, last_error=message, last_status=status)
 
 
@@ -333,6 +346,18 @@ def _retry(token: str, items: list[OutboxItem], error: MentaError, report: Repor
             again.append(item)
     if not again:
         return
+    overdue = [item for item in again if now - item.created_at > timedelta(seconds=get_config()["SYNC_WARN_AFTER"])]
+    if overdue:
+        oldest = min(overdue, key=lambda item: item.created_at)
+        logger.warning(
+            "menta outbox: %d %s item(s) still undelivered after %d minutes or more (oldest: item %s, %d attempts): %s",
+            len(overdue),
+            oldest.kind,
+            int(get_config()["SYNC_WARN_AFTER"]) // 60,
+            oldest.pk,
+            oldest.attempts,
+            redact(error),
+        )
     attempt_at = Case(
         *(
             When(pk=item.pk, then=Value(now + timedelta(seconds=max(float(wait), backoff(item.attempts)))))
@@ -367,14 +392,14 @@ def _send(client: MentaClient, kind: Kind, token: str, items: list[OutboxItem], 
             for item in items:
                 report.failed += _fail(token, item, exc.message, exc.status)
             return
-        logger.info("menta outbox: %d %s item(s) to retry: %s", len(items), kind.name, exc)
+        logger.info("menta outbox: %d %s item(s) to retry: %s", len(items), kind.name, redact(exc))
         _retry(token, items, exc, report)
         return
     for item in items:
         if item.pk in refused:
             report.failed += _fail(token, item, refused[item.pk], 400)
     delivered = [item for item in items if item.pk not in refused]
-    report.delivered += _finish(
+    finished = _finish(
         token,
         [item.pk for item in delivered],
         status=Status.DELIVERED,
@@ -382,6 +407,8 @@ def _send(client: MentaClient, kind: Kind, token: str, items: list[OutboxItem], 
         last_status=200,
         last_error="",
     )
+    report.delivered += finished
+    report.kinds[kind.name] += finished
     if kind.holds:
         # menta knows these tickets now: what their holders were told about them (not resellable,
         # or not theirs) is out of date, and their next view asks again.

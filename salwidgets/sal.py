@@ -30,6 +30,7 @@ from salwidgets import breaker, cache, links, metrics, transport, wire
 from salwidgets.client import get_client
 from salwidgets.conf import call_seconds, get_config
 from salwidgets.errors import MentaError, NotFound, Unavailable, ValidationFailed
+from salwidgets.privacy import redact
 from salwidgets.recent import Recent
 
 logger = logging.getLogger("salwidgets")
@@ -507,7 +508,7 @@ def _person(
         except _Skipped:
             return PersonResult("failed")
         except MentaError as exc:
-            logger.warning("SAL %s CTAs unavailable: %s", kind, exc)
+            logger.warning("SAL %s CTAs unavailable: %s", kind, redact(exc))
             return PersonResult("failed")
         version = []
         for group in wanted:
@@ -577,7 +578,7 @@ def one_time_token(person: str) -> wire.OneTimeToken | None:
     except _Skipped:
         return None
     except MentaError as exc:
-        logger.warning("No one-time token for a resale link: %s", exc)
+        logger.warning("No one-time token for a resale link: %s", redact(exc))
         return None
 
 
@@ -660,7 +661,7 @@ def trusted_url(flow: tuple[str, ...], trust: tuple[str, str], *, lang: str, ret
     except _Skipped:
         return None
     except MentaError as exc:
-        logger.warning("No Login Trust URL for a %s link: %s", kind, exc)
+        logger.warning("No Login Trust URL for a %s link: %s", kind, redact(exc))
         return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,11 +16,17 @@ else:
 
 from salwidgets import outbox
 
+logger = logging.getLogger("salwidgets.outbox")
+
 
 @task()
 def deliver() -> dict[str, int]:
     """Send what is due in the outbox; the answer (counts by outcome) is kept as the task's result."""
-    return outbox.deliver_due().as_dict()
+    started = time.monotonic()
+    report = outbox.deliver_due()
+    if report.calls or report.superseded:
+        logger.info("menta outbox: %s, in %.2f s", report.summary(), time.monotonic() - started)
+    return report.as_dict()
 
 
 def stores_in_database(backend: Any) -> bool:

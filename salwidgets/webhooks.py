@@ -34,6 +34,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from salwidgets import cache, metrics, monitoring, ownership, signals, wire
 from salwidgets.conf import get_config
 from salwidgets.models import WebhookDelivery
+from salwidgets.privacy import redact
 
 logger = logging.getLogger("salwidgets.webhooks")
 
@@ -158,7 +159,7 @@ def receive(request: HttpRequest) -> HttpResponse:
     try:
         payload = parse(note)
     except wire.WireError as exc:
-        logger.warning("Webhook %s (%s) rejected: %s", delivery.pk, note.action, exc)
+        logger.warning("Webhook %s (%s) rejected: %s", delivery.pk, note.action, redact(exc))
         return _answer(delivery, Outcome.REJECTED, 400, str(exc))
     key = delivery.webhook_id or f"sha256:{hashlib.sha256(body).hexdigest()}"
     if not _claim(delivery, key):
@@ -168,11 +169,11 @@ def receive(request: HttpRequest) -> HttpResponse:
             signals.BY_PAYLOAD[type(payload)].send(sender=WebhookDelivery, delivery=delivery, payload=payload)
             response = _answer(delivery, Outcome.APPLIED, 200)
     except signals.Conflict as exc:
-        logger.error("Webhook %s (%s) contradicts the site, not applied: %s", delivery.pk, note.action, exc)
+        logger.error("Webhook %s (%s) contradicts the site, not applied: %s", delivery.pk, note.action, redact(exc))
         delivery.key = None
         return _answer(delivery, Outcome.CONFLICT, 409, str(exc))
     except signals.Unprocessable as exc:
-        logger.warning("Webhook %s (%s) not applied: %s", delivery.pk, note.action, exc)
+        logger.warning("Webhook %s (%s) not applied: %s", delivery.pk, note.action, redact(exc))
         delivery.key = None
         return _answer(delivery, Outcome.REJECTED, 422, str(exc))
     except Exception as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -65,3 +66,18 @@ def test_each_process_reads_the_shared_state_once_a_second_and_its_own_records_a
     assert breaker.state().failures == 2
     breaker.record_failure()
     assert breaker.state().name == "open"
+
+
+def test_opening_and_closing_are_warnings_once_each(settings: Any, caplog: pytest.LogCaptureFixture) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "BREAKER_FAILURES": 3, "BREAKER_COOLDOWN": 30}
+
+    with caplog.at_level(logging.INFO, logger="salwidgets.breaker"):
+        for _failure in range(5):
+            breaker.record_failure()
+        breaker.record_success()
+        breaker.record_success()
+
+    assert [(r.levelno, r.getMessage().split(":")[0]) for r in caplog.records] == [
+        (logging.WARNING, "Circuit breaker opened after 3 failures in a row"),
+        (logging.WARNING, "Circuit breaker closed"),
+    ]

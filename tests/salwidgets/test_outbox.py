@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -13,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from salwidgets import outbox, sal, sync, wire
+from salwidgets import outbox, privacy, sal, sync, tasks, wire
 from salwidgets.models import OutboxItem
 from tests.conftest import SandboxControl, World, event_push, make_client, ticket_push
 from tests.support.upstream import ScriptedUpstream
@@ -277,3 +278,59 @@ def test_a_delivered_ticket_is_offered_for_resale_at_its_holders_next_view(
     assert sal.tickets(holder.lower(), [ticket.ticket_id], "en", wait=False).state == "missing"
     after = sal.tickets(holder.lower(), [ticket.ticket_id], "en", wait=True)
     assert "SELL" in {cta.action for cta in after.items[ticket.ticket_id].ctas}
+
+
+class TestLogs:
+    """What the logs say: enough to act on, at the right level, and no one's email."""
+
+    def test_a_refused_lead_is_logged_without_its_email(
+        self, site_menta: SandboxControl, show: tuple[str, str], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        sync.send_leads([lead("evt_unknown", "show_x", 2)])
+
+        with caplog.at_level(logging.INFO, logger="salwidgets"):
+            outbox.deliver_due()
+
+        (refused,) = [record for record in caplog.records if "refused outbox item" in record.getMessage()]
+        assert refused.levelno == logging.WARNING
+        assert (
+            "@" not in refused.getMessage() and f"<email {privacy.digest('fan2@example.com')}>" in refused.getMessage()
+        )
+        assert all("@" not in record.getMessage() for record in caplog.records)
+
+    def test_retries_are_info_until_an_item_is_old_then_a_warning(
+        self, site_menta: SandboxControl, show: tuple[str, str], settings: Any, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "MAX_RETRIES": 0}
+        sync.send_leads(lead(*show, n) for n in range(3))
+        site_menta.faults(mode="down")
+        with caplog.at_level(logging.INFO, logger="salwidgets"):
+            outbox.deliver_due()
+        assert [r.levelno for r in caplog.records if r.name == "salwidgets.outbox"] == [logging.INFO]
+        caplog.clear()
+
+        OutboxItem.objects.update(created_at=timezone.now() - timedelta(minutes=11), next_attempt_at=timezone.now())
+        with caplog.at_level(logging.INFO, logger="salwidgets"):
+            outbox.deliver_due()
+
+        (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "salwidgets.outbox"]
+        assert warning.getMessage().startswith(
+            "menta outbox: 3 lead item(s) still undelivered after 10 minutes or more"
+        )
+
+    def test_the_worker_says_what_it_delivered(
+        self, site_menta: SandboxControl, world: World, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        event_id = world.id("evtlog")
+        sync.push_event(event_push(event_id, ["s1"]))
+        sync.push_tickets(ticket_push(f"{event_id}-{n}", event_id, "s1", "fan@example.com") for n in range(2))
+
+        with caplog.at_level(logging.INFO, logger="salwidgets"):
+            tasks.deliver.call()
+
+        (summary,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("menta outbox: delivered")]
+        assert re.fullmatch(
+            r"menta outbox: delivered 3 \(event 1, ticket 2\); 0 to retry, 0 refused for good, 0 superseded; "
+            r"2 calls, in \d+\.\d\d s",
+            summary,
+        ), summary
