@@ -46,3 +46,33 @@ def test_needs_a_source_of_shows(settings: Any) -> None:
 
     with pytest.raises(CommandError, match="UPCOMING_SHOWS"):
         call_command("sal_warm")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_only(demo: SandboxControl) -> None:
+    terminal = Terminal()
+
+    call_command("sal_warm", "--days", "60", stdout=terminal, stderr=io.StringIO())
+
+    lines = terminal.getvalue().split("\n")
+    assert lines[0].startswith("\rWarming 8/16 (shows x languages), 0 failed\rWarming 16/16")
+    assert lines[1] == "Warmed 8 shows in 2 language(s)."
+
+
+def test_only_the_sites_languages(demo: SandboxControl) -> None:
+    with pytest.raises(CommandError) as refused:
+        call_command("sal_warm", "--lang", "xx", "--lang", "es", stdout=io.StringIO())
+
+    assert str(refused.value) == "--lang xx: not one of the site's languages (en, es)."
+
+
+def test_a_per_process_cache_is_warned_about(demo: SandboxControl) -> None:
+    errors = io.StringIO()
+
+    call_command("sal_warm", "--days", "1", "--lang", "en", stdout=io.StringIO(), stderr=errors)
+
+    assert errors.getvalue().startswith("Warning: the SAL cache ('default', LocMemCache) is this process's own")
