@@ -124,6 +124,11 @@ def tickets_issued(tickets: Iterable[Ticket], *, leads: bool = True) -> None:
         inventory_changed(show)
 
 
+def push_tickets(tickets: Iterable[Ticket]) -> None:
+    """Tickets menta may already have (a resync): the tickets alone, replaced whole."""
+    sync.push_tickets(ticket_push(ticket) for ticket in tickets if ticket.status == Ticket.Status.VALID)
+
+
 def ticket_changed(ticket: Ticket) -> None:
     """A valid ticket changed hands or seat: menta gets it whole."""
     sync.update_ticket(ticket_push(ticket))
