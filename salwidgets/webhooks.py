@@ -161,7 +161,15 @@ def receive(request: HttpRequest) -> HttpResponse:
     except wire.WireError as exc:
         logger.warning("Webhook %s (%s) rejected: %s", delivery.pk, note.action, redact(exc))
         return _answer(delivery, Outcome.REJECTED, 400, str(exc))
-    key = delivery.webhook_id or f"sha256:{hashlib.sha256(body).hexdigest()}"
+    return _apply(delivery, payload, _key(delivery, body))
+
+
+def _key(delivery: WebhookDelivery, body: bytes) -> str:
+    return delivery.webhook_id or f"sha256:{hashlib.sha256(body).hexdigest()}"
+
+
+def _apply(delivery: WebhookDelivery, payload: wire.WebhookPayload, key: str) -> JsonResponse:
+    """Apply an authenticated, parsed delivery once (a replay of one applied is a duplicate)."""
     if not _claim(delivery, key):
         return _answer(delivery, Outcome.DUPLICATE, 200)
     try:
@@ -169,17 +177,36 @@ def receive(request: HttpRequest) -> HttpResponse:
             signals.BY_PAYLOAD[type(payload)].send(sender=WebhookDelivery, delivery=delivery, payload=payload)
             response = _answer(delivery, Outcome.APPLIED, 200)
     except signals.Conflict as exc:
-        logger.error("Webhook %s (%s) contradicts the site, not applied: %s", delivery.pk, note.action, redact(exc))
+        logger.error("Webhook %s (%s) contradicts the site, not applied: %s", delivery.pk, delivery.action, redact(exc))
         delivery.key = None
         return _answer(delivery, Outcome.CONFLICT, 409, str(exc))
     except signals.Unprocessable as exc:
-        logger.warning("Webhook %s (%s) not applied: %s", delivery.pk, note.action, redact(exc))
+        logger.warning("Webhook %s (%s) not applied: %s", delivery.pk, delivery.action, redact(exc))
         delivery.key = None
         return _answer(delivery, Outcome.REJECTED, 422, str(exc))
     except Exception as exc:
-        logger.exception("Webhook %s (%s) failed; menta will retry it", delivery.pk, note.action)
+        logger.exception("Webhook %s (%s) failed; menta will retry it", delivery.pk, delivery.action)
         delivery.key = None
         _answer(delivery, Outcome.FAILED, 500, f"{type(exc).__name__}: {exc}")
         return JsonResponse({"status": Outcome.FAILED, "message": "not applied; retry later"}, status=500)
     forget_answers(payload)
     return response
+
+
+AGAIN = (Outcome.FAILED, Outcome.CONFLICT)
+
+
+def apply_again(delivery: WebhookDelivery) -> str:
+    """Apply a stored delivery that failed or contradicted the site once more (after someone put
+    the site right); its new outcome. Other outcomes are final and stay as they are."""
+    if delivery.outcome not in AGAIN:
+        return delivery.outcome
+    body = delivery.body.encode()
+    try:
+        note = wire.parse_notification(json.loads(body))
+        payload = wire.WEBHOOK_PARSERS[note.action](note)
+    except (ValueError, KeyError, RecursionError) as exc:  # it was read before: only an edited body fails
+        _answer(delivery, Outcome.REJECTED, 400, f"the stored body no longer reads: {exc}")
+        return delivery.outcome
+    _apply(delivery, payload, _key(delivery, body))
+    return delivery.outcome

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from salsite.models import Resale, Ticket
@@ -95,3 +96,47 @@ def test_no_holder_name_or_id_number_stops_a_resale(nominal: dict[str, Any]) -> 
     issued = Ticket.objects.get(reissued_from__external_id=TICKET)
     assert issued.holder.email == "bob@example.com"
     assert issued.holder_name == (nominal["fullName"] if isinstance(nominal.get("fullName"), str) else "")
+
+
+def test_staff_apply_a_conflicting_notice_again_once_the_site_is_put_right() -> None:
+    Ticket.objects.filter(external_id=TICKET).update(status=Ticket.Status.REFUNDED)  # refunded by mistake
+    assert notice("msg_1", sold_to("bob@example.com")).status_code == 409
+    applied = notice("msg_2", {**sold_to("bob@example.com"), "id": "TKT-ALICE-002"})
+    assert applied.status_code == 200
+    conflict = WebhookDelivery.objects.get(webhook_id="msg_1")
+    staff = Client()
+    staff.force_login(User.objects.get(email="admin@example.com"))
+    Ticket.objects.filter(external_id=TICKET).update(status=Ticket.Status.VALID)  # the refund undone
+
+    done = staff.post(
+        "/admin/salwidgets/webhookdelivery/",
+        {
+            "action": "apply_again",
+            "_selected_action": [conflict.pk, WebhookDelivery.objects.get(webhook_id="msg_2").pk],
+        },
+        follow=True,
+    )
+
+    assert [str(m) for m in done.context["messages"]] == ["Applied again: 2 applied."]
+    conflict.refresh_from_db()
+    assert (conflict.outcome, conflict.error) == (WebhookDelivery.Outcome.APPLIED, "")
+    assert Ticket.objects.get(external_id=TICKET).status == Ticket.Status.RESOLD
+    assert Ticket.objects.get(reissued_from__external_id=TICKET).holder.email == "bob@example.com"
+    assert Ticket.objects.filter(reissued_from__external_id="TKT-ALICE-002").count() == 1  # applied once, not twice
+
+
+def test_applying_again_needs_the_permission() -> None:
+    Ticket.objects.filter(external_id=TICKET).update(status=Ticket.Status.REFUNDED)
+    notice("msg_1", sold_to("bob@example.com"))
+    viewer = User.objects.create_user("v@example.com", "v@example.com", "pw-12345678", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_webhookdelivery"))
+    staff = Client()
+    staff.force_login(viewer)
+    pk = WebhookDelivery.objects.get().pk
+
+    page = staff.get("/admin/salwidgets/webhookdelivery/")
+    refused = staff.post("/admin/salwidgets/webhookdelivery/", {"action": "apply_again", "_selected_action": [pk]})
+
+    assert page.status_code == 200 and b"apply_again" not in page.content
+    assert refused.status_code in (200, 302)
+    assert WebhookDelivery.objects.get().outcome == WebhookDelivery.Outcome.CONFLICT
