@@ -325,11 +325,23 @@ SALWIDGETS = {
 
 # Errors of requests (every 500, with its traceback) and salwidgets' warnings go to standard error,
 # where gunicorn and the platform's log collector read them.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+        # One JSON object a line, for a log collector (DJANGO_LOG_FORMAT=json).
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "{asctime}{levelname}{name}{message}",
+            "style": "{",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "ERROR"},
         "django_redis": {"handlers": ["console"], "level": "WARNING"},

@@ -3,6 +3,7 @@ errors logged, plain error pages. (Under gunicorn on PostgreSQL: tests/integrati
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -87,3 +88,35 @@ def test_an_unknown_page_is_the_sites_404(client: Client) -> None:
 
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+LOG_AS_THE_SITE = """
+import json
+import logging
+logging.getLogger("salwidgets.outbox").warning("menta outbox: %d item(s) refused", 2)
+try:
+    raise ValueError("broken")
+except ValueError:
+    logging.getLogger("django.request").exception("Internal Server Error: /x")
+"""
+
+
+def test_logs_as_json_lines_for_a_collector() -> None:
+    result = manage({**PRODUCTION_ENV, "DJANGO_LOG_FORMAT": "json"}, "shell", "-c", LOG_AS_THE_SITE)
+
+    assert result.returncode == 0, result.stderr
+    warning, error = (json.loads(line) for line in result.stderr.strip().splitlines())
+    assert {key: warning[key] for key in ("level", "logger", "message")} == {
+        "level": "WARNING",
+        "logger": "salwidgets.outbox",
+        "message": "menta outbox: 2 item(s) refused",
+    }
+    assert "time" in warning
+    assert error["level"] == "ERROR" and "ValueError: broken" in error["exc_info"]
+
+
+def test_an_unknown_log_format_is_refused_with_its_reason() -> None:
+    result = manage({**PRODUCTION_ENV, "DJANGO_LOG_FORMAT": "xml"}, "check")
+
+    assert result.returncode != 0
+    assert "DJANGO_LOG_FORMAT must be plain or json, not 'xml'." in result.stderr
