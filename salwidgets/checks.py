@@ -12,6 +12,7 @@ salwidgets.W002  no API_KEY outside DEBUG
 salwidgets.W003  BASE_URL is plain http to another machine outside DEBUG
 salwidgets.W004  outside DEBUG, the cache of SAL answers is kept per process
 salwidgets.W005  the probe middleware is in MIDDLEWARE but not first
+salwidgets.W006  the admin preview's URLs are included after admin.site.urls, which hides them
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from salwidgets.conf import DEFAULTS, get_config
 from salwidgets.links import LOGIN_METHODS
@@ -165,3 +167,26 @@ def check_probes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(Tags.urls)
+def check_admin_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``admin/sal/`` after ``admin/``: the admin's catch-all takes it for an app's page (a 404)."""
+    try:
+        preview = reverse("salwidgets_admin:preview")
+    except NoReverseMatch:  # not included: nothing to hide
+        return []
+    try:
+        found = resolve(preview)
+    except Resolver404:
+        return []
+    if found.namespace == "salwidgets_admin":
+        return []
+    return [
+        Warning(
+            f"{preview} is answered by {found.view_name}, not the SAL preview: admin.site.urls comes first in "
+            "the URLconf and takes it for a page of its own (a 404).",
+            hint='Put path("admin/sal/", include("salwidgets.admin_urls")) before path("admin/", admin.site.urls).',
+            id="salwidgets.W006",
+        )
+    ]

@@ -18,12 +18,18 @@ pytestmark = pytest.mark.own_database
 
 ROOT = Path(__file__).resolve().parents[2]
 # What a build never needs: environments, caches, local state and earlier builds.
-# The probes of the quickstart's settings, asked as a load balancer would (by address).
+# The probes of the quickstart's settings, asked as a load balancer would (by address), and a push.
 PROBE = """
 from django.test import Client
 live, ready = (Client().get(path, HTTP_HOST="10.0.3.7") for path in ("/healthz", "/readyz"))
 print("/healthz", live.status_code, live.content.decode().strip())
 print("/readyz", ready.status_code, ready.json()["ready"])
+# A push for menta is stored and its worker woken (the tasks extra, the database backend).
+from django_tasks_db.models import DBTaskResult
+from salwidgets import sync, wire
+from salwidgets.models import OutboxItem
+sync.send_leads([wire.Lead("WISHLIST", event_id="evt_1", show_id="show_1", buyer=wire.Buyer(email="fan@example.com"))])
+print("outbox", OutboxItem.objects.count(), "tasks", DBTaskResult.objects.count())
 """
 COPY_IGNORES = (".git", ".venv", "var", "build", "dist", "*.egg-info", "test-artifacts", "__pycache__", ".*_cache")
 # A snippet's first line names its file: "# mysite/settings.py (add at the end)" or "(new file)".
@@ -80,7 +86,7 @@ def test_a_fresh_project_follows_the_quickstart(tmp_path: Path) -> None:
     [wheel] = (tmp_path / "dist").glob("salwidgets-*.whl")
     run(sys.executable, "-m", "venv", tmp_path / "venv", cwd=tmp_path)
     bin = tmp_path / "venv" / "bin"
-    run(bin / "pip", "install", "--quiet", "--constraint", constraints, f"{wheel}[csp,testing]", cwd=tmp_path)
+    run(bin / "pip", "install", "--quiet", "--constraint", constraints, f"{wheel}[csp,tasks,testing]", cwd=tmp_path)
 
     project = tmp_path / "project"
     project.mkdir()
@@ -104,6 +110,6 @@ def test_a_fresh_project_follows_the_quickstart(tmp_path: Path) -> None:
     assert "System check identified no issues" in checked
     run(bin / "python", "manage.py", "migrate", "--verbosity", "0", cwd=project, env=env)
     probed = run(bin / "python", "manage.py", "shell", "-c", PROBE, cwd=project, env=env)
-    assert probed.splitlines()[-2:] == ["/healthz 200 ok", "/readyz 200 True"], probed
+    assert probed.splitlines()[-3:] == ["/healthz 200 ok", "/readyz 200 True", "outbox 1 tasks 1"], probed
     tested = run(bin / "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert "1 passed" in tested

@@ -56,3 +56,11 @@ class TestChecks:
         assert "salwidgets.W005" in [m.id for m in run_checks()]
         settings.MIDDLEWARE = rest  # left out: nothing to say
         assert "salwidgets.W005" not in [m.id for m in run_checks()]
+
+    def test_the_preview_hidden_behind_the_admin_is_named(self, settings: Any) -> None:
+        assert "salwidgets.W006" not in [m.id for m in run_checks()]  # the demo's order
+
+        settings.ROOT_URLCONF = "tests.salwidgets.shadowed_admin_urls"
+        [message] = [m for m in run_checks() if m.id == "salwidgets.W006"]
+
+        assert message.msg.startswith("/admin/sal/ is answered by admin:django.contrib.admin.sites.catch_all_view, not")
