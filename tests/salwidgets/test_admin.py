@@ -30,6 +30,12 @@ def staff() -> Client:
     return client
 
 
+def whole(cell: Any) -> str:
+    """A list cell's whole text: a long one is cut, with all of it in its tooltip."""
+    cut = cell.select_one("[title]")
+    return str(cut["title"]) if cut else str(cell.text)
+
+
 def leads(*emails: str) -> list[OutboxItem]:
     sync.send_leads(wire.Lead("WISHLIST", "evt_1", "show_1", wire.Buyer(email=email)) for email in emails)
     return list(OutboxItem.objects.order_by("id"))
@@ -43,13 +49,15 @@ class TestOutbox:
         )
 
         rows = {
-            row.select_one(".field-key").text: row for row in soup(staff.get(OUTBOX)).select("#result_list tbody tr")
+            whole(row.select_one(".field-item_key")): row
+            for row in soup(staff.get(OUTBOX)).select("#result_list tbody tr")
         }
 
         assert rows.keys() == {waiting.key, failed.key}
-        assert rows[failed.key].select_one(".field-status").text == "Failed"
-        assert rows[failed.key].select_one(".field-last_error").text == "Event not found"
-        assert rows[waiting.key].select_one(".field-status").text == "Pending"
+        assert rows[failed.key].select_one(".field-state").text == "Failed"
+        assert rows[failed.key].select_one(".field-error").text == "404: Event not found"
+        assert rows[waiting.key].select_one(".field-state").text.startswith("Pending, next ")
+        assert rows[waiting.key].select_one(".field-item_key").text == "email:ann@example.c…"
 
     def test_filter_by_status_and_search_by_key(self, staff: Client) -> None:
         _ann, bob = leads("ann@example.com", "bob@example.com")
@@ -57,7 +65,7 @@ class TestOutbox:
 
         def keys(query: str) -> list[str]:
             page = soup(staff.get(f"{OUTBOX}?{query}"))
-            return [cell.text for cell in page.select("#result_list .field-key")]
+            return [whole(cell) for cell in page.select("#result_list .field-item_key")]
 
         assert keys("status__exact=failed") == [bob.key]
         assert keys("q=ann%40") == ["email:ann@example.com|evt_1|show_1"]
@@ -95,11 +103,13 @@ class TestWebhookDeliveries:
 
         rows = soup(staff.get(DELIVERIES)).select("#result_list tbody tr")
 
-        assert [(row.select_one(".field-webhook_id").text, row.select_one(".field-outcome").text) for row in rows] == [
-            ("msg_2", "Rejected (malformed)"),
-            ("msg_1", "Applied"),
+        assert [(row.select_one(".field-action").text, row.select_one(".field-outcome").text) for row in rows] == [
+            ("-", "Rejected (malformed)"),
+            ("listing.updated", "Applied"),
         ]
-        assert rows[0].select_one(".field-error").text == "data.ticketIds is required"
+        assert rows[0].select_one(".field-short_error").text == "data.ticketIds is required"
+        found = soup(staff.get(f"{DELIVERIES}?q=msg_1")).select("#result_list .field-action")
+        assert [cell.text for cell in found] == ["listing.updated"]  # the webhook id is still searched
 
     def test_deliveries_cannot_be_added_or_changed(self, staff: Client) -> None:
         delivery = WebhookDelivery.objects.create(webhook_id="msg_1", body='{"message": {}}')
