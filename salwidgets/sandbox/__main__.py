@@ -12,6 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# The secrets the quickstart's settings (README) default to, so that `--site` needs nothing else.
+QUICKSTART_VERIFY_SECRET = "sandbox-verify-secret"
+QUICKSTART_SIGNING_SECRET = "whsec_c2Fsd2lkZ2V0cy1kZW1vLXdlYmhvb2stc2lnbmluZyE="
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m salwidgets.sandbox", description=__doc__)
@@ -19,9 +23,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8001")))
     parser.add_argument("--db", help="SQLite file that keeps the sandbox's state")
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    parser.add_argument(
+        "--site",
+        metavar="ORIGIN",
+        help="the platform using this sandbox, e.g. http://127.0.0.1:8000: its ownership endpoint "
+        "(/menta/tickets) is asked and its webhook receiver (/menta/webhooks) told, with the quickstart's "
+        "secrets unless SAL_VERIFY_SECRET and SANDBOX_WEBHOOK_SIGNING_SECRETS say otherwise",
+    )
     args = parser.parse_args(argv)
     if args.db:
         os.environ["SANDBOX_DB"] = args.db
+    if args.site:
+        origin = args.site.rstrip("/")
+        if not origin.startswith(("http://", "https://")) or "/" in origin.split("://", 1)[1]:
+            parser.error(f"--site must be an origin like http://127.0.0.1:8000, not {args.site!r}")
+        os.environ.setdefault("SANDBOX_VERIFY_URL", f"{origin}/menta/tickets")
+        os.environ.setdefault("SANDBOX_WEBHOOK_URL", f"{origin}/menta/webhooks")
+        os.environ.setdefault("SAL_VERIFY_SECRET", QUICKSTART_VERIFY_SECRET)
+        os.environ.setdefault("SANDBOX_WEBHOOK_SIGNING_SECRETS", QUICKSTART_SIGNING_SECRET)
     # The sandbox is its own Django project, whatever the environment says for the site.
     os.environ["DJANGO_SETTINGS_MODULE"] = "salwidgets.sandbox.settings"
 

@@ -75,9 +75,12 @@ def start(
     quiet: bool = True,
     env: dict[str, str] | None = None,
     timeout: float = 60.0,
+    site: str = "",
 ) -> Sandbox:
     """Start ``python -m salwidgets.sandbox`` and wait until it says it is listening."""
     command = [sys.executable, "-m", "salwidgets.sandbox", "--port", str(port), "--db", str(db)]
+    if site:
+        command += ["--site", site]
     if quiet:
         command.append("--quiet")
     process = subprocess.Popen(
