@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_POST
 
-from salwidgets import cache, health, metrics, sal
+from salwidgets import cache, health, metrics, sal, status
 from salwidgets import render as renderers
 from salwidgets.client import get_client
 from salwidgets.conf import get_config
@@ -105,7 +105,9 @@ def _counters() -> list[tuple[str, int]]:
 def preview(request: HttpRequest) -> HttpResponse:
     """The preview's page, with the tabs the staff member may use (403 without either)."""
     allowed = [
-        tab for tab, permission in (("components", COMPONENTS), ("ctas", PERSON)) if request.user.has_perm(permission)
+        tab
+        for tab, permission in (("components", COMPONENTS), ("ctas", PERSON), ("status", COMPONENTS))
+        if request.user.has_perm(permission)
     ]
     if not allowed:
         raise PermissionDenied
@@ -121,6 +123,8 @@ def preview(request: HttpRequest) -> HttpResponse:
         "user_email": request.GET.get("user", ""),
         "themes": get_config()["THEME_STYLESHEETS"],
     }
+    if context["tab"] == "status":
+        context["status"] = status.snapshot()
     return render(request, "salwidgets/admin/preview.html", context)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -37,3 +38,28 @@ def test_staff_preview_a_show_and_a_persons_ctas(visitor: Any) -> None:
     expect(status).to_have_text("Can be resold")  # as alice reads it, not menta's code
     expect(status).to_have_attribute("data-sal-status", "SELLABLE")
     assert staff.csp_violations() == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_status_tab_at_a_glance(visitor: Any, width: int) -> None:
+    from salwidgets.models import OutboxItem
+
+    OutboxItem.objects.create(kind="lead", key="stuck", lane="stuck", payload={}, status="failed", last_error="x")
+    staff = visitor()
+    page = staff.page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/admin/login/?next=/admin/sal/?tab=status")
+    page.get_by_label("Email").fill("admin@example.com")
+    page.get_by_label("Password").fill("admin12345")
+    page.locator("main").get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="The integration now")).to_be_visible()
+    expect(page.locator(".sal-tile")).to_have_count(5)
+    failed = page.locator('[data-tile="failed"] a')
+    expect(failed).to_have_text("1")
+    expect(page.get_by_role("img", name=re.compile(r"^Items delivered to menta per hour"))).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing scrolls sideways
+    staff.screenshot(f"admin-status-{width}")
+    assert staff.csp_violations() == []
+    failed.click()
+    expect(page).to_have_url(re.compile(r"/admin/salwidgets/outboxitem/\?status__exact=failed$"))

@@ -74,7 +74,7 @@ class TestAccess:
         assert client.get("/admin/sal/components/", SEED).status_code == 200
         assert client.get("/admin/sal/ctas/", {"user": "alice@example.com"}).status_code == 403
         tabs = [a.get_text() for a in soup(client.get("/admin/sal/", {"tab": "ctas"})).select(".sal-tabs a")]
-        assert tabs == ["Components of a show"]
+        assert tabs == ["Components of a show", "Status"]  # no "A person's CTAs"
         olivia.user_permissions.set([Permission.objects.get(codename="preview_person")])
         assert client.get("/admin/sal/ctas/", {"user": "alice@example.com"}).status_code == 200
         assert client.get("/admin/sal/components/", SEED).status_code == 403
@@ -220,3 +220,60 @@ class TestSalPing:
         assert error == (
             "The SAL integration is not healthy: 2 outbox items were refused for good (see the admin's outbox)."
         )
+
+
+class TestStatus:
+    """The status tab: the integration at a glance, from the outbox, the webhooks and the breaker."""
+
+    def tiles(self, staff: Client) -> dict[str, Any]:
+        page = soup(staff.get("/admin/sal/?tab=status"))
+        return {tile["data-tile"]: tile for tile in page.select(".sal-tile")}
+
+    def test_what_waits_what_failed_what_arrived(self, staff: Client, settings: Any) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from salwidgets import breaker
+        from salwidgets.models import WebhookDelivery
+
+        OutboxItem.objects.all().delete()
+        now = timezone.now()
+        OutboxItem.objects.create(kind="lead", key="l1", lane="l1", payload={}, created_at=now - timedelta(minutes=12))
+        OutboxItem.objects.create(kind="lead", key="l2", lane="l2", payload={}, status="failed")
+        for hours_ago in (0, 0, 3):
+            OutboxItem.objects.create(
+                kind="ticket",
+                key=f"t{hours_ago}",
+                lane="t",
+                payload={},
+                status="delivered",
+                delivered_at=now - timedelta(hours=hours_ago, minutes=1),
+            )
+        WebhookDelivery.objects.create(webhook_id="m1", key="m1", action="ticket.updated", outcome="conflict")
+        settings.SALWIDGETS = {**settings.SALWIDGETS, "BREAKER_FAILURES": 1}
+        breaker.record_failure()
+
+        tiles = self.tiles(staff)
+
+        assert tiles["waiting"].select_one(".sal-tile__value").text == "1"
+        assert tiles["waiting"].select_one(".sal-tile__note").text == "oldest since 12\xa0minutes"
+        assert tiles["failed"].select_one("a")["href"] == "/admin/salwidgets/outboxitem/?status__exact=failed"
+        assert "sal-tile--bad" in tiles["failed"]["class"] and tiles["failed"].select_one("a").text == "1"
+        spark = tiles["delivered"].select_one("svg")
+        assert spark["aria-label"] == (
+            "Items delivered to menta per hour, last 24 hours: 3 in all, at most 2 in an hour"
+        )
+        assert len(spark.select_one("polyline")["points"].split()) == 24
+        assert tiles["webhook"].select_one(".sal-tile__note").text == "ticket.updated: Conflict (contradicts the site)"
+        assert tiles["breaker"].select_one(".sal-tile__value").text == "held off"
+
+    def test_a_quiet_integration(self, staff: Client) -> None:
+        OutboxItem.objects.all().delete()
+
+        tiles = self.tiles(staff)
+
+        assert tiles["waiting"].select_one(".sal-tile__note").text == "nothing waits"
+        assert tiles["failed"].select_one(".sal-tile__note").text == "none"
+        assert tiles["breaker"].select_one(".sal-tile__value").text == "flowing"
+        assert "in all, at most 0" in tiles["delivered"].select_one("svg")["aria-label"]
