@@ -174,13 +174,12 @@ def _query(request: HttpRequest) -> str:
 def _shown(event: Event, export: ReportExport) -> dict[str, Any]:
     """An export as its row shows it: state, progress and links."""
     url = reverse("admin:salsite_event_export", args=[event.pk, export.pk])
-    unfinished = export.status in (ReportExport.Status.QUEUED, ReportExport.Status.RUNNING)
     stalled = report.stalled(export)
     return {
         "export": export,
         "url": url,
         "download": url + "download" if export.status == ReportExport.Status.READY else "",
-        "polling": unfinished and not stalled,
+        "polling": export.status in report.UNFINISHED and not stalled,
         "stalled": stalled,
         "percent": round(100 * export.written / export.total) if export.total else 0,
     }

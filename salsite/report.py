@@ -481,9 +481,11 @@ def export_name(export: ReportExport) -> str:
     return f"tickets-{export.event.external_id}-{timezone.localtime(export.created_at):%Y%m%d-%H%M%S}.xlsx"
 
 
+UNFINISHED = (ReportExport.Status.QUEUED, ReportExport.Status.RUNNING)
+
+
 def stalled(export: ReportExport) -> bool:
-    unfinished = export.status in (ReportExport.Status.QUEUED, ReportExport.Status.RUNNING)
-    return unfinished and timezone.now() - export.updated_at > STALLED_AFTER
+    return export.status in UNFINISHED and timezone.now() - export.updated_at > STALLED_AFTER
 
 
 def request_xlsx(event: Event, *, by: User, exclude_deleted: bool) -> ReportExport:

@@ -127,10 +127,10 @@ class MentaClient:
         push: bool = False,
     ) -> Exchange[T]:
         started = time.monotonic()
-        failure: MentaError | None = None
+        failure: Exception | None = None
         try:
             return self._answer(method, path, parse, params=params, body=body, retry=retry, push=push)
-        except MentaError as exc:
+        except Exception as exc:  # counted by its kind, whatever it is, and raised as it was
             failure = exc
             raise
         finally:

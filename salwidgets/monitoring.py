@@ -119,6 +119,7 @@ class _SiteState(Collector):
     def collect(self) -> Iterator[Any]:
         from salwidgets import breaker
         from salwidgets.models import OutboxItem
+        from salwidgets.outbox import UNFINISHED
 
         state = breaker.state(fresh=True)
         opened = GaugeMetricFamily("salwidgets_breaker_open", "1 while the breaker holds calls to menta off.")
@@ -131,9 +132,8 @@ class _SiteState(Collector):
         items = GaugeMetricFamily(
             "salwidgets_outbox_queue", "Outbox items not yet delivered, by kind and status.", labels=["kind", "status"]
         )
-        waiting = OutboxItem.Status.PENDING, OutboxItem.Status.SENDING, OutboxItem.Status.RETRYING
         rows = (
-            OutboxItem.objects.filter(status__in=(*waiting, OutboxItem.Status.FAILED))
+            OutboxItem.objects.filter(status__in=(*UNFINISHED, OutboxItem.Status.FAILED))
             .values("kind", "status")
             .annotate(total=Count("id"), oldest=Min("created_at"))
             .order_by()
@@ -141,7 +141,7 @@ class _SiteState(Collector):
         oldest = None
         for row in rows:
             items.add_metric([row["kind"], row["status"]], float(row["total"]))
-            if row["status"] in waiting and (oldest is None or row["oldest"] < oldest):
+            if row["status"] in UNFINISHED and (oldest is None or row["oldest"] < oldest):
                 oldest = row["oldest"]
         yield items
         age = GaugeMetricFamily(

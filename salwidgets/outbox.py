@@ -51,6 +51,10 @@ class Item:
     after: str = ""
 
 
+# What became of the items a run handled: the counters of ``Report``, and the metric's labels.
+OUTCOMES = ("delivered", "failed", "retrying", "superseded")
+
+
 @dataclass
 class Report:
     """What one ``deliver_due`` run did, by outcome, and how many calls it made."""
@@ -63,7 +67,7 @@ class Report:
     kinds: collections.Counter[str] = field(default_factory=collections.Counter)  # delivered, by kind
 
     def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in ("delivered", "failed", "retrying", "superseded", "calls")}
+        return {name: getattr(self, name) for name in (*OUTCOMES, "calls")}
 
     def summary(self) -> str:
         """One line for the worker's log: what was sent, by kind, and what was not."""
@@ -346,14 +350,15 @@ def _retry(token: str, items: list[OutboxItem], error: MentaError, report: Repor
             again.append(item)
     if not again:
         return
-    overdue = [item for item in again if now - item.created_at > timedelta(seconds=get_config()["SYNC_WARN_AFTER"])]
+    warn_after = int(get_config()["SYNC_WARN_AFTER"])
+    overdue = [item for item in again if now - item.created_at > timedelta(seconds=warn_after)]
     if overdue:
         oldest = min(overdue, key=lambda item: item.created_at)
         logger.warning(
             "menta outbox: %d %s item(s) still undelivered after %d minutes or more (oldest: item %s, %d attempts): %s",
             len(overdue),
             oldest.kind,
-            int(get_config()["SYNC_WARN_AFTER"]) // 60,
+            warn_after // 60,
             oldest.pk,
             oldest.attempts,
             redact(error),
@@ -440,7 +445,7 @@ def deliver_due(client: MentaClient | None = None, *, max_rounds: int = 1000) ->
     earliest = OutboxItem.objects.filter(status=Status.RETRYING).aggregate(at=Min("next_attempt_at"))["at"]
     if earliest is not None and report.retrying:
         wake(earliest)
-    for outcome in ("delivered", "retrying", "failed", "superseded"):
+    for outcome in OUTCOMES:
         if getattr(report, outcome):
             monitoring.OUTBOX.labels(outcome=outcome).inc(getattr(report, outcome))
     return report

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from salwidgets import breaker
 from salwidgets.models import OutboxItem, WebhookDelivery
+from salwidgets.outbox import UNFINISHED
 
 HOURS = 24
-WAITING = (OutboxItem.Status.PENDING, OutboxItem.Status.SENDING, OutboxItem.Status.RETRYING)
 WEBHOOK_PROBLEMS = (
     WebhookDelivery.Outcome.CONFLICT,
     WebhookDelivery.Outcome.FAILED,
@@ -75,7 +75,7 @@ def _per_hour(rows: list[dict[str, object]], start: datetime) -> tuple[int, ...]
 def snapshot() -> Status:
     now = timezone.now()
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
-    queue = OutboxItem.objects.filter(status__in=WAITING).aggregate(n=Count("id"), oldest=Min("created_at"))
+    queue = OutboxItem.objects.filter(status__in=UNFINISHED).aggregate(n=Count("id"), oldest=Min("created_at"))
     delivered = (
         OutboxItem.objects.filter(status=OutboxItem.Status.DELIVERED, delivered_at__gte=start)
         .annotate(hour=TruncHour("delivered_at"))

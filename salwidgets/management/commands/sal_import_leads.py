@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 
 from salwidgets import sync, wire
 from salwidgets.models import OutboxItem
+from salwidgets.outbox import UNFINISHED
 
 COLUMNS = (
     "email",
@@ -119,12 +120,7 @@ def _unsent(leads: list[wire.Lead]) -> list[wire.Lead]:
     return fresh
 
 
-HELD = (
-    OutboxItem.Status.PENDING,
-    OutboxItem.Status.SENDING,
-    OutboxItem.Status.RETRYING,
-    OutboxItem.Status.DELIVERED,
-)
+HELD = (*UNFINISHED, OutboxItem.Status.DELIVERED)
 
 
 class Command(BaseCommand):
