@@ -293,14 +293,15 @@ def put_person(key: str, value: Any) -> Entry[Any]:
     return _put(key, value, fresh=fresh, keep=max(config["STALE_SECONDS"], fresh))
 
 
-def increment(key: str, by: int = 1) -> int:
-    """Add to a counter that never expires, creating it at need; answers the new value."""
+def increment(key: str, by: int = 1, *, timeout: float | None = None) -> int:
+    """Add to a counter, creating it at need to live ``timeout`` seconds (or for ever); answers
+    the new value."""
     cache = backend()
-    cache.add(key, 0, timeout=None)
+    cache.add(key, 0, timeout=timeout)
     try:
         return int(cache.incr(key, by))
-    except ValueError:  # evicted between add and incr
-        cache.set(key, by, timeout=None)
+    except ValueError:  # evicted (or expired) between add and incr
+        cache.set(key, by, timeout=timeout)
         return by
 
 

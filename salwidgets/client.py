@@ -19,7 +19,7 @@ import requests
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from salwidgets import monitoring, wire
+from salwidgets import metrics, monitoring, wire
 from salwidgets.conf import get_config
 from salwidgets.errors import (
     MalformedResponse,
@@ -134,7 +134,12 @@ class MentaClient:
             failure = exc
             raise
         finally:
-            monitoring.observe_call(method, path, time.monotonic() - started, monitoring.outcome_of(failure))
+            seconds = time.monotonic() - started
+            monitoring.observe_call(method, path, seconds, monitoring.outcome_of(failure))
+            metrics.count("menta_calls")
+            metrics.count("menta_ms", round(seconds * 1000))
+            if failure is not None:
+                metrics.count("menta_failed")
 
     def _answer(
         self,

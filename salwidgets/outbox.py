@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Case, Count, DateTimeField, Exists, F, Min, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from salwidgets import cache, monitoring
+from salwidgets import cache, metrics, monitoring
 from salwidgets.client import MAX_LEADS_PER_CALL, MentaClient, get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, NotFound, ValidationFailed
@@ -448,4 +448,8 @@ def deliver_due(client: MentaClient | None = None, *, max_rounds: int = 1000) ->
     for outcome in OUTCOMES:
         if getattr(report, outcome):
             monitoring.OUTBOX.labels(outcome=outcome).inc(getattr(report, outcome))
+    if report.retrying or report.failed:
+        metrics.count("outbox_retrying", report.retrying)
+        metrics.count("outbox_failed", report.failed)
+        metrics.flush()  # a worker may sit idle for long: the status tab reads these now
     return report

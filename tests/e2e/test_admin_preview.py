@@ -42,9 +42,14 @@ def test_staff_preview_a_show_and_a_persons_ctas(visitor: Any) -> None:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_status_tab_at_a_glance(visitor: Any, width: int) -> None:
+    from salwidgets import metrics
     from salwidgets.models import OutboxItem
 
     OutboxItem.objects.create(kind="lead", key="stuck", lane="stuck", payload={}, status="failed", last_error="x")
+    metrics.reset()
+    for name, n in (("hits", 90), ("stale", 4), ("misses", 6), ("menta_calls", 10), ("menta_ms", 1500)):
+        metrics.count(name, n)
+    metrics.flush()
     staff = visitor()
     page = staff.page
     page.set_viewport_size({"width": width, "height": 900})
@@ -54,10 +59,13 @@ def test_the_status_tab_at_a_glance(visitor: Any, width: int) -> None:
     page.locator("main").get_by_role("button", name="Sign in").click()
 
     expect(page.get_by_role("heading", name="The integration now")).to_be_visible()
-    expect(page.locator(".sal-tile")).to_have_count(5)
+    expect(page.locator(".sal-tile")).to_have_count(7)
     failed = page.locator('[data-tile="failed"] a')
     expect(failed).to_have_text("1")
-    expect(page.get_by_role("img", name=re.compile(r"^Items delivered to menta per hour"))).to_be_visible()
+    for line in ("Items delivered to menta", "Deliveries that failed", "menta's mean latency", "Webhooks rejected"):
+        expect(page.get_by_role("img", name=re.compile(rf"^{re.escape(line)}.* per hour"))).to_be_visible()
+    expect(page.locator('[data-tile="cache"] .sal-tile__value')).to_have_text("94%")
+    expect(page.locator('[data-tile="latency"] .sal-tile__value')).to_have_text("150 ms")
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing scrolls sideways
     staff.screenshot(f"admin-status-{width}")
     assert staff.csp_violations() == []

@@ -4,14 +4,20 @@ it is, then ``check``, ``migrate`` and the quickstart's own test against a sandb
 
 from __future__ import annotations
 
+import html
 import os
 import re
+import shlex
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 
 # Its processes use databases of their own, whatever DATABASE_URL says: run once, not again on PostgreSQL.
 pytestmark = pytest.mark.own_database
@@ -38,6 +44,13 @@ SNIPPET = re.compile(
 )
 
 
+# What the site recorded of the sandbox's webhook (step 5's sandbox knows where to send it).
+WEBHOOKS = """
+from salwidgets.models import WebhookDelivery
+print(*WebhookDelivery.objects.values_list("action", "outcome"), sep="\\n")
+"""
+
+
 def quickstart() -> str:
     readme = (ROOT / "README.md").read_text()
     start = readme.index("## Adding salwidgets to a Django site")
@@ -50,6 +63,44 @@ def snippets() -> list[tuple[str, str, str]]:
     for match in SNIPPET.finditer(quickstart().replace("\n   ", "\n")):
         found.append((match[1], match[2], match[3]))
     return found
+
+
+def console(step: str) -> list[tuple[list[str], bool]]:
+    """The commands of the quickstart's console block that follows ``step``: (argv, in the background)."""
+    text = quickstart()
+    block = text[text.index(step) :]
+    block = block[block.index("```console\n") + len("```console\n") : block.index("```", block.index("```console") + 3)]
+    commands = []
+    for line in block.splitlines():
+        words = shlex.split(line.strip().removeprefix("$ "), comments=True)
+        if not words:
+            continue
+        background = words[-1] == "&"
+        commands.append((words[:-1] if background else words, background))
+    return commands
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def eventually(check: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
+        time.sleep(0.25)
+
+
+def answers(url: str, needle: str) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            return needle in requests.get(url, timeout=5).text
+        except requests.RequestException:
+            return False
+
+    return check
 
 
 def run(*command: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -113,3 +164,40 @@ def test_a_fresh_project_follows_the_quickstart(tmp_path: Path) -> None:
     assert probed.splitlines()[-3:] == ["/healthz 200 ok", "/readyz 200 True", "outbox 1 tasks 1"], probed
     tested = run(bin / "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert "1 passed" in tested
+
+    # Step 5 as written, on free ports: the sandbox told of the site, the push, the worker, the site.
+    site, sandbox = free_port(), free_port()
+    env = {**env, "SANDBOX_PORT": str(sandbox), "MENTA_BASE_URL": f"http://127.0.0.1:{sandbox}"}
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for words, background in console("5. Run it."):
+            words = [w.replace("127.0.0.1:8000", f"127.0.0.1:{site}") for w in words]
+            if words[-1] == "runserver":
+                words += [f"127.0.0.1:{site}", "--noreload"]
+            if words[0] == "python":
+                words[0] = str(bin / "python")
+            if background or words[-1] == "--noreload":
+                started.append(subprocess.Popen(words, cwd=project, env=env, stdout=subprocess.DEVNULL))
+                if "salwidgets.sandbox" in words:
+                    eventually(answers(f"http://127.0.0.1:{sandbox}/", ""), "the sandbox listens")
+            else:
+                run(*words, cwd=project, env=env)
+        show = f"http://127.0.0.1:{site}/shows/evt_1/show_1/"
+        eventually(answers(show, "hx-get"), "the site listens")
+        page = requests.get(show, timeout=10).text
+        fragment = html.unescape(re.search(r'hx-get="([^"]+)"', page)[1])  # type: ignore[index]
+        eventually(answers(f"http://127.0.0.1:{site}{fragment}", 'data-sal-component="button"'), "a buy button")
+        emitted = requests.post(
+            f"http://127.0.0.1:{sandbox}/__sandbox/webhooks",
+            json={"action": "ticket.updated", "data": {"id": "T1"}},
+            timeout=10,
+        )
+        assert emitted.status_code == 201
+        eventually(
+            lambda: "ticket.updated" in run(bin / "python", "manage.py", "shell", "-c", WEBHOOKS, cwd=project, env=env),
+            "the site received the sandbox's webhook",
+        )
+    finally:
+        for process in started:
+            process.terminate()
+            process.wait(timeout=30)

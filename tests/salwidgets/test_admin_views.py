@@ -277,3 +277,54 @@ class TestStatus:
         assert tiles["failed"].select_one(".sal-tile__note").text == "none"
         assert tiles["breaker"].select_one(".sal-tile__value").text == "flowing"
         assert "in all, at most 0" in tiles["delivered"].select_one("svg")["aria-label"]
+
+    def test_the_last_hour_of_lookups_and_calls(self, staff: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+        import time
+
+        from salwidgets import metrics
+
+        metrics.reset()
+        now = time.time()
+        two_hours_ago = now - 2 * 3600
+        for at, name, n in (
+            (two_hours_ago, "hits", 50),  # before the last hour: in the sparkline, not the rate
+            (two_hours_ago, "menta_calls", 2),
+            (two_hours_ago, "menta_ms", 900),
+            (now, "hits", 6),
+            (now, "stale", 1),
+            (now, "misses", 3),
+            (now, "menta_calls", 4),
+            (now, "menta_failed", 1),
+            (now, "menta_ms", 600),
+            (now, "outbox_retrying", 2),
+            (now, "outbox_failed", 1),
+        ):
+            monkeypatch.setattr(metrics.time, "time", lambda at=at: at)
+            metrics.count(name, n)
+        monkeypatch.setattr(metrics.time, "time", lambda: now)
+        metrics.flush()
+
+        tiles = self.tiles(staff)
+
+        assert tiles["cache"].select_one(".sal-tile__value").text == "70%"  # 6 fresh + 1 stale of 10
+        assert tiles["cache"].select_one(".sal-tile__note").text == "10 lookups, 1 served stale"
+        assert tiles["latency"].select_one(".sal-tile__value").text == "150 ms"
+        assert tiles["latency"].select_one(".sal-tile__note").text == "4 calls, 1 failed"
+        assert tiles["latency"].select_one("svg")["aria-label"] == (
+            "menta's mean latency per hour, last 24 hours: at most 450 ms, 150 ms this hour"
+        )
+        failures = tiles["failed"].select_one("svg")
+        assert failures["aria-label"] == (
+            "Deliveries that failed (to retry or refused) per hour, last 24 hours: 3 in all, at most 3 in an hour"
+        )
+        metrics.reset()
+
+    def test_no_lookups_and_no_calls_yet(self, staff: Client) -> None:
+        from salwidgets import metrics
+
+        metrics.reset()
+
+        tiles = self.tiles(staff)
+
+        assert tiles["cache"].select_one(".sal-tile__value").text == "no lookups"
+        assert tiles["latency"].select_one(".sal-tile__value").text == "no calls"

@@ -55,3 +55,26 @@ def test_a_count_waits_in_the_process_until_its_flush(monkeypatch: pytest.Monkey
     assert metrics.totals()["fallbacks"] == 1
     metrics.reset()
     assert metrics.totals()["fallbacks"] == 0
+
+
+def test_series_keep_each_count_in_the_slot_it_happened(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = metrics.slot_of(time.time()) - 3
+    for slot, n in ((start, 2), (start + 2, 5), (start + 2, 1)):
+        monkeypatch.setattr(metrics.time, "time", lambda slot=slot: slot * metrics.SLOT_SECONDS + 1)
+        metrics.count("menta_calls", n)
+    metrics.count("fallbacks")  # a running total only, never a series
+
+    found = metrics.series(["menta_calls", "fallbacks"], start, 4)
+
+    assert found == {"menta_calls": (2, 0, 6, 0)}
+    assert metrics.totals()["fallbacks"] == 1
+
+
+def test_reset_forgets_the_series_too() -> None:
+    metrics.count("hits", 4)
+    slot = metrics.slot_of(time.time())
+    assert metrics.series(["hits"], slot, 1) == {"hits": (4,)}
+
+    metrics.reset()
+
+    assert metrics.series(["hits"], slot, 1) == {"hits": (0,)}
