@@ -111,6 +111,14 @@ SCALE_ROUNDS = 2  # the scale check asks whether cost grows linearly, not for a 
 # Linear: a show costs at most this much more at 500 shows than at 50 (fixed costs make it less).
 LINEAR_SLACK = 1.25
 URL_LIMIT = 4094  # the longest request line gunicorn accepts (limit_request_line)
+# The JSON API for apps on the same site as its baselines: a show's answer (and its 304) against
+# a trivial JSON view (the platform's /api/version), a person's tickets against the platform's own
+# JSON of the same tickets without SAL. (baseline, path, ask with the ETag held).
+API = {
+    "show": ("/api/version", f"/sal/api/v1/shows/{SHOW[0]}/{SHOW[1]}", False),
+    "show, 304": ("/api/version", f"/sal/api/v1/shows/{SHOW[0]}/{SHOW[1]}", True),
+    "my tickets (40 in 10 orders)": ("/api/me/tickets", "/sal/api/v1/me/tickets", False),
+}
 
 
 # First views in Chromium (Debian's, never a downloaded one), at a phone's widths and a laptop's.
@@ -388,12 +396,14 @@ class Bench:
             ).raise_for_status()
             return session.cookies
 
-    def wrk(self, site: Site, path: str, cookie: requests.cookies.RequestsCookieJar, seconds: float) -> Run:
+    def wrk(
+        self, site: Site, path: str, cookie: requests.cookies.RequestsCookieJar, seconds: float, etag: str = ""
+    ) -> Run:
         header = "; ".join(f"{name}={value}" for name, value in cookie.items())
         calls = self.sal_calls()
         cpu = workers_cpu(site)
         with self.watch_breaker() as breaker:
-            done = self._wrk(site, path, header, seconds)
+            done = self._wrk(site, path, header, seconds, etag)
         line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
         result = json.loads(line.removeprefix("RESULT "))
         return Run(
@@ -410,7 +420,9 @@ class Bench:
             open_calls=int(breaker["open_calls"]),
         )
 
-    def _wrk(self, site: Site, path: str, header: str, seconds: float) -> subprocess.CompletedProcess[str]:
+    def _wrk(
+        self, site: Site, path: str, header: str, seconds: float, etag: str = ""
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [
                 "wrk",
@@ -424,6 +436,7 @@ class Bench:
                 path,
                 header,
                 site.url,
+                etag,
             ],
             capture_output=True,
             text=True,
@@ -616,6 +629,44 @@ class Bench:
             finally:
                 browser.close()
         return seen
+
+    def api(self) -> dict[str, list[Measured]]:
+        """The JSON API for apps, warm, against the platform's own JSON of the same things on the
+        same site (``API``): each run between two of its baseline, the scenarios' order reversed
+        every other round. Apps read a show anonymously, and a person's tickets signed in."""
+        site = self.sites["SAL on"]
+        self.normal()
+        self.close_breaker()
+        measured: dict[str, list[Measured]] = {name: [] for name in API}
+        for number in range(self.rounds):
+            for name in API if number % 2 == 0 else reversed(API):
+                baseline, path, revalidate = API[name]
+                cookie = (
+                    self.cookies["SAL on"] if path.endswith("/me/tickets") else requests.cookies.cookiejar_from_dict({})
+                )
+                self.settle(site, baseline, cookie)
+                etag = self.api_warm(site, path, cookie)
+                before = self.wrk(site, baseline, cookie, self.seconds)
+                run = self.wrk(site, path, cookie, self.seconds, etag if revalidate else "")
+                after = self.wrk(site, baseline, cookie, self.seconds)
+                measured[name].append(Measured(run, before, after))
+            latest = ", ".join(f"{name} {each[-1].ratio:.2f}" for name, each in measured.items() if each)
+            print(f"  round {number + 1}: {latest}", flush=True)
+        return measured
+
+    def api_warm(self, site: Site, path: str, cookie: requests.cookies.RequestsCookieJar) -> str:
+        """Unmeasured: the answer fetched anew and cached, and its ETag. Fetched anew so that it
+        stays fresh through the run: an answer that ages past its freshness meanwhile is
+        refreshed in the background (one call, while the stale one is served)."""
+        self.forget_answers()
+        time.sleep(NEAR_SECONDS)
+        with requests.Session() as session:
+            session.cookies.update(cookie)
+            for _ in range(3):
+                answer = session.get(site.url + path, timeout=30)
+                answer.raise_for_status()
+                time.sleep(0.3)
+            return str(answer.headers["ETag"])
 
     def scale(self) -> list[tuple[int, list[Measured], int]]:
         """The warm listing at 50, 200 and 500 shows: runs with SAL (at most ``SCALE_ROUNDS``), each
@@ -814,6 +865,34 @@ class Report:
         longest = max(row[2] for row in rows)
         self.target(f"listing: longest fragment URL {longest} characters (<= {URL_LIMIT:,})", longest <= URL_LIMIT)
 
+    def api(self, measured: dict[str, list[Measured]]) -> None:
+        print("\nJSON API for apps, warm, on the same site as its baselines: a show (anonymous) and its 304 against")
+        print("a trivial JSON view (/api/version), my tickets (signed in) against the same tickets' JSON without SAL")
+        print(
+            f"  {'answer':<30}{'answers/s':>10}{'baseline/s':>11}{'p95 ms':>8}{'menta/answer':>14}"
+            f"   throughput / baseline: median [min-max]   baseline's CPU / this: median [min-max]"
+        )
+        for name, each in measured.items():
+            runs = [m.run for m in each]
+            answers = sum(run.views for run in runs)
+            calls = sum(run.sal_calls for run in runs) / answers if answers else 0.0
+            ratio, low, high = spread([m.ratio for m in each])
+            cpu, cpu_low, cpu_high = spread([m.cpu_ratio for m in each])
+            base = statistics.median(statistics.mean((m.before.rate, m.after.rate)) for m in each)
+            failures = sum(run.failures for run in runs)
+            print(
+                f"  {name:<30}{statistics.median(r.rate for r in runs):>10.1f}{base:>11.1f}"
+                f"{statistics.median(r.p95_ms for r in runs):>8.1f}{calls:>14.4f}"
+                f"   {ratio:>6.2f} [{low:.2f}-{high:.2f}]{'':<19}{cpu:>6.2f} [{cpu_low:.2f}-{cpu_high:.2f}]"
+                + (f"   {failures} failed requests" if failures else "")
+            )
+            self.target(
+                f"api {name}: throughput {ratio:.3f} of the baseline (>= {TARGET_RATIO})", ratio >= TARGET_RATIO
+            )
+            self.target(f"api {name}: calls to menta per warm answer {calls:.4f} (0)", calls == 0)
+            if failures:
+                self.target(f"api {name}: {failures} failed requests (0)", False)
+
     def crowd(self, cold: int, warm: int) -> None:
         print(
             "\nmy tickets with 1,000 tickets in 250 orders: cold and warm views answered, "
@@ -843,6 +922,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="connections making views at once (default 8)")
     parser.add_argument("--pages", nargs="*", choices=list(PAGES), default=list(PAGES))
     parser.add_argument("--no-scale", action="store_true", help="skip the 50/200/500 shows and 1,000 tickets")
+    parser.add_argument("--no-api", action="store_true", help="skip the JSON API for apps")
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -861,6 +941,9 @@ def main() -> None:
                 report.load(page, runs)
                 report.cold(page, *bench.cold(page))
                 report.first_views(page, bench.first_views(page))
+            if not args.no_api:
+                print("Measuring the JSON API for apps...", flush=True)
+                report.api(bench.api())
             if not args.no_scale:
                 print("\nMeasuring the listing with 50, 200 and 500 shows, and 1,000 tickets...", flush=True)
                 report.scale(bench.scale(), bench.ms_per_view)

@@ -1,6 +1,7 @@
 -- One page view per loop, as a browser makes it: the page, then each fragment it asks htmx to
 -- load. Run with as many threads as connections, so that a thread's queue is one connection's.
--- Arguments: the page's path, a Cookie header value ("" for none), the site's origin.
+-- Arguments: the page's path, a Cookie header value ("" for none), the site's origin, and an
+-- optional If-None-Match header value.
 -- Prints one line, "RESULT {json}", with views, fragments, non-2xx answers and latency.
 
 local page, cookie, origin
@@ -17,6 +18,10 @@ function init(args)
   page, cookie, origin = args[1], args[2] or "", args[3] or ""
   if cookie ~= "" then
     wrk.headers["Cookie"] = cookie
+  end
+  -- An app revalidating the answer it holds: a 304 is an answer, not a failure.
+  if args[4] and args[4] ~= "" then
+    wrk.headers["If-None-Match"] = args[4]
   end
   -- A connection per request, as a proxy in front of gunicorn makes them: each request goes to
   -- whichever worker is free, instead of a kept-alive connection tying it to one worker.
@@ -45,7 +50,7 @@ function request()
 end
 
 function response(status, headers, body)
-  if status < 200 or status > 299 then
+  if (status < 200 or status > 299) and status ~= 304 then
     failures = failures + 1
   end
   if asking_page then

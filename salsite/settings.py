@@ -320,6 +320,7 @@ SALWIDGETS = {
     "OWNED_TICKETS": "salsite.ownership.owned_tickets",
     "UPCOMING_SHOWS": "salsite.catalog.upcoming_shows",
     "PERSON_ITEMS": "salsite.catalog.person_items",
+    "API_AUTHENTICATION": ["salsite.app_tokens.user_of"],
     "THEME_STYLESHEETS": ["salsite/sal-theme.css"],
 }
 

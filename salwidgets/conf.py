@@ -78,6 +78,10 @@ DEFAULTS: dict[str, Any] = {
     "THEME_STYLESHEETS": [],
     # Origins allowed to embed a show's components with the <script> snippet (CORS), e.g. https://shop.example.
     "EMBED_ORIGINS": [],
+    # The JSON API for the platform's apps (/sal/api/v1/): dotted paths of ``f(request) -> user or
+    # None``, tried in order when the request has no signed-in session (an app's bearer token, say).
+    # A function raises PermissionDenied for credentials that are present but wrong (a 401).
+    "API_AUTHENTICATION": [],
     # The ownership endpoint menta calls (contract 7): the shared secret of header X-Menta-Secret
     # (unset: every call is refused), the CIDRs menta calls from (empty: any), the CIDRs of proxies
     # whose X-Forwarded-For is believed, and the dotted path of ``f(email) -> Iterable[OwnedTicket]``.

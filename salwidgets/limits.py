@@ -10,7 +10,9 @@ limited.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
@@ -21,6 +23,7 @@ from salwidgets.ownership import client_address
 
 logger = logging.getLogger("salwidgets")
 GROUP = "salwidgets.menta-calls"
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,20 @@ def check(request: HttpRequest, calls: int = 1) -> Verdict:
         return Verdict(False)
     monitoring.RATE_LIMITED.inc()
     return Verdict(True, max(1, int(usage["time_left"])))
+
+
+def answer(request: HttpRequest, ask: Callable[[bool], R], calls: Callable[[R], int], failed: R) -> tuple[R, Verdict]:
+    """What the cache has (``ask(False)``); else menta's answer (``ask(True)``), unless this client
+    made the site call menta too often: then ``failed`` (the fallback) and a limited verdict.
+    ``calls`` says how many calls to menta the part of a result not at hand takes (0: none)."""
+    result = ask(False)
+    needed = calls(result)
+    if not needed:
+        return result, Verdict(False)
+    verdict = check(request, needed)
+    return (failed if verdict.limited else ask(True)), verdict
+
+
+def calls(count: int, per_call: int) -> int:
+    """The calls ``count`` items take, ``per_call`` at a time."""
+    return -(-count // per_call)

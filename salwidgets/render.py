@@ -119,6 +119,12 @@ def _current_page(request: HttpRequest) -> str:
     return str(htmx.current_url_abs_path) if htmx and htmx.current_url_abs_path else request.get_full_path()
 
 
+def return_to_page(request: HttpRequest, page: str) -> None:
+    """Links made for this request return to ``page`` (a path on this site), not to the page the
+    request is for (an API's answer is not a page a person returns to)."""
+    request._salwidgets_return = back_url(request, page)  # type: ignore[attr-defined]
+
+
 def return_address(request: HttpRequest) -> str:
     """Where menta sends the person back to: the page they are on, through ``salwidgets:back``."""
     known = getattr(request, "_salwidgets_return", None)
@@ -285,7 +291,7 @@ CTA_FLOWS = {
 }
 
 
-def _secure_ctas(request: HttpRequest, kind: str, item_id: str, ctas: Iterable[wire.Cta]) -> list[wire.Cta]:
+def secure_ctas(request: HttpRequest, kind: str, item_id: str, ctas: Iterable[wire.Cta]) -> list[wire.Cta]:
     back = return_address(request)
     kept = []
     for cta in ctas:
@@ -311,7 +317,7 @@ def person_item(request: HttpRequest, kind: str, item_id: str, result: PersonRes
             "item_id": item_id,
             "access": access,
             "status_label": STATUS_LABELS.get(access.status, access.status),
-            "ctas": _secure_ctas(request, kind, item_id, access.ctas),
+            "ctas": secure_ctas(request, kind, item_id, access.ctas),
             "components": mark_safe(_components_html(request, kept, "sell")),
         }
         return render_to_string(f"salwidgets/{kind}.html", context, request)
@@ -365,7 +371,7 @@ def listings(
         return SafeString("")
     if result.state == "failed":
         return fallback(request, "buy")
-    own = _own_tickets(request) if result.listings else frozenset()
+    own = own_tickets(request) if result.listings else frozenset()
     page = page_path(request)
     identity = (result.entry.fetched_at if result.entry else None, event_id, show_id)
     key = ("listings", identity, own, option, sort, page, get_language())
@@ -419,7 +425,7 @@ def _listings_html(
 _owned: Recent[frozenset[str]] = Recent(size=1024, seconds=30.0)
 
 
-def _own_tickets(request: HttpRequest) -> frozenset[str]:
+def own_tickets(request: HttpRequest) -> frozenset[str]:
     """The signed-in person's ticket ids (SALWIDGETS["PERSON_ITEMS"]); none when it is not set."""
     source = get_config()["PERSON_ITEMS"]
     user = getattr(request, "user", None)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -23,8 +20,6 @@ from salwidgets.client import MAX_BULK_PAIRS, MAX_TICKETS_PER_CALL
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, ValidationFailed
 
-R = TypeVar("R")
-
 
 def _problem(request: HttpRequest, status: int, title: str, message: str, back: str = "") -> HttpResponse:
     context = {"title": title, "message": message, "back": back}
@@ -42,24 +37,6 @@ def _too_many(request: HttpRequest, verdict: limits.Verdict) -> HttpResponse:
     )
     response["Retry-After"] = str(verdict.retry_after)
     return response
-
-
-def _answer(
-    request: HttpRequest, ask: Callable[[bool], R], calls: Callable[[R], int], failed: R
-) -> tuple[R, limits.Verdict]:
-    """What the cache has (``ask(False)``); else menta's answer (``ask(True)``), unless this client
-    made the site call menta too often: then ``failed`` (the fallback) and a limited verdict.
-    ``calls`` says how many calls to menta the part of a result not at hand takes (0: none)."""
-    result = ask(False)
-    needed = calls(result)
-    if not needed:
-        return result, limits.Verdict(False)
-    verdict = limits.check(request, needed)
-    return (failed if verdict.limited else ask(True)), verdict
-
-
-def _calls(count: int, per_call: int) -> int:
-    return -(-count // per_call)
 
 
 def _fragment(html: str, verdict: limits.Verdict) -> HttpResponse:
@@ -158,7 +135,7 @@ def show_fragment(request: HttpRequest, type: str) -> HttpResponse:
     if type == "buy" and not (event_id and show_id):
         return HttpResponse(_("Both event and show are required."), status=400, content_type="text/plain")
     lang = get_language()
-    result, verdict = _answer(
+    result, verdict = limits.answer(
         request,
         lambda wait: sal.show(type, event_id, show_id, lang, wait=wait),
         lambda result: int(result.state == "missing"),
@@ -178,10 +155,10 @@ def shows_fragment(request: HttpRequest) -> HttpResponse:
             return HttpResponse(_("Each show is <eventId>/<showId>."), status=400, content_type="text/plain")
         pairs.append((event_id, show_id))
     lang = get_language()
-    results, verdict = _answer(
+    results, verdict = limits.answer(
         request,
         lambda wait: sal.shows("buy", pairs, lang, wait=wait),
-        lambda results: _calls(len(results.missing), MAX_BULK_PAIRS),
+        lambda results: limits.calls(len(results.missing), MAX_BULK_PAIRS),
         sal.ShowsResult(dict.fromkeys(pairs, sal.FAILED)),
     )
     items = {
@@ -208,10 +185,12 @@ def _person_fragment(request: HttpRequest, kind: str) -> HttpResponse:
     ids = list(dict.fromkeys(request.GET.getlist("id")))
     person, lang = users.identifier(request.user), get_language()
     own = _own(person, kind, ids)
-    result, verdict = _answer(
+    result, verdict = limits.answer(
         request,
         lambda wait: sal.for_person(kind, person, own, lang, wait=wait),
-        lambda result: _calls(sum(map(len, result.missing)), MAX_TICKETS_PER_CALL) or int(result.state == "missing"),
+        lambda result: (
+            limits.calls(sum(map(len, result.missing)), MAX_TICKETS_PER_CALL) or int(result.state == "missing")
+        ),
         sal.PersonResult("failed"),
     )
     # An id that is not (or no longer) the person's gets the fallback, so its slot stops loading.
@@ -253,7 +232,7 @@ def listings_fragment(request: HttpRequest) -> HttpResponse:
     if not (event_id and show_id):
         return HttpResponse(_("Both event and show are required."), status=400, content_type="text/plain")
     sort = request.GET.get("sort", "price")
-    result, verdict = _answer(
+    result, verdict = limits.answer(
         request,
         lambda wait: sal.listings(event_id, show_id, wait=wait),
         lambda result: int(result.state == "missing"),

@@ -247,7 +247,7 @@ def empty_cache() -> Iterator[None]:
     """Each test starts with nothing cached (the local-memory cache outlives a test)."""
     from django.core.cache import caches
 
-    from salwidgets import cache, render, sal
+    from salwidgets import api, cache, render, sal
 
     yield
     for alias in caches:
@@ -256,3 +256,4 @@ def empty_cache() -> Iterator[None]:
     sal.forget_batches()
     cache.forget_near()
     render.forget_rendered()
+    api.forget_built()
