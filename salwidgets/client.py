@@ -20,7 +20,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from salwidgets import metrics, monitoring, wire
-from salwidgets.conf import get_config
+from salwidgets.conf import CONNECT_TIMEOUT, PUSH_READ_TIMEOUT, READ_TIMEOUT, get_config
 from salwidgets.errors import (
     MalformedResponse,
     MentaError,
@@ -33,6 +33,7 @@ from salwidgets.errors import (
 from salwidgets.transport import RawResponse, Transport, retry_after_seconds
 
 T = TypeVar("T")
+A = TypeVar("A", wire.TicketAccess, wire.OrderAccess)
 
 # Contract limits: callers split larger sets.
 MAX_TICKETS_PER_CALL = 100
@@ -73,9 +74,9 @@ class MentaClient:
         *,
         base_url: str,
         api_key: str,
-        connect_timeout: float = 1.0,
-        read_timeout: float = 2.0,
-        push_read_timeout: float = 10.0,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+        push_read_timeout: float = PUSH_READ_TIMEOUT,
         leads_path_family: str = "ticket-leads",
         transport: Transport | None = None,
         **transport_options: Any,
@@ -238,31 +239,24 @@ class MentaClient:
         self, user: str, ticket_ids: Iterable[str], *, lang: str | None = None
     ) -> list[wire.TicketAccess]:
         """Status and CTAs of each ticket, in calls of at most 100 tickets."""
-        result: list[wire.TicketAccess] = []
-        for chunk in _chunks(list(ticket_ids), MAX_TICKETS_PER_CALL):
-            body = wire.ticket_access_body(user, chunk)
-            result += self._call(
-                "POST",
-                "/v1/wrapper/accesslayer",
-                wire.parse_ticket_access,
-                params={"lang": lang},
-                body=body,
-                retry=True,
-            )
-        return result
+        return self._access(wire.ticket_access_body, wire.parse_ticket_access, user, ticket_ids, lang)
 
     def order_access(self, user: str, order_ids: Iterable[str], *, lang: str | None = None) -> list[wire.OrderAccess]:
         """Status and CTAs of each order, in calls of at most 100 orders."""
-        result: list[wire.OrderAccess] = []
-        for chunk in _chunks(list(order_ids), MAX_TICKETS_PER_CALL):
-            body = wire.order_access_body(user, chunk)
+        return self._access(wire.order_access_body, wire.parse_order_access, user, order_ids, lang)
+
+    def _access(
+        self,
+        body: Callable[[str, Sequence[str]], Any],
+        parse: Callable[[Any], list[A]],
+        user: str,
+        ids: Iterable[str],
+        lang: str | None,
+    ) -> list[A]:
+        result: list[A] = []
+        for chunk in _chunks(list(ids), MAX_TICKETS_PER_CALL):
             result += self._call(
-                "POST",
-                "/v1/wrapper/accesslayer",
-                wire.parse_order_access,
-                params={"lang": lang},
-                body=body,
-                retry=True,
+                "POST", "/v1/wrapper/accesslayer", parse, params={"lang": lang}, body=body(user, chunk), retry=True
             )
         return result
 

@@ -14,6 +14,19 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+# The defaults of calls to menta, spelled once: the client's and the transport's arguments, and
+# the SALWIDGETS settings below, read them. Seconds, unless named otherwise.
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 2.0  # while a page renders: it must not wait long
+PUSH_READ_TIMEOUT = 10.0  # pushes of events, tickets, inventory and leads may
+MAX_RETRIES = 2  # of safe calls (reads and upserts)
+RETRY_BUDGET = 4.0  # the total time those retries may take
+BACKOFF_BASE = 0.1
+BACKOFF_CAP = 1.0
+MAX_RESPONSE_BYTES = 2 * 1024 * 1024
+POOL_SIZE = 20  # connections kept open to menta per process
+
+
 DEFAULTS: dict[str, Any] = {
     # Off: every tag renders nothing and nothing calls menta (a kill switch).
     "ENABLED": True,
@@ -21,16 +34,16 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": "https://api.mentatech.io",
     "API_KEY": "",
     # Timeouts in seconds. Page rendering must not wait long; pushes may.
-    "CONNECT_TIMEOUT": 1.0,
-    "READ_TIMEOUT": 2.0,
-    "PUSH_READ_TIMEOUT": 10.0,
+    "CONNECT_TIMEOUT": CONNECT_TIMEOUT,
+    "READ_TIMEOUT": READ_TIMEOUT,
+    "PUSH_READ_TIMEOUT": PUSH_READ_TIMEOUT,
     # Retries of safe calls (reads and upserts): how many, and the total time they may take.
-    "MAX_RETRIES": 2,
-    "RETRY_BUDGET": 4.0,
-    "BACKOFF_BASE": 0.1,
-    "BACKOFF_CAP": 1.0,
+    "MAX_RETRIES": MAX_RETRIES,
+    "RETRY_BUDGET": RETRY_BUDGET,
+    "BACKOFF_BASE": BACKOFF_BASE,
+    "BACKOFF_CAP": BACKOFF_CAP,
     # An answer larger than this is refused as malformed rather than read into memory.
-    "MAX_RESPONSE_BYTES": 2 * 1024 * 1024,
+    "MAX_RESPONSE_BYTES": MAX_RESPONSE_BYTES,
     # Which of the two documented lead path families the client uses: "ticket-leads" or "users".
     "LEADS_PATH_FAMILY": "ticket-leads",
     # Query parameter that carries a one-time token on a menta URL.
@@ -43,7 +56,7 @@ DEFAULTS: dict[str, Any] = {
     # The Login Trust method menta is told (loginTrust[withMethod]).
     "LOGIN_TRUST_METHOD": "email",
     # Size of the connection pool shared by all threads of a process.
-    "POOL_SIZE": 20,
+    "POOL_SIZE": POOL_SIZE,
     # Hosts that component and CTA URLs may point to (a leading dot admits subdomains).
     # Empty: the host of BASE_URL and menta's own domain.
     "LINK_HOSTS": [],

@@ -545,30 +545,33 @@ def _person(
     return PersonResult("ready", {**items, **fetched.items}, version=tuple(version) + fetched.version)
 
 
-def tickets(person: str, ticket_ids: Iterable[str], lang: str, *, wait: bool) -> PersonResult:
-    ids = list(dict.fromkeys(ticket_ids))
+# A person's items by kind: how their answers are cached, asked for, and told apart.
+_PERSON_KINDS: dict[str, tuple[str, Callable[..., list[Any]], str]] = {
+    "ticket": ("tickets", lambda client, *args, **options: client.ticket_access(*args, **options), "ticket_id"),
+    "order": ("orders", lambda client, *args, **options: client.order_access(*args, **options), "order_id"),
+}
+
+
+def for_person(kind: str, person: str, ids: Iterable[str], lang: str, *, wait: bool) -> PersonResult:
+    """A person's answers for their tickets or orders (``kind`` is ``ticket`` or ``order``)."""
+    cached_as, ask, id_of = _PERSON_KINDS[kind]
     return _person(
-        "tickets",
+        cached_as,
         person,
-        ids,
+        list(dict.fromkeys(ids)),
         lang,
         wait,
-        lambda wanted: get_client().ticket_access(person, wanted, lang=lang),
-        "ticket_id",
+        lambda wanted: ask(get_client(), person, wanted, lang=lang),
+        id_of,
     )
+
+
+def tickets(person: str, ticket_ids: Iterable[str], lang: str, *, wait: bool) -> PersonResult:
+    return for_person("ticket", person, ticket_ids, lang, wait=wait)
 
 
 def orders(person: str, order_ids: Iterable[str], lang: str, *, wait: bool) -> PersonResult:
-    ids = list(dict.fromkeys(order_ids))
-    return _person(
-        "orders",
-        person,
-        ids,
-        lang,
-        wait,
-        lambda wanted: get_client().order_access(person, wanted, lang=lang),
-        "order_id",
-    )
+    return for_person("order", person, order_ids, lang, wait=wait)
 
 
 def one_time_token(person: str) -> wire.OneTimeToken | None:
@@ -663,8 +666,3 @@ def trusted_url(flow: tuple[str, ...], trust: tuple[str, str], *, lang: str, ret
     except MentaError as exc:
         logger.warning("No Login Trust URL for a %s link: %s", kind, redact(exc))
         return None
-
-
-def for_person(kind: str, person: str, ids: Iterable[str], lang: str, *, wait: bool) -> PersonResult:
-    """``tickets`` or ``orders`` by ``kind`` (``ticket`` or ``order``)."""
-    return (tickets if kind == "ticket" else orders)(person, ids, lang, wait=wait)

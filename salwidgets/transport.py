@@ -18,6 +18,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from salwidgets.conf import BACKOFF_BASE, BACKOFF_CAP, MAX_RESPONSE_BYTES, MAX_RETRIES, POOL_SIZE, RETRY_BUDGET
 from salwidgets.errors import MalformedResponse, Timeout, Unavailable
 
 logger = logging.getLogger("salwidgets.client")
@@ -91,12 +92,12 @@ class Transport:
         *,
         base_url: str,
         api_key: str,
-        max_retries: int = 2,
-        retry_budget: float = 4.0,
-        backoff_base: float = 0.1,
-        backoff_cap: float = 1.0,
-        max_response_bytes: int = 2 * 1024 * 1024,
-        pool_size: int = 20,
+        max_retries: int = MAX_RETRIES,
+        retry_budget: float = RETRY_BUDGET,
+        backoff_base: float = BACKOFF_BASE,
+        backoff_cap: float = BACKOFF_CAP,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        pool_size: int = POOL_SIZE,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
