@@ -14,13 +14,13 @@ import collections
 import contextlib
 import logging
 import random
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Case, Count, DateTimeField, Exists, F, Min, OuterRef, Q, Value, When
 from django.utils import timezone
@@ -106,60 +106,27 @@ def store(items: Sequence[Item]) -> int:
     return len(items)
 
 
+# What runs ``deliver_due`` when items are stored, retried or due again: ``salwidgets.tasks``
+# registers its task when the app is ready (with the tasks extra); a site may register its own.
+# The queue knows nothing of the task engine, so it points at nothing above it.
+Waker = Callable[[datetime | None], None]
+_waker: Waker | None = None
+
+
+def set_waker(waker: Waker | None) -> None:
+    """Have ``waker(at)`` arrange one run of ``deliver_due`` (at ``at``, or now)."""
+    global _waker
+    _waker = waker
+
+
 def wake(at: datetime | None = None) -> None:
-    """Enqueue one run of the delivery task (at ``at``, or now).
-
-    With the database backend the task row is written in the current transaction, so it exists
-    exactly when the items do. Other backends are asked after the commit; if that fails, the
-    items stay stored and the next wake-up (any later push, or a retry) sends them.
-    """
-    from salwidgets import tasks
-
-    task = tasks.deliver if at is None else tasks.deliver.using(run_after=at)
-    backend = task.get_backend()
-    if at is not None and not backend.supports_defer:
-        return
-    if at is None and _woken_in_this_transaction():
-        return  # one run delivers everything the transaction stores
-    if tasks.stores_in_database(backend):
-        _enqueue(task)
-    else:
-        transaction.on_commit(lambda: _enqueue(task))
-    if at is None:
-        _note_woken()
-
-
-class _Woken:
-    """A do-nothing commit callback that marks a transaction (or savepoint) as having woken the
-    worker: Django drops it with the savepoint or transaction that rolls back, and with it the
-    task row or the pending enqueue it stands for."""
-
-    def __call__(self) -> None:
-        _local.woken = None
-
-
-_local = threading.local()
-
-
-def _woken_in_this_transaction() -> bool:
-    connection = transaction.get_connection()
-    marker = getattr(_local, "woken", None)
-    if marker is None or not connection.in_atomic_block:
-        return False
-    return any(callback is marker for _savepoints, callback, _robust in connection.run_on_commit)
-
-
-def _note_woken() -> None:
-    if transaction.get_connection().in_atomic_block:
-        _local.woken = _Woken()
-        transaction.on_commit(_local.woken)
-
-
-def _enqueue(task: Any) -> None:
-    try:
-        task.enqueue()
-    except Exception:
-        logger.exception("Could not enqueue the menta outbox delivery; stored items wait for the next run")
+    """Arrange one run of the delivery (at ``at``, or now), through the registered waker."""
+    if _waker is None:
+        raise ImproperlyConfigured(
+            "salwidgets' outbox has no worker to wake: install salwidgets[tasks] and configure "
+            "TASKS (see the README's section on the worker)."
+        )
+    _waker(at)
 
 
 def retry_now(items: Iterable[OutboxItem]) -> int:

@@ -334,3 +334,38 @@ class TestLogs:
             r"2 calls, in \d+\.\d\d s",
             summary,
         ), summary
+
+
+class TestTheWorkersWakeUp:
+    """The queue knows nothing of the task engine: the tasks module registers its wake-up."""
+
+    def test_the_apps_task_is_the_registered_waker(self) -> None:
+        assert outbox._waker is tasks.wake
+
+    def test_without_a_worker_storing_says_what_to_install_and_keeps_nothing(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        monkeypatch.setattr(outbox, "_waker", None)
+
+        with pytest.raises(
+            ImproperlyConfigured, match=r"^salwidgets' outbox has no worker to wake: install salwidgets\[tasks\]"
+        ):
+            sync.send_leads([lead("evt_1", "show_1", 1)])
+
+        assert not OutboxItem.objects.exists()
+
+    def test_the_outbox_imports_nothing_of_the_task_engine(self) -> None:
+        import ast
+        from pathlib import Path
+
+        tree = ast.parse(Path(outbox.__file__).read_text())
+        imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)] + [
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in node.names
+        ]
+
+        assert not [name for name in imported if "tasks" in name]
