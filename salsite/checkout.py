@@ -6,15 +6,19 @@ the same transaction, through the outbox.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from salsite import menta_sync
 from salsite.models import Cart, Order, Show, Ticket, TicketOption, new_order_reference, new_ticket_id
+
+logger = logging.getLogger("salsite")
 
 HOLD_MINUTES = 10
 MAX_PER_ORDER = 6
@@ -49,10 +53,21 @@ def hold(user: User, show: Show, option: TicketOption, quantity: int) -> Cart:
         user=user, show=show, option=option, quantity=quantity, expires_at=now + timedelta(minutes=HOLD_MINUTES)
     )
     menta_sync.inventory_changed(show)
-    from salsite import tasks
-
-    transaction.on_commit(lambda: tasks.schedule_expiry(cart))
+    transaction.on_commit(lambda: schedule_expiry(cart))
     return cart
+
+
+@task()
+def expire_carts() -> int:
+    """End the carts whose hold ran out (each run ends every overdue cart, not only its own)."""
+    return expire_overdue()
+
+
+def schedule_expiry(cart: Cart) -> None:
+    try:
+        expire_carts.using(run_after=cart.expires_at).enqueue()
+    except Exception:
+        logger.exception("Could not schedule the expiry of cart %s", cart.pk)
 
 
 @transaction.atomic

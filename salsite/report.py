@@ -24,6 +24,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_tasks import task
 from guardian.shortcuts import get_objects_for_user
 
 from salsite.models import Event, Organizer, ReportExport, Ticket, passed_to, token_digest
@@ -491,8 +492,6 @@ def stalled(export: ReportExport) -> bool:
 def request_xlsx(event: Event, *, by: User, exclude_deleted: bool) -> ReportExport:
     """A new export of ``event``, handed to the task worker when the transaction commits; the
     event's exports older than ``KEEP_EXPORTS`` go, with their files."""
-    from salsite.tasks import write_report_export
-
     for old in ReportExport.objects.filter(event=event, created_at__lt=timezone.now() - KEEP_EXPORTS):
         old.file.delete(save=False)
         old.delete()
@@ -551,3 +550,9 @@ def write_xlsx(pk: int) -> str:
         finished_at=done,
     )
     return ReportExport.Status.READY
+
+
+@task()
+def write_report_export(export_id: int) -> str:
+    """Write one XLSX of an event's ticket report (requested in the admin)."""
+    return write_xlsx(export_id)

@@ -1,34 +1,10 @@
-"""The demo site's own background work, on the same task engine as salwidgets' outbox."""
+"""The demo site's background work, on the same task engine as salwidgets' outbox. Each task is
+defined beside its work (a cart's expiry in ``checkout``, an export in ``report``); the names here
+keep resolving for tasks queued under them."""
 
 from __future__ import annotations
 
-import logging
+from salsite.checkout import expire_carts, schedule_expiry
+from salsite.report import write_report_export
 
-from django_tasks import task
-
-from salsite.models import Cart
-
-logger = logging.getLogger("salsite")
-
-
-@task()
-def expire_carts() -> int:
-    """End the carts whose hold ran out (each run ends every overdue cart, not only its own)."""
-    from salsite import checkout
-
-    return checkout.expire_overdue()
-
-
-@task()
-def write_report_export(export_id: int) -> str:
-    """Write one XLSX of an event's ticket report (requested in the admin)."""
-    from salsite import report
-
-    return report.write_xlsx(export_id)
-
-
-def schedule_expiry(cart: Cart) -> None:
-    try:
-        expire_carts.using(run_after=cart.expires_at).enqueue()
-    except Exception:
-        logger.exception("Could not schedule the expiry of cart %s", cart.pk)
+__all__ = ["expire_carts", "schedule_expiry", "write_report_export"]

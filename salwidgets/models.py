@@ -50,6 +50,10 @@ class OutboxItem(models.Model):
         return f"{self.kind} {self.key}"
 
 
+# Items menta has not taken yet (nor refused for good): the queue people and alerts watch.
+UNFINISHED = (OutboxItem.Status.PENDING, OutboxItem.Status.SENDING, OutboxItem.Status.RETRYING)
+
+
 class WebhookDelivery(models.Model):
     """One authenticated call to the webhook receiver, recorded before its body is believed, with
     what became of it (calls that fail authentication are logged and counted, never stored).

@@ -118,8 +118,7 @@ class _SiteState(Collector):
 
     def collect(self) -> Iterator[Any]:
         from salwidgets import breaker
-        from salwidgets.models import OutboxItem
-        from salwidgets.outbox import UNFINISHED
+        from salwidgets.models import UNFINISHED, OutboxItem
 
         state = breaker.state(fresh=True)
         opened = GaugeMetricFamily("salwidgets_breaker_open", "1 while the breaker holds calls to menta off.")

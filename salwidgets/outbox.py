@@ -29,13 +29,12 @@ from salwidgets import cache, metrics, monitoring
 from salwidgets.client import MAX_LEADS_PER_CALL, MentaClient, get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, NotFound, ValidationFailed
-from salwidgets.models import OutboxItem
+from salwidgets.models import UNFINISHED, OutboxItem
 from salwidgets.privacy import redact
 
 logger = logging.getLogger("salwidgets.outbox")
 
 Status = OutboxItem.Status
-UNFINISHED = (Status.PENDING, Status.SENDING, Status.RETRYING)
 WAITING = (Status.PENDING, Status.RETRYING)
 TICKETS_PER_CALL = 500
 

@@ -12,8 +12,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from salwidgets import breaker, metrics
-from salwidgets.models import OutboxItem, WebhookDelivery
-from salwidgets.outbox import UNFINISHED
+from salwidgets.models import UNFINISHED, OutboxItem, WebhookDelivery
 
 HOURS = 24
 WEBHOOK_PROBLEMS = (

@@ -14,8 +14,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from salwidgets import sync, wire
-from salwidgets.models import OutboxItem
-from salwidgets.outbox import UNFINISHED
+from salwidgets.models import UNFINISHED, OutboxItem
 
 COLUMNS = (
     "email",
