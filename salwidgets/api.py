@@ -42,7 +42,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from salwidgets import limits, links, sal, users, wire
+from salwidgets import handoffs, limits, links, sal, users, wire
 from salwidgets import render as renderers
 from salwidgets.cache import NEAR_SECONDS
 from salwidgets.client import MAX_TICKETS_PER_CALL
@@ -566,7 +566,7 @@ def _checkout(request: HttpRequest) -> HttpResponse:
     _limited(verdict)
     person = users.identifier(request.user) if how else None
     try:
-        url = sal.checkout_url(ids, person=person, return_url=renderers.back_url(request, page))
+        url = handoffs.checkout_url(ids, person=person, return_url=renderers.back_url(request, page))
     except ValidationFailed as exc:
         message = renderers.refusal_text(exc.message)
         raise Problem(422, "checkout_refused", message) from None

@@ -2,7 +2,7 @@
 
 Each function answers from the cache when it can and calls menta only when the caller may
 wait (``wait=True``). Calls are single-flight across processes: whoever takes an entry's lock
-fetches, the others wait for the entry. Every call ends within ``fetch_seconds()``, its retries
+fetches, the others wait for the entry. Every call ends within ``calls.fetch_seconds()``, its retries
 included; the others wait a little longer than that, and the lock lasts longer still, so no
 second process fetches the same entry while the first still may. A stale entry is served while
 one refresh runs in the background, on a small pool of threads. The circuit breaker short-cuts
@@ -26,10 +26,10 @@ from urllib.parse import quote
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from salwidgets import breaker, cache, links, metrics, transport, wire
+from salwidgets import breaker, cache, calls, metrics, wire
 from salwidgets.client import get_client
-from salwidgets.conf import call_seconds, get_config
-from salwidgets.errors import MentaError, NotFound, Unavailable, ValidationFailed
+from salwidgets.conf import get_config
+from salwidgets.errors import MentaError, NotFound
 from salwidgets.privacy import redact
 from salwidgets.recent import Recent
 
@@ -95,47 +95,18 @@ class ShowsResult:
         return bool(self.results) and all(result.state == "failed" for result in self.results.values())
 
 
-class _Skipped(Exception):
-    """The breaker is open: menta was not called."""
-
-
 def enabled() -> bool:
     return bool(get_config()["ENABLED"])
 
 
-def fetch_seconds() -> float:
-    """The longest a call made for a page takes, the client's retries included: one call's
-    connect and read timeouts."""
-    return call_seconds()
-
-
 def _wait_seconds() -> float:
     """How long single-flight waiters wait: the fetch, and a moment to store its answer."""
-    return fetch_seconds() + 0.5
+    return calls.fetch_seconds() + 0.5
 
 
 def _lock_seconds() -> int:
     """How long an entry's lock lasts (whole seconds, as caches keep them): beyond the waiters'."""
     return math.ceil(_wait_seconds() + 0.5)
-
-
-def _guarded(call: Callable[[], T]) -> T:
-    """Call menta through the breaker, within ``fetch_seconds()``; outages count against the
-    breaker, refusals and 404s do not."""
-    if not breaker.allow():
-        raise _Skipped
-    metrics.count("calls")
-    try:
-        with transport.deadline(fetch_seconds()), transport.retrying_while(breaker.still_closed):
-            result = call()
-    except (NotFound, ValidationFailed):  # menta answered: it is up
-        breaker.record_success()
-        raise
-    except MentaError:
-        breaker.record_failure()
-        raise
-    breaker.record_success()
-    return result
 
 
 def _unanswered() -> State:
@@ -201,12 +172,12 @@ def fetch_show(type: str, event_id: str | None, show_id: str | None, lang: str) 
     """Ask menta now and cache what it says (a 404 is cached briefly)."""
     key = cache.show_key(type, event_id, show_id, lang)
     try:
-        answer = _guarded(
+        answer = calls.guarded(
             lambda: get_client().access_layer_exchange(type, event_id=event_id, show_id=show_id, lang=lang)
         )
     except NotFound:
         return _from_entry(cache.put_show(key, None, max_age=None))
-    except _Skipped:
+    except calls.Skipped:
         return FAILED
     except MentaError as exc:
         logger.warning("SAL %s components for %s/%s unavailable: %s", type, event_id, show_id, exc)
@@ -336,8 +307,8 @@ def fetch_shows(type: str, pairs: list[Pair], lang: str, *, keep_full: bool = Tr
     fresh entry is kept rather than replaced by the partial one.
     """
     try:
-        answers = _guarded(lambda: get_client().access_layer_bulk(type, pairs, lang=lang))
-    except _Skipped:
+        answers = calls.guarded(lambda: get_client().access_layer_bulk(type, pairs, lang=lang))
+    except calls.Skipped:
         return {pair: FAILED for pair in pairs}
     except MentaError as exc:
         logger.warning("SAL bulk %s components for %d shows unavailable: %s", type, len(pairs), exc)
@@ -504,8 +475,10 @@ def _person(
 
     def fetch_groups(wanted: list[tuple[str, ...]]) -> PersonResult:
         try:
-            answers = {getattr(item, id_of): item for item in _guarded(lambda: fetch([i for g in wanted for i in g]))}
-        except _Skipped:
+            answers = {
+                getattr(item, id_of): item for item in calls.guarded(lambda: fetch([i for g in wanted for i in g]))
+            }
+        except calls.Skipped:
             return PersonResult("failed")
         except MentaError as exc:
             logger.warning("SAL %s CTAs unavailable: %s", kind, redact(exc))
@@ -574,17 +547,6 @@ def orders(person: str, order_ids: Iterable[str], lang: str, *, wait: bool) -> P
     return for_person("order", person, order_ids, lang, wait=wait)
 
 
-def one_time_token(person: str) -> wire.OneTimeToken | None:
-    """A fresh token for ``person`` (never cached), or None when menta cannot give one now."""
-    try:
-        return _guarded(lambda: get_client().one_time_token(person))
-    except _Skipped:
-        return None
-    except MentaError as exc:
-        logger.warning("No one-time token for a resale link: %s", redact(exc))
-        return None
-
-
 # --- resale listings rendered by the site (contract 4) ----------------------------------------
 
 
@@ -604,10 +566,10 @@ def _listings_from_entry(entry: cache.Entry[Any]) -> ListingsResult:
 def fetch_listings(event_id: str, show_id: str) -> ListingsResult:
     key = cache.listings_key(event_id, show_id)
     try:
-        listings, dropped = _guarded(lambda: get_client().listed_tickets(event_id, show_id=show_id))
+        listings, dropped = calls.guarded(lambda: get_client().listed_tickets(event_id, show_id=show_id))
     except NotFound:
         return _listings_from_entry(cache.put_show(key, None, max_age=None))
-    except _Skipped:
+    except calls.Skipped:
         return ListingsResult("failed")
     except MentaError as exc:
         logger.warning("Resale listings of %s/%s unavailable: %s", event_id, show_id, exc)
@@ -627,42 +589,3 @@ def listings(event_id: str, show_id: str, *, wait: bool) -> ListingsResult:
         ListingsResult,
         wait=wait,
     )
-
-
-def checkout_url(listing_ids: list[str], *, person: str | None, return_url: str) -> str:
-    """The checkout of listings the person chose (signed in at menta by Login Trust when the site
-    uses it); raises ValidationFailed with menta's message when they cannot be bought together,
-    and MentaError when menta cannot answer."""
-    trust = login_trust(person) if person else None
-    try:
-        return _guarded(lambda: get_client().checkout_url(listing_ids, return_url=return_url, trust=trust))
-    except _Skipped:
-        raise Unavailable("menta is not being called for a while (the circuit breaker is open)") from None
-
-
-def login_trust(person: str) -> tuple[str, str] | None:
-    """(method, user) menta is told by Login Trust, when the site uses it and ``person`` is an email."""
-    config = get_config()
-    if config["LOGIN_METHOD"] != links.LOGIN_TRUST or "@" not in person:
-        return None
-    return config["LOGIN_TRUST_METHOD"], person
-
-
-def trusted_url(flow: tuple[str, ...], trust: tuple[str, str], *, lang: str, return_to: str | None) -> str | None:
-    """The page of ``flow`` with the person ``trust`` names signed in, from one Login Trust call,
-    or None when menta cannot give it now (see ``links.Reference`` for the flows)."""
-    client, person = get_client(), trust[1]
-    kind, *ids = flow
-    calls: dict[str, Callable[[], str]] = {
-        "buy": lambda: client.buying_flow_url(ids[0], ids[-1], return_to=return_to or "", lang=lang, trust=trust),
-        "sell": lambda: client.selling_flow_url(ids[0], lang=lang, trust=trust),
-        "order": lambda: client.order_selling_flow_url(ids[0], lang=lang, trust=trust),
-        "details": lambda: client.selling_details_url(ids[0], seller_email=person, trust=trust),
-    }
-    try:
-        return _guarded(calls[kind])
-    except _Skipped:
-        return None
-    except MentaError as exc:
-        logger.warning("No Login Trust URL for a %s link: %s", kind, redact(exc))
-        return None

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from salwidgets import cache, limits, links, sal, slots, users, wire
+from salwidgets import cache, handoffs, limits, links, sal, slots, users, wire
 from salwidgets import render as renderers
 from salwidgets.client import MAX_BULK_PAIRS, MAX_TICKETS_PER_CALL
 from salwidgets.conf import get_config
@@ -62,13 +62,13 @@ def _signed_in_target(request: HttpRequest, reference: links.Reference) -> str |
     """Where the signed-in person goes, signed in at menta: one Login Trust call when the link
     enters a flow that has a URL endpoint, else a one-time token on the link's own URL."""
     person = users.identifier(request.user)
-    trust = sal.login_trust(person)
+    trust = handoffs.login_trust(person)
     if reference.flow and trust:
-        url = sal.trusted_url(reference.flow, trust, lang=get_language(), return_to=reference.return_to)
+        url = handoffs.trusted_url(reference.flow, trust, lang=get_language(), return_to=reference.return_to)
         if url is None or not links.is_allowed(url):
             return None
         return url
-    token = sal.one_time_token(person)
+    token = handoffs.one_time_token(person)
     if token is None:
         return None
     return links.with_params(reference.url, **{get_config()["OTT_PARAM"]: token.token})
@@ -278,7 +278,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return _refused(request, 429, _("Too many requests. Please wait a minute and try again."))
     person = users.identifier(request.user) if request.user.is_authenticated else None
     try:
-        url = sal.checkout_url(ids, person=person, return_url=renderers.back_url(request, _next_page(request)))
+        url = handoffs.checkout_url(ids, person=person, return_url=renderers.back_url(request, _next_page(request)))
     except ValidationFailed as exc:
         return _refused(request, exc.status or 400, renderers.refusal_text(exc.message), exc.message)
     except MentaError:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 
-from salwidgets import breaker, cache, sal, wire
+from salwidgets import breaker, cache, calls, sal, wire
 from tests.conftest import SandboxControl, World
 
 SAL = "GET /v1/wrapper/accesslayer"
@@ -152,7 +152,7 @@ def test_a_page_fetch_ends_before_its_waiters_stop_waiting_and_the_lock_outlives
 
     assert result.state == "failed"
     assert took < sal._wait_seconds() < sal._lock_seconds()
-    assert sal.fetch_seconds() == 0.5
+    assert calls.fetch_seconds() == 0.5
 
 
 def test_background_refreshes_run_on_a_bounded_pool(world: World, site_menta: SandboxControl, settings: Any) -> None:
