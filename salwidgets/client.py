@@ -232,7 +232,7 @@ class MentaClient:
         lang: str | None = None,
     ) -> Exchange[wire.AccessLayer]:
         """``access_layer`` with menta's answer as it came and how long it took (for previews)."""
-        params = {"type": type, "eventId": event_id, "showId": show_id, "lang": lang}
+        params = wire.access_layer_params(type, event_id, show_id, lang)
         return self._exchange("GET", "/v1/wrapper/accesslayer", wire.parse_access_layer, params=params, retry=True)
 
     def ticket_access(
@@ -256,7 +256,12 @@ class MentaClient:
         result: list[A] = []
         for chunk in _chunks(list(ids), MAX_TICKETS_PER_CALL):
             result += self._call(
-                "POST", "/v1/wrapper/accesslayer", parse, params={"lang": lang}, body=body(user, chunk), retry=True
+                "POST",
+                "/v1/wrapper/accesslayer",
+                parse,
+                params=wire.lang_params(lang),
+                body=body(user, chunk),
+                retry=True,
             )
         return result
 
@@ -270,7 +275,7 @@ class MentaClient:
                 "POST",
                 "/v1/wrapper/accesslayer/bulk",
                 wire.parse_bulk,
-                params={"type": type, "lang": lang},
+                params=wire.bulk_params(type, lang),
                 body=wire.bulk_body(chunk),
                 retry=True,
             )
@@ -280,7 +285,7 @@ class MentaClient:
 
     def one_time_token(self, user: str, *, method: str | None = None) -> wire.OneTimeToken:
         # Not retried: a token minted by a lost answer would be wasted, and the click can be repeated.
-        params = {"user": user, "method": method}
+        params = wire.token_params(user, method)
         return self._call("GET", "/v1/auth/oneTimeToken", wire.parse_token, params=params, retry=False)
 
     # --- marketplace URLs (contract 4) --------------------------------------------------------
@@ -307,40 +312,34 @@ class MentaClient:
     ) -> str:
         return self._url(
             "/v1/marketplace/buyingflow/url/entrypoint",
-            {
-                "externalReferenceEventId": event_id,
-                "showId": show_id,
-                "returnTo": return_to,
-                "lang": lang,
-                "ticketOptionId": ticket_option_id,
-            },
+            wire.buying_flow_params(event_id, show_id, return_to, lang, ticket_option_id),
             trust,
         )
 
     def selling_flow_url(self, ticket_id: str, *, lang: str | None = None, trust: tuple[str, str] | None = None) -> str:
-        return self._url("/v1/marketplace/sellingflow/url/entrypoint", {"ticketId": ticket_id, "lang": lang}, trust)
+        return self._url("/v1/marketplace/sellingflow/url/entrypoint", wire.ticket_params(ticket_id, lang), trust)
 
     def order_selling_flow_url(
         self, order_id: str, *, lang: str | None = None, trust: tuple[str, str] | None = None
     ) -> str:
-        return self._url("/v1/marketplace/sellingflow/url/order/entrypoint", {"orderId": order_id, "lang": lang}, trust)
+        return self._url("/v1/marketplace/sellingflow/url/order/entrypoint", wire.order_params(order_id, lang), trust)
 
     def selling_details_url(
         self, ticket_id: str, *, seller_email: str | None = None, trust: tuple[str, str] | None = None
     ) -> str:
         return self._url(
-            "/v1/marketplace/sellingflow/details/url", {"ticketId": ticket_id, "sellerEmail": seller_email}, trust
+            "/v1/marketplace/sellingflow/details/url", wire.selling_details_params(ticket_id, seller_email), trust
         )
 
     def sale_public_url(self, ticket_id: str, *, lang: str) -> str:
-        return self._url("/v1/events/tickets/salePublicUrl", {"ticketId": ticket_id, "lang": lang})
+        return self._url("/v1/events/tickets/salePublicUrl", wire.ticket_params(ticket_id, lang))
 
     def listing_for_ticket(self, ticket_id: str, *, seller_email: str | None = None) -> wire.Listing:
         return self._call(
             "GET",
             f"/v1/marketplace/listings/ticket/{_segment(ticket_id)}",
             wire.parse_listing,
-            params={"sellerEmail": seller_email},
+            params=wire.seller_params(seller_email),
             retry=True,
         )
 
@@ -357,7 +356,7 @@ class MentaClient:
             "GET",
             f"/v1/marketplace/items/events/{_segment(event_id)}/listedTickets",
             wire.parse_listed_tickets,
-            params={"showId": show_id},
+            params=wire.show_params(show_id),
             retry=True,
         )
 
@@ -374,7 +373,7 @@ class MentaClient:
         With ``trust`` (method, user) the URL already carries the buyer's token (Login Trust).
         Refused with ValidationFailed (400 or 409, menta's message) when they cannot be bought together.
         """
-        params = {"returnURL": return_url, **(wire.login_trust_params(*trust) if trust else {})}
+        params = wire.checkout_params(return_url, trust)
         return self._call(
             "POST",
             "/v1/marketplace/checkout/url",
@@ -398,7 +397,7 @@ class MentaClient:
             "POST",
             f"/v1/events/{_segment(event_id)}/cancellation",
             _accept,
-            params={"showId": show_id},
+            params=wire.show_params(show_id),
             retry=False,
             push=True,
         )
@@ -435,7 +434,7 @@ class MentaClient:
             "PUT",
             f"/v1/marketdata/events/{_segment(event_id)}/inventory",
             _accept,
-            params={"showId": show_id},
+            params=wire.show_params(show_id),
             body=inventory,
             retry=True,
             push=True,
@@ -446,7 +445,7 @@ class MentaClient:
             "PUT",
             f"/v1/marketdata/events/{_segment(event_id)}/inventory/details",
             _accept,
-            body={"items": list(items)},
+            body=wire.inventory_details_body(items),
             retry=True,
             push=True,
         )

@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 from salwidgets.conf import MENTA_DOMAIN, get_config
 
 SALT = "salwidgets.links"
-RETURN_TO = "returnTo"
 
 
 class LinkError(Exception):

@@ -105,7 +105,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
     refused = refusal(request)
     if refused is not None:
         return refused
-    email = request.GET.get("user", "").strip()
+    email = request.GET.get(wire.OWNED_TICKETS_USER, "").strip()
     if not email:
         return _message(400, "user is required")
     try:
@@ -124,29 +124,6 @@ def openapi(request: HttpRequest) -> JsonResponse:
     """The OpenAPI 3.1 description of the ownership endpoint, as this site serves it."""
     message = {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}
     problem: dict[str, Any] = {"content": {"application/json": {"schema": message}}}
-    ticket = {
-        "type": "object",
-        "required": [
-            "ticketId",
-            "externalReferenceEventId",
-            "showId",
-            "ticketOptionId",
-            "price",
-            "currency",
-            "status",
-            "tags",
-        ],
-        "properties": {
-            "ticketId": {"type": "string"},
-            "externalReferenceEventId": {"type": "string"},
-            "showId": {"type": "string"},
-            "ticketOptionId": {"type": "string"},
-            "price": {"type": "number", "minimum": 0},
-            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-            "status": {"type": "string", "enum": ["VALID"]},
-            "tags": {"type": "array", "items": {"type": "string", "pattern": "^[^:]+:.*$"}},
-        },
-    }
     document = {
         "openapi": "3.1.0",
         "info": {
@@ -165,7 +142,7 @@ def openapi(request: HttpRequest) -> JsonResponse:
                     "summary": "Tickets the person owns now",
                     "parameters": [
                         {
-                            "name": "user",
+                            "name": wire.OWNED_TICKETS_USER,
                             "in": "query",
                             "required": True,
                             "description": "The person's email",
@@ -175,18 +152,7 @@ def openapi(request: HttpRequest) -> JsonResponse:
                     "responses": {
                         "200": {
                             "description": "The person's valid tickets (an unknown person has none)",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "required": ["userEmail", "tickets"],
-                                        "properties": {
-                                            "userEmail": {"type": "string"},
-                                            "tickets": {"type": "array", "items": ticket},
-                                        },
-                                    }
-                                }
-                            },
+                            "content": {"application/json": {"schema": wire.owned_tickets_schema()}},
                         },
                         "400": {"description": "user is missing or not an email address", **problem},
                         "401": {"description": "No or wrong secret, or an address not allowed", **problem},

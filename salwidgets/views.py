@@ -98,7 +98,7 @@ def go(request: HttpRequest) -> HttpResponse:
     # menta's pages open in the person's language (a link that names one keeps it).
     params = {wire.LANG: get_language() or settings.LANGUAGE_CODE}
     if reference.return_to:
-        params[links.RETURN_TO] = reference.return_to
+        params[wire.RETURN_TO] = reference.return_to
     response = HttpResponseRedirect(links.with_params(target, **params))
     response["Referrer-Policy"] = "no-referrer"
     return _private(response)

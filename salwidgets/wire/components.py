@@ -466,3 +466,16 @@ def bulk_body(pairs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
     for event_id, show_id in pairs:
         by_event.setdefault(event_id, []).append(show_id)
     return [{"eventId": event_id, "showIds": show_ids} for event_id, show_ids in by_event.items()]
+
+
+def access_layer_params(type: str, event_id: str | None, show_id: str | None, lang: str | None) -> dict[str, Any]:
+    """The query of ``GET /v1/wrapper/accesslayer``: which components, of which show, in which language."""
+    return {"type": type, "eventId": event_id, "showId": show_id, "lang": lang}
+
+
+def lang_params(lang: str | None) -> dict[str, Any]:
+    return {"lang": lang}
+
+
+def bulk_params(type: str, lang: str | None) -> dict[str, Any]:
+    return {"type": type, "lang": lang}

@@ -42,8 +42,53 @@ def parse_token(data: Any) -> OneTimeToken:
 
 # The language menta's pages open in, on any of its URLs.
 LANG = "lang"
+RETURN_TO = "returnTo"  # where menta sends the person back, on a link into its pages
 LOGIN_TRUST_METHOD = "loginTrust[withMethod]"
 LOGIN_TRUST_USER = "loginTrust[user]"
+
+
+def token_params(user: str, method: str | None) -> dict[str, Any]:
+    """The query of ``GET /v1/auth/oneTimeToken``."""
+    return {"user": user, "method": method}
+
+
+def buying_flow_params(
+    event_id: str, show_id: str, return_to: str, lang: str | None, ticket_option_id: str | None
+) -> dict[str, Any]:
+    return {
+        "externalReferenceEventId": event_id,
+        "showId": show_id,
+        "returnTo": return_to,
+        LANG: lang,
+        "ticketOptionId": ticket_option_id,
+    }
+
+
+def ticket_params(ticket_id: str, lang: str | None = None) -> dict[str, Any]:
+    """The query of a ticket's selling flow or public sale URL."""
+    return {"ticketId": ticket_id, LANG: lang}
+
+
+def order_params(order_id: str, lang: str | None) -> dict[str, Any]:
+    return {"orderId": order_id, LANG: lang}
+
+
+def selling_details_params(ticket_id: str, seller_email: str | None) -> dict[str, Any]:
+    return {"ticketId": ticket_id, "sellerEmail": seller_email}
+
+
+def seller_params(seller_email: str | None) -> dict[str, Any]:
+    return {"sellerEmail": seller_email}
+
+
+def show_params(show_id: str | None) -> dict[str, Any]:
+    """The ``showId`` that narrows a call about an event to one show (none: the whole event)."""
+    return {"showId": show_id}
+
+
+def checkout_params(return_url: str, trust: tuple[str, str] | None) -> dict[str, Any]:
+    """The query of ``POST /v1/marketplace/checkout/url``: the way back, and Login Trust's person."""
+    return {"returnURL": return_url, **(login_trust_params(*trust) if trust else {})}
 
 
 def login_trust_params(method: str, user: str) -> dict[str, str]:

@@ -414,3 +414,43 @@ def owned_tickets_body(email: str, tickets: Iterable[OwnedTicket]) -> dict[str, 
             for ticket in tickets
         ],
     }
+
+
+OWNED_TICKETS_USER = "user"  # the query parameter menta names the person with
+
+
+def owned_tickets_schema() -> dict[str, Any]:
+    """The JSON schema of ``owned_tickets_body``'s answer, for the endpoint's OpenAPI description."""
+    ticket = {
+        "type": "object",
+        "required": [
+            "ticketId",
+            "externalReferenceEventId",
+            "showId",
+            "ticketOptionId",
+            "price",
+            "currency",
+            "status",
+            "tags",
+        ],
+        "properties": {
+            "ticketId": {"type": "string"},
+            "externalReferenceEventId": {"type": "string"},
+            "showId": {"type": "string"},
+            "ticketOptionId": {"type": "string"},
+            "price": {"type": "number", "minimum": 0},
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            "status": {"type": "string", "enum": ["VALID"]},
+            "tags": {"type": "array", "items": {"type": "string", "pattern": "^[^:]+:.*$"}},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["userEmail", "tickets"],
+        "properties": {"userEmail": {"type": "string"}, "tickets": {"type": "array", "items": ticket}},
+    }
+
+
+def inventory_details_body(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The body of ``PUT /v1/marketdata/events/:eventId/inventory/details``."""
+    return {"items": list(items)}

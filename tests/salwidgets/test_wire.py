@@ -322,3 +322,21 @@ class TestTotality:
         parsed = wire.parse_token({"token": "to\x00ken"})
 
         assert parsed.token == "token"
+
+
+def test_menta_field_names_are_spelled_in_the_wire_package_only() -> None:
+    """Every camelCase name of menta's that the wire package spells is spelled nowhere else in
+    salwidgets (the sandbox keeps its own reading). The JSON API for apps (``api``,
+    ``api_schema``) is the site's own contract: it names the same things the same way on purpose."""
+    root = Path(wire.__file__).parent.parent
+    camel = re.compile(r'"([a-z]+[A-Z][A-Za-z]*)"')
+    names = {name for module in (root / "wire").glob("*.py") for name in camel.findall(module.read_text())}
+    own = {"api.py", "api_schema.py"}
+
+    spelled = {
+        str(path.relative_to(root)): sorted(set(camel.findall(path.read_text())) & names)
+        for path in root.rglob("*.py")
+        if path.relative_to(root).parts[0] not in ("wire", "sandbox") and path.name not in own
+    }
+
+    assert {path: found for path, found in spelled.items() if found} == {}
