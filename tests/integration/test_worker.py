@@ -116,11 +116,11 @@ def test_failing_answers_and_a_worker_killed_mid_batch_lose_nothing(
     sandbox.faults(mode="normal", errorRate=0.5)
     site.worker()
 
-    wait_for(lambda: sandbox.applied().get("leads") == 3000, 90, "3000 leads")
+    wait_for(lambda: sandbox.applied().get("leads") == 3000, 120, "3000 leads")
     assert sandbox.stats()[BULK] > 3  # some answers failed and were retried
     sandbox.restore()
     site.import_leads(*show, 1, "after")  # a wake-up, to see that nothing is left to send
-    wait_for(lambda: sandbox.applied().get("leads") == 3001, 30, "one more lead")
+    wait_for(lambda: sandbox.applied().get("leads") == 3001, 60, "one more lead")
 
 
 def test_the_rq_backend_on_redis_delivers(tmp_path: Path, sandbox: SandboxControl, show: tuple[str, str]) -> None:
