@@ -36,7 +36,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.functional import SimpleLazyObject, empty
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import parse_etags
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -258,10 +258,8 @@ def _request_key(request: HttpRequest) -> tuple[Hashable, ...]:
 
 def _send(request: HttpRequest, served: _Served) -> HttpResponse:
     """``served``, or ``304`` when the caller holds it already (``If-None-Match``)."""
-    held = request.META.get("HTTP_IF_NONE_MATCH", "")
-    if held and (
-        served.etag.removeprefix("W/") in (t.strip().removeprefix("W/") for t in held.split(",")) or held.strip() == "*"
-    ):
+    held = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))  # weak comparison, as for GET
+    if "*" in held or served.etag.removeprefix("W/") in (tag.removeprefix("W/") for tag in held):
         response = HttpResponse(status=304)
         del response["Content-Type"]
     else:
@@ -317,9 +315,7 @@ def _return_page(request: HttpRequest) -> str:
     """Where menta sends the person back after one of the answer's links: ``?return=`` (a path
     on this site), else the home page. (Links are made only when an answer is built.)"""
     page = request.GET.get("return", "/")
-    if page == "/":
-        return page
-    if not page.startswith("/") or not url_has_allowed_host_and_scheme(page, allowed_hosts=None):
+    if page != "/" and not links.is_site_path(page):
         raise Problem(400, "invalid_parameter", "return: must be a path on this site, like /shows/1/", field="return")
     return page
 
@@ -382,16 +378,15 @@ def _wanted_ids(request: HttpRequest, kind: str, person: str) -> list[str]:
     asked = list(dict.fromkeys(value for value in request.GET.getlist("id") if value))
     if len(asked) > MAX_IDS:
         raise Problem(400, "invalid_parameter", f"id: at most {MAX_IDS} ids in one request.", field="id")
-    source = get_config()["PERSON_ITEMS"]
-    if not source:
+    owned = users.own_items(person, kind)
+    if owned is None:
         if not asked:
             raise Problem(
                 400, "invalid_parameter", "id: name the items (?id=...); this site does not list them.", field="id"
             )
         return asked
-    ticket_ids, order_ids = import_string(source)(person)
-    owned = list(ticket_ids if kind == "ticket" else order_ids)
-    return [item for item in asked if item in set(owned)] if asked else owned
+    mine = set(owned)
+    return [item for item in asked if item in mine] if asked else owned
 
 
 def _person_item(request: HttpRequest, kind: str, item_id: str, access: Any) -> dict[str, Any]:
@@ -514,8 +509,7 @@ def listings(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
         body: dict[str, Any] = {"eventId": event_id, "showId": show_id, "enabled": result.state != "off"}
         if result.state == "failed":
             return {**body, **_fallback(), "listings": []}
-        chosen = [item for item in result.listings if not option or item.ticket_option_id == option]
-        chosen.sort(key=lambda item: (item.price.amount, item.listing_id), reverse=sort == "-price")
+        chosen = renderers.chosen_listings(result.listings, option, sort)
         return {
             **body,
             "fallback": False,
@@ -551,7 +545,7 @@ def _checkout_body(request: HttpRequest) -> tuple[list[str], str]:
             field="listingIds",
         )
     page = body.get("returnTo", "/")
-    if not isinstance(page, str) or not page.startswith("/") or not url_has_allowed_host_and_scheme(page, None):
+    if not links.is_site_path(page):
         raise Problem(
             400, "invalid_parameter", "returnTo: must be a path on this site, like /shows/1/", field="returnTo"
         )

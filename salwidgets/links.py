@@ -23,6 +23,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from salwidgets.conf import MENTA_DOMAIN, get_config
@@ -87,6 +88,13 @@ def is_allowed(url: str) -> bool:
         return False
     host = authority["host"]
     return any(host == entry or (entry.startswith(".") and host.endswith(entry)) for entry in allowed_hosts())
+
+
+def is_site_path(value: object) -> bool:
+    """Whether ``value`` is a path on this site (``/...``), never a way to another host."""
+    return (
+        isinstance(value, str) and value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts=None)
+    )
 
 
 def person_of(request: HttpRequest) -> str:

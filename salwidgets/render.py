@@ -20,7 +20,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -382,6 +381,13 @@ def listings(
 CSRF_MARK = "salwidgets-csrf-token"
 
 
+def chosen_listings(listings: Iterable[wire.ListedTicket], option: str | None, sort: str) -> list[wire.ListedTicket]:
+    """The listings of ``option`` (all without one), cheapest first (``-price``: dearest first)."""
+    chosen = [item for item in listings if not option or item.ticket_option_id == option]
+    chosen.sort(key=lambda item: (item.price.amount, item.listing_id), reverse=sort == "-price")
+    return chosen
+
+
 def _listings_html(
     result: ListingsResult,
     event_id: str,
@@ -392,8 +398,7 @@ def _listings_html(
     page: str,
 ) -> str:
     options = sorted({item.ticket_option_id for item in result.listings})
-    chosen = [item for item in result.listings if not option or item.ticket_option_id == option]
-    chosen.sort(key=lambda item: (item.price.amount, item.listing_id), reverse=sort == "-price")
+    chosen = chosen_listings(result.listings, option, sort)
     rows = [
         {
             "item": item,
@@ -433,7 +438,7 @@ def own_tickets(request: HttpRequest) -> frozenset[str]:
         return frozenset()
     person = users.identifier(user)
     return _owned.get_or_put(
-        (source, person, cache_generation(person)), lambda: frozenset(import_string(source)(person)[0])
+        (source, person, cache_generation(person)), lambda: frozenset(users.own_items(person, "ticket") or ())
     )
 
 

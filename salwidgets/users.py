@@ -18,3 +18,13 @@ def email(user: Any) -> str:
 def identifier(user: Any) -> str:
     function: Callable[[Any], str] = import_string(get_config()["USER_IDENTIFIER"])
     return function(user)
+
+
+def own_items(person: str, kind: str) -> list[str] | None:
+    """The person's own ticket or order ids (``kind``), as the site tells them
+    (``SALWIDGETS["PERSON_ITEMS"]``); None when the site does not say."""
+    source = get_config()["PERSON_ITEMS"]
+    if not source:
+        return None
+    ticket_ids, order_ids = import_string(source)(person)
+    return list(ticket_ids if kind == "ticket" else order_ids)

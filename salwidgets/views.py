@@ -9,7 +9,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -171,12 +170,11 @@ def shows_fragment(request: HttpRequest) -> HttpResponse:
 def _own(person: str, kind: str, ids: list[str]) -> list[str]:
     """The ids among ``ids`` that are the person's own (``PERSON_ITEMS``): menta is asked about no
     other. Without ``PERSON_ITEMS`` the site has not said, and every id is asked about."""
-    source = get_config()["PERSON_ITEMS"]
-    if not source:
+    owned = users.own_items(person, kind)
+    if owned is None:
         return ids
-    ticket_ids, order_ids = import_string(source)(person)
-    owned = set(ticket_ids if kind == "ticket" else order_ids)
-    return [item_id for item_id in ids if item_id in owned]
+    mine = set(owned)
+    return [item_id for item_id in ids if item_id in mine]
 
 
 def _person_fragment(request: HttpRequest, kind: str) -> HttpResponse:
@@ -252,7 +250,7 @@ def listings_fragment(request: HttpRequest) -> HttpResponse:
 def _next_page(request: HttpRequest) -> str:
     """The site page a checkout form was posted from (its ``next`` field, a path on this site)."""
     page = request.POST.get("next", "")
-    if page.startswith("/") and url_has_allowed_host_and_scheme(page, allowed_hosts=None):
+    if links.is_site_path(page):
         return page
     return renderers.page_path(request)
 
