@@ -20,15 +20,29 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from guardian.admin import GuardedModelAdminMixin
 
-from salsite import lifecycle, menta_sync, report
+from salsite import emails, lifecycle, menta_sync, report
 from salsite.forms import AccountChangeForm
-from salsite.models import Cart, Event, Order, Organizer, Profile, ReportExport, Resale, Show, Ticket, TicketOption
+from salsite.models import (
+    Cart,
+    Email,
+    Event,
+    Order,
+    Organizer,
+    Payout,
+    Profile,
+    ReportExport,
+    Resale,
+    ResaleAlert,
+    Show,
+    Ticket,
+    TicketOption,
+)
 
 
 class ShowInline(admin.TabularInline[Show, Event]):
     model = Show
     extra = 0
-    fields = ["external_id", "starts_at", "resale_enabled", "native_listings", "status"]
+    fields = ["external_id", "starts_at", "resale_enabled", "native_listings", "hold_until_unlock", "status"]
     readonly_fields = ["status"]
 
 
@@ -187,7 +201,16 @@ def _shown(event: Event, export: ReportExport) -> dict[str, Any]:
 
 @admin.register(Show)
 class ShowAdmin(admin.ModelAdmin[Show]):
-    list_display = ["__str__", "external_id", "status", "resale_enabled", "native_listings"]
+    list_display = [
+        "__str__",
+        "external_id",
+        "status",
+        "resale_enabled",
+        "native_listings",
+        "hold_until_unlock",
+        "unlocked_at",
+    ]
+    readonly_fields = ["unlocked_at"]
     list_filter = ["status", "event"]
     actions = ["cancel_shows"]
 
@@ -256,7 +279,7 @@ def _each(
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin[Ticket]):
-    list_display = ["external_id", "holder", "show", "option", "status", "listed_at", "checked_in_at"]
+    list_display = ["external_id", "holder", "show", "option", "status", "paid", "listed_at", "checked_in_at"]
     list_filter = ["status"]
     search_fields = ["external_id", "holder__email"]
     readonly_fields = [
@@ -270,8 +293,16 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         "listed_at",
         "checked_in_at",
         "reissued_from",
+        "listing_id",
+        "listing_price",
+        "listing_currency",
+        "payout",
     ]
     actions = ["refund", "cancel", "check_in", "transfer"]
+
+    @admin.display(boolean=True, description="Paid out", ordering="payout")
+    def paid(self, ticket: Ticket) -> bool:
+        return ticket.payout_id is not None
 
     @admin.action(description="Refund the selected tickets")
     def refund(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
@@ -314,6 +345,58 @@ class ResaleAdmin(admin.ModelAdmin[Resale]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(Payout)
+class PayoutAdmin(admin.ModelAdmin[Payout]):
+    """What menta paid sellers (payouts.delivered); the tickets of each read "Paid" in My tickets."""
+
+    list_display = ["paid_at", "seller_email", "show", "amount", "currency", "listing_ids"]
+    search_fields = ["seller_email", "key"]
+    readonly_fields = [field.name for field in Payout._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ResaleAlert)
+class ResaleAlertAdmin(admin.ModelAdmin[ResaleAlert]):
+    """People who asked to hear when resale tickets appear for a show."""
+
+    list_display = ["email", "show", "language", "created_at", "last_sent_at", "unsubscribed_at"]
+    list_filter = ["unsubscribed_at"]
+    search_fields = ["email"]
+    readonly_fields = ["created_at", "last_sent_at"]
+
+
+@admin.register(Email)
+class EmailAdmin(admin.ModelAdmin[Email]):
+    """Every email the site sends people, with its delivery: "Not delivered" ones were refused by
+    the mail server for good (a bad address) or ran out of attempts."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "to",
+        "language",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["to", "key"]
+    readonly_fields = [field.name for field in Email._meta.fields]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Send the selected emails again now")
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Email]) -> None:
+        count = emails.retry_now(queryset)
+        self.message_user(request, f"{count} email(s) will be sent again.", messages.SUCCESS)
 
 
 class ProfileInline(admin.StackedInline[Profile, User]):

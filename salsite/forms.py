@@ -77,8 +77,15 @@ class ProfileForm(forms.ModelForm[Profile]):
             "allow_promo_email",
             "allow_promo_third_party_email",
             "allow_tracking",
+            "resale_alerts",
+            "language",
         ]
-        labels = {"phone": _("Phone"), "birth_date": _("Birth date"), "residence_country": _("Country of residence")}
+        labels = {
+            "phone": _("Phone"),
+            "birth_date": _("Birth date"),
+            "residence_country": _("Country of residence"),
+            "language": _("Language of our emails"),
+        }
         widgets = {
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "birth_date": forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),

@@ -83,6 +83,10 @@ class Show(models.Model):
         help_text="Show resale listings in the site's own design (with a checkout at menta) beside menta's components.",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.LIVE)
+    hold_until_unlock = models.BooleanField(
+        default=False, help_text="Show tickets' QR codes only once menta says the show is unlocked (event.unlock)."
+    )
+    unlocked_at = models.DateTimeField(null=True, blank=True, help_text="When menta unlocked the show's tickets.")
 
     objects = ShowQuerySet.as_manager()
 
@@ -92,6 +96,11 @@ class Show(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event.title} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def qr_locked(self) -> bool:
+        """Whether its tickets' QR codes wait for the show's unlock."""
+        return self.hold_until_unlock and self.unlocked_at is None
 
 
 class TicketOption(models.Model):
@@ -176,6 +185,19 @@ class Ticket(models.Model):
     transfers_forward = models.PositiveIntegerField(default=0, help_text="Passed on to a new owner.")
     transfers_back = models.PositiveIntegerField(default=0, help_text="Given back to an earlier owner.")
     ended_at = models.DateTimeField(null=True, blank=True, help_text="When it stopped being valid.")
+    listing_id = models.CharField(
+        max_length=100, blank=True, db_index=True, help_text="menta's id of its last listing."
+    )
+    listing_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    listing_currency = models.CharField(max_length=3, blank=True)
+    payout = models.ForeignKey(
+        "Payout",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        help_text="What its sale paid.",
+    )
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
@@ -294,6 +316,12 @@ class Profile(models.Model):
         _("Email me offers from the organizers and partners"), default=False
     )
     allow_tracking = models.BooleanField(_("Allow tracking for analytics and personalised offers"), default=False)
+    resale_alerts = models.BooleanField(
+        _("Email me when resale tickets appear for a show I asked to hear about"), default=True
+    )
+    language = models.CharField(
+        _("language of our emails"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -338,3 +366,74 @@ class ReportExport(models.Model):
 
     def __str__(self) -> str:
         return f"Ticket report of {self.event} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Payout(models.Model):
+    """What menta paid a seller for listings it sold (``payouts.delivered``); its tickets say "Paid"."""
+
+    key = models.CharField(max_length=300, unique=True, help_text="The notification's own id: applied once.")
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="payouts"
+    )
+    seller_email = models.EmailField(blank=True)
+    show = models.ForeignKey(Show, on_delete=models.SET_NULL, null=True, blank=True, related_name="payouts")
+    listing_ids = models.JSONField(default=list)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    paid_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-paid_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.amount or ''} {self.currency} to {self.seller_email or self.seller}".strip()
+
+
+class ResaleAlert(models.Model):
+    """Someone who asked to hear when resale tickets appear for a show ("notify me")."""
+
+    email = models.EmailField()
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="resale_alerts")
+    language = models.CharField(max_length=8, blank=True, help_text="The language they asked in.")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["email", "show"], name="one_alert_per_email_and_show")]
+
+    def __str__(self) -> str:
+        return f"{self.email} about {self.show}"
+
+
+class Email(models.Model):
+    """An email to one person, written with the change that causes it and sent by the task worker."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENDING = "sending", "Sending"
+        RETRYING = "retrying", "To retry"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Not delivered"
+
+    key = models.CharField(max_length=300, unique=True, help_text="What it is about: the same key is sent once.")
+    kind = models.CharField(max_length=32)
+    to = models.EmailField()
+    language = models.CharField(max_length=8)
+    context = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="salsite_email_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to}"

@@ -251,6 +251,7 @@ _READ = (
     "reissued_from_id",
     "reissued_from__external_id",
     "reissued_as__external_id",
+    "payout__paid_at",
     "show__external_id",
     "show__starts_at",
     "show__event__external_id",
@@ -340,6 +341,7 @@ def row(record: dict[str, Any]) -> dict[str, Any]:
         "reissuedFrom": record["reissued_from__external_id"],
         "reissuedAs": record["reissued_as__external_id"],
         "listedForResaleSince": _stamp(record["listed_at"]),
+        "resalePaidOutAt": _stamp(record["payout__paid_at"]),
     }
     holder = {"name": record["holder_name"], "idNumber": record["holder_id_number"]}
     seat = record["seat"]

@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.dispatch import receiver
 from django.utils import timezone
 
-from salsite import accounts, menta_sync
+from salsite import accounts, menta_sync, notices
 from salsite.models import Order, Resale, Ticket, new_order_reference, new_ticket_id
 from salwidgets import signals, wire
 
@@ -97,6 +97,7 @@ def fulfil(sold: wire.TicketResold) -> Resale:
     buyer = accounts.verified_owner(sold.new_owner_email)
     if buyer is not None:
         issue(resale, buyer)
+    notices.resold(resale)
     return resale
 
 
@@ -139,3 +140,4 @@ def _on_ticket_resold(sender: Any, payload: wire.TicketResold, **kwargs: Any) ->
 @receiver(signals.listing_changed, dispatch_uid="salsite.resale.listing_changed")
 def _on_listing_changed(sender: Any, payload: wire.ListingChanged, **kwargs: Any) -> None:
     listing_changed(payload)
+    notices.listing_changed(payload, kwargs.get("delivery"))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("checkout/<int:cart_id>/", views.cart, name="cart"),
     path("my-tickets/", views.my_tickets, name="my-tickets"),
     path("accounts/profile/", views.account, name="account"),
+    path("alerts/<str:token>/unsubscribe/", views.alert_unsubscribe, name="alert-unsubscribe"),
     path("organizer/report/events/<str:event_id>/tickets", api.ticket_report, name="ticket-report"),
     path("api/version", api.version, name="api-version"),
     path("api/shows/<str:event_id>/<str:show_id>", api.show, name="api-show"),

@@ -13,14 +13,16 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
-from salsite import checkout, menta_sync, report, resale
+from salsite import checkout, menta_sync, notices, report, resale
 from salsite.catalog import RESALE_STATUSES
 from salsite.forms import BuyForm, NameForm, NotifyForm, ProfileForm
-from salsite.models import Cart, Order, Profile, Show, Ticket
+from salsite.models import Cart, Order, Profile, ResaleAlert, Show, Ticket
 from salwidgets.wire import InvalidPush
 
 # Refunded, cancelled and deleted tickets are gone from My tickets; a resold or transferred one
@@ -122,7 +124,9 @@ def notify_me(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse
     if not form.is_valid():
         return _show_page(request, show, notify=form, status=400)
     try:
-        menta_sync.wishlist(show, form.cleaned_data["email"], full_name=user.get_full_name() if user else "")
+        with transaction.atomic():
+            menta_sync.wishlist(show, form.cleaned_data["email"], full_name=user.get_full_name() if user else "")
+            notices.subscribe(show, form.cleaned_data["email"], translation.get_language() or "")
     except InvalidPush as exc:
         form.add_error("email", str(exc))
         return _show_page(request, show, notify=form, status=400)
@@ -176,4 +180,30 @@ def account(request: AuthenticatedRequest) -> HttpResponse:
         status = 400
     else:
         status = 200
-    return render(request, "salsite/account.html", {"names": names, "details": details}, status=status)
+    context = {
+        "names": names,
+        "details": details,
+        "payouts": notices.payouts_of(request.user),
+        "alerts": [
+            (alert, notices.unsubscribe_token(alert))
+            for alert in ResaleAlert.objects.filter(email=request.user.email.lower(), unsubscribed_at=None)
+            .select_related("show__event")
+            .order_by("show__starts_at")
+        ],
+    }
+    return render(request, "salsite/account.html", context, status=status)
+
+
+@csrf_exempt  # the link is the credential (signed, one person's alert); mail apps post it (RFC 8058)
+@require_http_methods(["GET", "POST"])
+def alert_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop one show's resale alerts, without signing in. A GET only asks (mail scanners open
+    links); the POST, from the page's button or a mail app's one-click unsubscribe, does it."""
+    alert = notices.alert_for_token(token)
+    if alert is None:
+        context = {"error": _("This unsubscribe link is not valid. Copy the whole link from the email.")}
+        return render(request, "salsite/unsubscribe.html", context, status=404)
+    if request.method == "POST" and alert.unsubscribed_at is None:
+        alert.unsubscribed_at = timezone.now()
+        alert.save(update_fields=["unsubscribed_at"])
+    return render(request, "salsite/unsubscribe.html", {"alert": alert, "show": alert.show})

@@ -26,6 +26,7 @@ import pytest
 import requests
 
 from salwidgets.sandbox import process
+from salwidgets.sandbox import wire as sandbox_wire
 
 API_KEY = "sandbox-demo-key"
 
@@ -66,6 +67,17 @@ class SandboxControl:
         if target:
             requests.put(f"{self.url}/__sandbox/webhooks", json=target, timeout=30).raise_for_status()
         return list(requests.get(f"{self.url}/__sandbox/webhooks", timeout=30).json()["deliveries"])
+
+    def pay(self, **which: str) -> list[str]:
+        """Pay sold listings not paid yet (``listingId=``, ``sellerEmail=``, or all); answers their ids."""
+        answer = requests.post(f"{self.url}/__sandbox/payouts", json=which, timeout=30)
+        answer.raise_for_status()
+        return list(answer.json()["paid"])
+
+    def unlock(self, event_id: str, show_id: str = "") -> None:
+        """The organizer unlocks a show's tickets (every show's without ``show_id``): event.unlock."""
+        body = sandbox_wire.unlock_data(event_id, show_id)
+        requests.post(f"{self.url}/__sandbox/unlock", json=body, timeout=30).raise_for_status()
 
     def settle(self, timeout: float = 30) -> list[dict[str, Any]]:
         """Wait until every webhook is acknowledged by the site; answers them, oldest first."""

@@ -1,4 +1,4 @@
-"""A ticket's QR code, as an image the page's CSP allows (a ``data:`` SVG)."""
+"""A ticket's QR code, as an image the page's CSP allows (a ``data:`` SVG), and a payout's amount."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import functools
 
 import segno
 from django import template
+
+from salsite.models import Payout
+from salwidgets import render
+from salwidgets.wire import Money
 
 register = template.Library()
 
@@ -21,3 +25,9 @@ QR_MEMO_SIZE = 4096
 def qr_data_uri(locator: str) -> str:
     """The QR code that carries ``locator`` (what the gate scans), as an SVG data URI."""
     return str(segno.make(locator, error="m").svg_data_uri(scale=4, border=2))
+
+
+@register.filter
+def payout_amount(payout: Payout) -> str:
+    """What a payout paid, as prices read in the page's language."""
+    return "" if payout.amount is None else render.money(Money(payout.amount, payout.currency))

@@ -1,4 +1,5 @@
-"""The sandbox's control API (not part of menta): request counts, switchable faults, webhooks.
+"""The sandbox's control API (not part of menta): request counts, switchable faults, webhooks,
+and what menta does on its own time (payouts, an organizer's unlock).
 
 State lives in this process (the sandbox runs as one process with a thread per
 request), guarded by one lock, so counts are exact under concurrency.
@@ -17,8 +18,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from salwidgets.sandbox import notify, wire
-from salwidgets.sandbox.models import OutgoingWebhook
+from salwidgets.sandbox import market, notify, wire
+from salwidgets.sandbox.models import Listing, OutgoingWebhook
 
 MODES = ("normal", "down", "hang", "malformed", "oversized")
 # How long a hanging request is held at most before the thread gives up on it.
@@ -224,3 +225,46 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         return JsonResponse({"message": str(exc)}, status=400)
     return _webhooks_answer()
+
+
+@csrf_exempt
+def payouts(request: HttpRequest) -> HttpResponse:
+    """``POST``: pay sold listings not paid yet (all, or those of ``listingId`` / ``sellerEmail``),
+    as menta does some days after a sale; each payout is sent to the platform (payouts.delivered)."""
+    if request.method != "POST":
+        return _not_allowed("POST")
+    try:
+        changes = _changes(request.body, {"listingId", "sellerEmail"})
+        listings = Listing.objects.all()
+        if "listingId" in changes:
+            listing_id = str(changes["listingId"])
+            if not listing_id.startswith("lst_") or not listing_id[4:].isdigit():
+                raise ValueError("listingId must look like lst_12")
+            listings = listings.filter(pk=int(listing_id[4:]))
+        if "sellerEmail" in changes:
+            listings = listings.filter(seller_email=str(changes["sellerEmail"]).strip().lower())
+    except ValueError as exc:
+        return JsonResponse({"message": str(exc)}, status=400)
+    paid = market.pay(listings)
+    return JsonResponse({"paid": [listing.public_id for listing in paid]})
+
+
+@csrf_exempt
+def unlock(request: HttpRequest) -> HttpResponse:
+    """``POST {"eventId": ..., "showId": ...}``: the organizer unlocks a show's tickets (every show's
+    without ``showId``); the platform is told (event.unlock)."""
+    if request.method != "POST":
+        return _not_allowed("POST")
+    try:
+        changes = _changes(request.body, {"eventId", "showId"})
+        event_id, show_id = changes.get("eventId"), changes.get("showId", "")
+        if not isinstance(event_id, str) or not event_id:
+            raise ValueError("eventId is required")
+        if not isinstance(show_id, str):
+            raise ValueError("showId must be a string")
+        market.unlock(event_id, show_id)
+    except ValueError as exc:
+        return JsonResponse({"message": str(exc)}, status=400)
+    except market.MarketError as exc:
+        return JsonResponse({"message": str(exc)}, status=404)
+    return JsonResponse({"eventId": event_id, **({"showId": show_id} if show_id else {})}, status=202)

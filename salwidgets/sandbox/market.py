@@ -463,10 +463,20 @@ def set_payout(listing: Listing, details: str) -> None:
     details = details.strip()
     if len(details) < 4:
         raise MarketError(_("Enter the account where the payout should go."))
-    first = not listing.payout_details
     listing.payout_details = details[:200]
     listing.save(update_fields=["payout_details"])
-    if first:  # the sandbox pays at once
+    if listing.status == Listing.SOLD:  # the sandbox pays at once
+        pay(Listing.objects.filter(pk=listing.pk))
+
+
+@transaction.atomic
+def pay(listings: QuerySet[Listing]) -> list[Listing]:
+    """Pay the sold, unpaid ``listings`` (each once): menta tells the platform (payouts.delivered)."""
+    paid = list(listings.select_for_update().select_related("ticket__event").filter(status=Listing.SOLD, paid_at=None))
+    now = timezone.now()
+    for listing in paid:
+        listing.paid_at = now
+        listing.save(update_fields=["paid_at"])
         ticket = listing.ticket
         notify.emit(
             wire.PAYOUTS_DELIVERED,
@@ -478,6 +488,15 @@ def set_payout(listing: Listing, details: str) -> None:
                 wire.money(listing.price, listing.currency),
             ),
         )
+    return paid
+
+
+@transaction.atomic
+def unlock(event_id: str, show_id: str = "") -> None:
+    """The organizer's unlock of a show's tickets (or every show's): the platform is told (event.unlock)."""
+    if not Event.objects.filter(external_id=event_id).exists():
+        raise MarketError(_("No event %(id)s.") % {"id": event_id})
+    notify.emit(wire.EVENT_UNLOCK, wire.unlock_data(event_id, show_id))
 
 
 @transaction.atomic

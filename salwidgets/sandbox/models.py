@@ -83,6 +83,7 @@ class Listing(models.Model):
     withdrawn_reason = models.CharField(max_length=300, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     sold_at = models.DateTimeField(null=True)
+    paid_at = models.DateTimeField(null=True)
     # Listings with the same pack id are sold together only (a PACK); blank: a SINGLE listing.
     pack_id = models.CharField(max_length=40, blank=True, db_index=True)
 

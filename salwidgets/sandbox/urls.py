@@ -59,5 +59,7 @@ urlpatterns = [
     path("__sandbox/stats", control.stats),
     path("__sandbox/faults", control.faults),
     path("__sandbox/webhooks", control.webhooks),
+    path("__sandbox/payouts", control.payouts),
+    path("__sandbox/unlock", control.unlock),
     path("", include((pages, "menta_sandbox"))),
 ]

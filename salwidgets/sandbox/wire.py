@@ -462,6 +462,10 @@ def notify_me_data(email: str, event_id: str, show_id: str) -> dict[str, Any]:
     return {"email": email, "eventId": event_id, "showId": show_id}
 
 
+def unlock_data(event_id: str, show_id: str = "") -> dict[str, Any]:
+    return {"eventId": event_id, **({"showId": show_id} if show_id else {})}
+
+
 def payout_data(
     event_id: str, show_id: str, seller_email: str, listing_ids: Sequence[str], amount: dict[str, Any]
 ) -> dict[str, Any]:

@@ -193,7 +193,7 @@ def _ids(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
     values = _list(raw, name)
     if not all(isinstance(value, (str, int)) and not isinstance(value, bool) for value in values):
         raise WireError(f"field '{name}' must be a list of ids")
-    return tuple(str(value) for value in values)
+    return tuple(str(value).replace("\x00", "") for value in values)
 
 
 def _loose_text(raw: Mapping[str, Any], name: str) -> str:

@@ -48,6 +48,19 @@ class TestWithTheChange:
         assert OutboxItem.objects.count() == 3
         assert DBTaskResult.objects.count() == 1
 
+    def test_another_task_woken_in_the_same_transaction_gets_its_own_run(self) -> None:
+        # The site's emails share the wake-up: one run of each task per transaction.
+        from salsite import emails
+
+        with transaction.atomic():
+            sync.push_event(event_push("evt_1", ["s1"]))
+            emails.queue("unlocked", "fan@example.com", key="unlocked:1", event="A show")
+            sync.send_leads([lead("evt_1", "s1", 1)])
+            emails.queue("unlocked", "fan@example.com", key="unlocked:2", event="A show")
+
+        runs = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
+        assert runs == ["salsite.emails.send_emails", "salwidgets.tasks.deliver"]
+
     def test_a_wake_up_rolled_back_with_its_savepoint_is_made_again(self) -> None:
         with transaction.atomic():
             with pytest.raises(Rollback), transaction.atomic():

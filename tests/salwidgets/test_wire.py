@@ -323,6 +323,10 @@ class TestTotality:
 
         assert parsed.token == "token"
 
+    def test_nul_never_survives_in_ids(self) -> None:
+        # PostgreSQL refused a payout whose listing ids carried one (found by a property test).
+        assert wire.shared._ids({"listingIds": ["lst\x00_7", 8]}, "listingIds") == ("lst_7", "8")
+
 
 def test_menta_field_names_are_spelled_in_the_wire_package_only() -> None:
     """Every camelCase name of menta's that the wire package spells is spelled nowhere else in

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+import requests
 
 from salwidgets.client import MentaClient
-from tests.conftest import HIDDEN, Person, World, make_client, start_sandbox
+from tests.conftest import HIDDEN, Person, SandboxControl, World, make_client, start_sandbox
 
 People = Callable[[str], Person]
+
+
+def sent(sandbox: SandboxControl, action: str, which: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """The data of the webhooks of ``action`` the sandbox sent that ``which`` picks."""
+    rows = sandbox.rows("SELECT body FROM menta_sandbox_outgoingwebhook WHERE action = ? ORDER BY id", action)
+    found = [json.loads(body)["message"]["data"] for (body,) in rows]
+    return [data for data in found if which(data)]
 
 
 def statuses(menta: MentaClient, user: str, *ticket_ids: str) -> list[tuple[str, list[str]]]:
@@ -144,6 +154,51 @@ class TestBuying:
         answer = bob.submit(shop, form=f"/buy/listings/{item.listing_id.removeprefix('lst_')}/")
         assert answer.status_code == 409 and "This ticket is no longer for sale." in answer.text
         assert "/buy/listings/" not in bob.browser.get(buy_url).text
+
+    def test_a_sale_is_paid_once_on_the_control_call(
+        self, menta: MentaClient, listed: tuple[str, str, str, Person], person: People, sandbox: SandboxControl
+    ) -> None:
+        event_id, show_id, ticket_id, alice = listed
+        alice.submit(alice.open(menta.selling_flow_url(ticket_id)), action="list", price="115")
+        bob = person("bob@example.com")
+        shop = bob.open(menta.buying_flow_url(event_id, show_id, return_to="http://127.0.0.1:8000/"))
+        (item,) = menta.access_layer("buy", event_id=event_id, show_id=show_id).components[3].items
+        assert sandbox.pay() == []  # nothing sold yet
+        bob.submit(shop, form=f"/buy/listings/{item.listing_id.removeprefix('lst_')}/")
+
+        assert sandbox.pay(sellerEmail="bob@example.com") == []
+        assert sandbox.pay(sellerEmail="alice@example.com") == [item.listing_id]
+        assert sandbox.pay() == []  # paid once
+        details = alice.open(menta.ticket_access("alice@example.com", [ticket_id])[0].ctas[1].url)
+        alice.submit(details, action="payout", payout="ES91 2100 0418 4502 0005 1332")  # paid already: nothing sent
+
+        (payout,) = sent(sandbox, "payouts.delivered", lambda data: item.listing_id in data["listingIds"])
+        assert payout == {
+            "eventId": event_id,
+            "showId": show_id,
+            "sellerEmail": "alice@example.com",
+            "listingIds": [item.listing_id],
+            "amount": {"amount": 115.0, "currency": "USD"},
+        }
+
+    def test_the_control_calls_refuse_what_they_cannot_do(self, sandbox: SandboxControl) -> None:
+        for path, body, status, message in [
+            ("payouts", {"listingId": "12"}, 400, "listingId must look like lst_12"),
+            ("payouts", {"who": "me"}, 400, "unknown field(s): who"),
+            ("unlock", {}, 400, "eventId is required"),
+            ("unlock", {"eventId": "evt_none"}, 404, "No event evt_none."),
+        ]:
+            answer = requests.post(f"{sandbox.url}/__sandbox/{path}", json=body, timeout=10)
+            assert (answer.status_code, answer.json()["message"]) == (status, message)
+
+    def test_an_unlock_is_told_to_the_platform(self, world: World, sandbox: SandboxControl) -> None:
+        event_id, (show_id,) = world.event()
+
+        sandbox.unlock(event_id, show_id)
+
+        assert sent(sandbox, "event.unlock", lambda data: data["eventId"] == event_id) == [
+            {"eventId": event_id, "showId": show_id}
+        ]
 
     def test_a_price_with_cents_can_be_bought_in_spanish(
         self, menta: MentaClient, listed: tuple[str, str, str, Person], person: People

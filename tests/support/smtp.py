@@ -26,8 +26,15 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refused: set[str] = set()  # addresses answered 550, as a server answers a mailbox that does not exist
         self._arrived = threading.Condition()
         self.controller = Controller(self, hostname="127.0.0.1", port=_free_port())
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        if address.lower() in self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
@@ -42,10 +49,14 @@ class Mailbox:
 
     def start(self) -> Mailbox:
         self.controller.start()
+        self.running = True
         return self
 
     def stop(self) -> None:
-        self.controller.stop()
+        """Stop the server (a test may stop it early, as a mail server goes down)."""
+        if getattr(self, "running", False):
+            self.controller.stop()
+            self.running = False
 
     def wait_for(self, to: str, *, seconds: float = 15.0) -> EmailMessage:
         """The last message to ``to``, waiting for one to arrive."""
@@ -65,6 +76,17 @@ def text_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
     return str(part.get_content())
+
+
+def html_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def to_whom(mailbox: Mailbox, address: str) -> list[EmailMessage]:
+    """Every message to ``address`` so far, oldest first."""
+    return [m for m in mailbox.messages if address.lower() in str(m["To"]).lower()]
 
 
 def first_link(message: EmailMessage, path: str) -> str:
