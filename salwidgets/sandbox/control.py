@@ -258,8 +258,10 @@ def unlock(request: HttpRequest) -> HttpResponse:
     try:
         changes = _changes(request.body, {"eventId", "showId"})
         event_id, show_id = changes.get("eventId"), changes.get("showId", "")
-        if not isinstance(event_id, str) or not event_id:
+        if event_id is None or event_id == "":
             raise ValueError("eventId is required")
+        if not isinstance(event_id, str):
+            raise ValueError("eventId must be a string")
         if not isinstance(show_id, str):
             raise ValueError("showId must be a string")
         market.unlock(event_id, show_id)

@@ -187,6 +187,7 @@ class TestBuying:
             ("payouts", {"listingId": "12"}, 400, "listingId must look like lst_12"),
             ("payouts", {"who": "me"}, 400, "unknown field(s): who"),
             ("unlock", {}, 400, "eventId is required"),
+            ("unlock", {"eventId": 5}, 400, "eventId must be a string"),
             ("unlock", {"eventId": "evt_none"}, 404, "No event evt_none."),
         ]:
             answer = requests.post(f"{sandbox.url}/__sandbox/{path}", json=body, timeout=10)
