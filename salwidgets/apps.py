@@ -26,7 +26,10 @@ class SalWidgetsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from salwidgets import checks  # noqa: F401 (registers the system checks)
+        from salwidgets import (
+            checks,  # noqa: F401 (registers the system checks)
+            sync,  # noqa: F401 (registers menta's pushes with the outbox)
+        )
 
         user_logged_in.connect(_fresh_on_sign_in, dispatch_uid="salwidgets.fresh_on_sign_in")
         if _tasks_installed():

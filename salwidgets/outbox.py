@@ -1,4 +1,4 @@
-"""The outbox: pushes stored in the site's transaction, delivered to menta later by a worker.
+"""The outbox: a durable queue of items stored in the site's transaction and sent later by a worker.
 
 ``store`` writes items (and wakes the worker once the transaction commits, or inside it when
 the task backend keeps its queue in the same database). ``deliver_due`` is what the worker
@@ -6,12 +6,16 @@ runs: it claims due items kind by kind with a lease, sends them in batches, and 
 outcome. Two workers never hold the same item: a claim is one UPDATE on rows still due. A
 worker that dies leaves its claim to expire, and a wake-up enqueued for that moment hands the
 items to another worker.
+
+The queue knows neither what it carries nor where it goes: each kind's ``send`` is registered
+(``register``; ``salwidgets.sync`` registers menta's pushes) and says how it went by raising
+``Refused`` (for good) or ``Unavailable`` (try again later); the worker's task registers the
+wake-up (``set_waker``).
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import logging
 import random
 import uuid
@@ -25,10 +29,8 @@ from django.db import transaction
 from django.db.models import Case, Count, DateTimeField, Exists, F, Min, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from salwidgets import cache, metrics, monitoring
-from salwidgets.client import MAX_LEADS_PER_CALL, MentaClient, get_client
+from salwidgets import metrics, monitoring
 from salwidgets.conf import get_config
-from salwidgets.errors import MentaError, NotFound, ValidationFailed
 from salwidgets.models import UNFINISHED, OutboxItem
 from salwidgets.privacy import redact
 
@@ -36,7 +38,6 @@ logger = logging.getLogger("salwidgets.outbox")
 
 Status = OutboxItem.Status
 WAITING = (Status.PENDING, Status.RETRYING)
-TICKETS_PER_CALL = 500
 
 
 @dataclass(frozen=True)
@@ -153,89 +154,50 @@ def counts() -> dict[str, int]:
 
 # --- delivering -----------------------------------------------------------------------------
 
-Send = Callable[[MentaClient, list[OutboxItem]], dict[int, str]]
+
+class Refused(Exception):
+    """Raised by a kind's ``send``: the receiver refused the items for good (not retried).
+    ``each`` says the refusal may be one item's: a batch is then sent again item by item."""
+
+    def __init__(self, message: str, status: int | None = None, *, each: bool = False) -> None:
+        super().__init__(message)
+        self.message, self.status, self.each = message, status, each
+
+
+class Unavailable(Exception):
+    """Raised by a kind's ``send``: the receiver could not take the items now; try again later
+    (after ``retry_after`` seconds at the least, when it said)."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message, self.status, self.retry_after = message, status, retry_after
+
+
+Send = Callable[[Any, list[OutboxItem]], dict[int, str]]
 
 
 @dataclass(frozen=True)
 class Kind:
-    """How items of one kind are sent: ``send`` answers the refused items' messages by id."""
+    """How items of one kind are sent: ``send(connection, items)`` answers the refused items'
+    messages by id; ``delivered(items)``, if any, runs after a batch is acknowledged."""
 
     name: str
     send: Send
     batch: int = 1
     replaces: bool = False  # a newer item with the same key makes an older waiting one moot
-    holds: bool = False  # its payload is a ticket issued to someone (buyer.email)
+    delivered: Callable[[list[OutboxItem]], None] | None = None
 
 
-def _holders(items: Iterable[OutboxItem]) -> set[str]:
-    """The emails the tickets of ``items`` were issued to."""
-    found = set()
-    for item in items:
-        buyer = item.payload.get("buyer") if isinstance(item.payload, dict) else None
-        email = buyer.get("email") if isinstance(buyer, dict) else None
-        if isinstance(email, str) and email.strip():
-            found |= {email.strip(), email.strip().lower()}
-    return found
+# The kinds in the order of a round (registration order), and what opens a connection for them.
+KINDS: dict[str, Kind] = {}
+_connect: Callable[[], Any] | None = None
 
 
-def _each(call: Callable[[MentaClient, OutboxItem], None]) -> Send:
-    def send(client: MentaClient, items: list[OutboxItem]) -> dict[int, str]:
-        for item in items:
-            call(client, item)
-        return {}
-
-    return send
-
-
-def _event(client: MentaClient, item: OutboxItem) -> None:
-    try:
-        client.update_event(item.payload)
-    except NotFound:
-        client.create_event(item.payload)
-
-
-def _cancel(client: MentaClient, item: OutboxItem) -> None:
-    client.cancel_event(item.payload["event_id"], show_id=item.payload.get("show_id"))
-
-
-def _delete(client: MentaClient, item: OutboxItem) -> None:
-    # NotFound: it never reached menta, or was deleted already; either way it is gone.
-    with contextlib.suppress(NotFound):
-        client.delete_ticket(item.key)
-
-
-def _inventory(client: MentaClient, item: OutboxItem) -> None:
-    client.update_inventory(item.payload["event_id"], item.payload["inventory"], show_id=item.payload["show_id"])
-
-
-def _leads(client: MentaClient, items: list[OutboxItem]) -> dict[int, str]:
-    result = client.send_leads([item.payload for item in items])
-    return {items[rejected.index].pk: rejected.message for rejected in result.rejected}
-
-
-def _all(call: Callable[[MentaClient, list[Any]], None]) -> Send:
-    def send(client: MentaClient, items: list[OutboxItem]) -> dict[int, str]:
-        call(client, [item.payload for item in items])
-        return {}
-
-    return send
-
-
-# The order of a round: an event before its rules and tickets, tickets before their admissions.
-KINDS = {
-    kind.name: kind
-    for kind in (
-        Kind("event", _each(_event), replaces=True),
-        Kind("event.cancel", _each(_cancel)),
-        Kind("rules", _each(lambda client, item: client.define_rules(item.payload)), replaces=True),
-        Kind("ticket", _all(MentaClient.create_tickets), batch=TICKETS_PER_CALL, holds=True),
-        Kind("ticket.update", _each(lambda client, item: client.update_ticket(item.key, item.payload)), holds=True),
-        Kind("ticket.delete", _each(_delete)),
-        Kind("admission", _all(MentaClient.admit_tickets), batch=TICKETS_PER_CALL),
-        Kind("inventory", _each(_inventory), replaces=True),
-        Kind("lead", _leads, batch=MAX_LEADS_PER_CALL),
-    )
-}
+def register(kinds: Sequence[Kind], connect: Callable[[], Any]) -> None:
+    """Have ``deliver_due`` send ``kinds`` (in this order), through ``connect()``'s connection."""
+    global _connect
+    KINDS.update((kind.name, kind) for kind in kinds)
+    _connect = connect
 
 
 def lease_seconds() -> float:
@@ -296,18 +258,16 @@ def _finish(token: str, ids: Iterable[int], **changes: Any) -> int:
 
 
 def _fail(token: str, item: OutboxItem, message: str, status: int | None) -> int:
-    logger.warning(
-        "menta refused outbox item %s (%s %s) for good: %s", item.pk, item.kind, redact(item.key), redact(message)
-    )
+    logger.warning("Outbox item %s (%s %s) refused for good: %s", item.pk, item.kind, redact(item.key), redact(message))
     return _finish(token, [item.pk], status=Status.FAILED, last_error=message, last_status=status)
 
 
-def _retry(token: str, items: list[OutboxItem], error: MentaError, report: Report) -> None:
+def _retry(token: str, items: list[OutboxItem], error: Unavailable, report: Report) -> None:
     """Mark a batch for a later attempt, each item at its own backoff, in one statement (those out
     of attempts fail)."""
     now = timezone.now()
     limit = int(get_config()["SYNC_MAX_ATTEMPTS"])
-    wait = getattr(error, "retry_after", None) or 0.0
+    wait = error.retry_after or 0.0
     again = []
     for item in items:
         if item.attempts >= limit:
@@ -346,24 +306,21 @@ def _retry(token: str, items: list[OutboxItem], error: MentaError, report: Repor
     )
 
 
-def _send(client: MentaClient, kind: Kind, token: str, items: list[OutboxItem], report: Report) -> None:
+def _send(connection: Any, kind: Kind, token: str, items: list[OutboxItem], report: Report) -> None:
     report.calls += 1
     try:
-        refused = kind.send(client, items)
-    except (ValidationFailed, NotFound) as exc:
-        if len(items) > 1:  # one bad item must not sink the batch: find it by sending each alone
+        refused = kind.send(connection, items)
+    except Refused as exc:
+        if exc.each and len(items) > 1:  # one bad item must not sink the batch: find it by sending each alone
             report.calls -= 1
             for item in items:
-                _send(client, kind, token, [item], report)
+                _send(connection, kind, token, [item], report)
             return
-        report.failed += _fail(token, items[0], exc.message, exc.status)
+        for item in items:
+            report.failed += _fail(token, item, exc.message, exc.status)
         return
-    except MentaError as exc:
-        if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
-            for item in items:
-                report.failed += _fail(token, item, exc.message, exc.status)
-            return
-        logger.info("menta outbox: %d %s item(s) to retry: %s", len(items), kind.name, redact(exc))
+    except Unavailable as exc:
+        logger.info("Outbox: %d %s item(s) to retry: %s", len(items), kind.name, redact(exc))
         _retry(token, items, exc, report)
         return
     for item in items:
@@ -380,16 +337,17 @@ def _send(client: MentaClient, kind: Kind, token: str, items: list[OutboxItem], 
     )
     report.delivered += finished
     report.kinds[kind.name] += finished
-    if kind.holds:
-        # menta knows these tickets now: what their holders were told about them (not resellable,
-        # or not theirs) is out of date, and their next view asks again.
-        for person in _holders(delivered):
-            cache.forget_person(person)
+    if kind.delivered is not None and delivered:
+        kind.delivered(delivered)
 
 
-def deliver_due(client: MentaClient | None = None, *, max_rounds: int = 1000) -> Report:
-    """Send every item that is due, kind by kind, until none is left; answers what happened."""
-    client = client or get_client()
+def deliver_due(connection: Any = None, *, max_rounds: int = 1000) -> Report:
+    """Send every item that is due, kind by kind, until none is left; answers what happened.
+    ``connection`` is what the kinds send through (by default, the registered ``connect()``)."""
+    if connection is None:
+        if _connect is None:
+            raise ImproperlyConfigured("salwidgets' outbox has no kinds registered: is salwidgets in INSTALLED_APPS?")
+        connection = _connect()
     report = Report()
     watched = False
     for _round in range(max_rounds):
@@ -405,7 +363,7 @@ def deliver_due(client: MentaClient | None = None, *, max_rounds: int = 1000) ->
                 wake(timezone.now() + timedelta(seconds=lease_seconds() + 1))
                 watched = True
             progressed = True
-            _send(client, kind, token, items, report)
+            _send(connection, kind, token, items, report)
         if not progressed:
             break
     earliest = OutboxItem.objects.filter(status=Status.RETRYING).aggregate(at=Min("next_attempt_at"))["at"]

@@ -13,11 +13,17 @@ change sends nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
 
-from salwidgets import outbox, wire
-from salwidgets.outbox import Item
+from salwidgets import cache, outbox, wire
+from salwidgets.client import MAX_LEADS_PER_CALL, MentaClient, get_client
+from salwidgets.errors import MentaError, NotFound, ValidationFailed
+from salwidgets.models import OutboxItem
+from salwidgets.outbox import Item, Kind
+
+TICKETS_PER_CALL = 500
 
 __all__ = [
     "admit",
@@ -124,3 +130,99 @@ def send_leads(leads: Iterable[wire.Lead]) -> int:
     return outbox.store(
         [Item("lead", lead.key, f"lead:{lead.key}", lead.to_wire(), _event_lane(lead.event_id)) for lead in items]
     )
+
+
+# --- sending: each kind of push, as the outbox's worker sends it ------------------------------
+
+
+def _sent(call: Callable[[MentaClient, list[OutboxItem]], dict[int, str]]) -> outbox.Send:
+    """``call``, with menta's answers told to the outbox: a 4xx (other than 429) is refused for
+    good (a 400 or 404 perhaps by one item of a batch), anything else is tried again later."""
+
+    def send(client: MentaClient, items: list[OutboxItem]) -> dict[int, str]:
+        try:
+            return call(client, items)
+        except (ValidationFailed, NotFound) as exc:
+            raise outbox.Refused(exc.message, exc.status, each=True) from exc
+        except MentaError as exc:
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+                raise outbox.Refused(exc.message, exc.status) from exc
+            raise outbox.Unavailable(str(exc), exc.status, getattr(exc, "retry_after", None)) from exc
+
+    return send
+
+
+def _each(call: Callable[[MentaClient, OutboxItem], None]) -> outbox.Send:
+    def send(client: MentaClient, items: list[OutboxItem]) -> dict[int, str]:
+        for item in items:
+            call(client, item)
+        return {}
+
+    return _sent(send)
+
+
+def _all(call: Callable[[MentaClient, list[Any]], None]) -> outbox.Send:
+    def send(client: MentaClient, items: list[OutboxItem]) -> dict[int, str]:
+        call(client, [item.payload for item in items])
+        return {}
+
+    return _sent(send)
+
+
+def _event(client: MentaClient, item: OutboxItem) -> None:
+    try:
+        client.update_event(item.payload)
+    except NotFound:
+        client.create_event(item.payload)
+
+
+def _cancel(client: MentaClient, item: OutboxItem) -> None:
+    client.cancel_event(item.payload["event_id"], show_id=item.payload.get("show_id"))
+
+
+def _delete(client: MentaClient, item: OutboxItem) -> None:
+    # NotFound: it never reached menta, or was deleted already; either way it is gone.
+    with contextlib.suppress(NotFound):
+        client.delete_ticket(item.key)
+
+
+def _inventory(client: MentaClient, item: OutboxItem) -> None:
+    client.update_inventory(item.payload["event_id"], item.payload["inventory"], show_id=item.payload["show_id"])
+
+
+def _leads(client: MentaClient, items: list[OutboxItem]) -> dict[int, str]:
+    result = client.send_leads([item.payload for item in items])
+    return {items[rejected.index].pk: rejected.message for rejected in result.rejected}
+
+
+def holders(items: Iterable[OutboxItem]) -> set[str]:
+    """The emails the tickets of ``items`` were issued to."""
+    found = set()
+    for item in items:
+        buyer = item.payload.get("buyer") if isinstance(item.payload, dict) else None
+        email = buyer.get("email") if isinstance(buyer, dict) else None
+        if isinstance(email, str) and email.strip():
+            found |= {email.strip(), email.strip().lower()}
+    return found
+
+
+def _issued(items: list[OutboxItem]) -> None:
+    """menta knows these tickets now: what their holders were told about them (not resellable, or
+    not theirs) is out of date, and their next view asks again."""
+    for person in holders(items):
+        cache.forget_person(person)
+
+
+# The order of a round: an event before its rules and tickets, tickets before their admissions.
+KINDS = (
+    Kind("event", _each(_event), replaces=True),
+    Kind("event.cancel", _each(_cancel)),
+    Kind("rules", _each(lambda client, item: client.define_rules(item.payload)), replaces=True),
+    Kind("ticket", _all(MentaClient.create_tickets), batch=TICKETS_PER_CALL, delivered=_issued),
+    Kind("ticket.update", _each(lambda client, item: client.update_ticket(item.key, item.payload)), delivered=_issued),
+    Kind("ticket.delete", _each(_delete)),
+    Kind("admission", _all(MentaClient.admit_tickets), batch=TICKETS_PER_CALL),
+    Kind("inventory", _each(_inventory), replaces=True),
+    Kind("lead", _sent(_leads), batch=MAX_LEADS_PER_CALL),
+)
+outbox.register(KINDS, get_client)

@@ -291,7 +291,7 @@ class TestLogs:
         with caplog.at_level(logging.INFO, logger="salwidgets"):
             outbox.deliver_due()
 
-        (refused,) = [record for record in caplog.records if "refused outbox item" in record.getMessage()]
+        (refused,) = [record for record in caplog.records if "refused for good:" in record.getMessage()]
         assert refused.levelno == logging.WARNING
         assert (
             "@" not in refused.getMessage() and f"<email {privacy.digest('fan2@example.com')}>" in refused.getMessage()
@@ -369,3 +369,22 @@ class TestTheWorkersWakeUp:
         ]
 
         assert not [name for name in imported if "tasks" in name]
+
+
+def test_the_queue_imports_neither_the_client_nor_the_tasks() -> None:
+    """A plain durable queue: what it carries and where to are registered with it (by ``sync``),
+    and so is the wake-up (by ``tasks``)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(outbox.__file__).read_text())
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            modules |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+        elif isinstance(node, ast.Import):
+            modules |= {alias.name for alias in node.names}
+    ours = {name.split(".")[1] for name in modules if name.startswith("salwidgets.")}
+
+    assert ours <= {"conf", "metrics", "models", "monitoring", "privacy"}, ours
+    assert [kind.name for kind in outbox.KINDS.values()][:4] == ["event", "event.cancel", "rules", "ticket"]
