@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: install system run test lint messages bench
 
-$(INSTALLED): requirements.txt requirements-prod.txt requirements-dev.txt pyproject.toml
+$(INSTALLED): requirements.txt requirements-prod.txt requirements-dev.txt pyproject.toml sandbox/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -27,9 +27,9 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy salwidgets salsite
+	$(BIN)/mypy salwidgets salsite sandbox/menta_sandbox
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=salwidgets.sandbox.settings $(BIN)/python -m django makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=menta_sandbox.settings $(BIN)/python -m django makemigrations --check --dry-run
 
 # The whole suite twice: on SQLite (the demo's database), then on PostgreSQL (production's), on a
 # throwaway server that scripts/with-postgres starts and removes. Tests whose processes bring
@@ -54,8 +54,9 @@ bench: install system
 
 # After changing translatable strings: update the Spanish catalogues, translate, then compile.
 messages: install
-	cd salwidgets && DJANGO_DEBUG=1 DJANGO_SETTINGS_MODULE=salsite.settings PYTHONPATH=.. ../$(BIN)/django-admin makemessages -l es --ignore=sandbox
-	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l es --ignore=salwidgets --ignore=.venv --ignore=tests --ignore=var --ignore=bench --ignore=build --ignore=scripts
-	cd salwidgets/sandbox && DJANGO_SETTINGS_MODULE=salwidgets.sandbox.settings PYTHONPATH=../.. ../../$(BIN)/django-admin makemessages -l es
+	cd salwidgets && DJANGO_DEBUG=1 DJANGO_SETTINGS_MODULE=salsite.settings PYTHONPATH=.. ../$(BIN)/django-admin makemessages -l es
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l es --ignore=salwidgets --ignore=.venv --ignore=tests --ignore=var --ignore=bench --ignore=build --ignore=scripts --ignore=sandbox
+	cd sandbox/menta_sandbox && DJANGO_SETTINGS_MODULE=menta_sandbox.settings PYTHONPATH=.. ../../$(BIN)/django-admin makemessages -l es
 	cd salwidgets && ../$(BIN)/django-admin compilemessages
-	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=salwidgets
+	cd sandbox/menta_sandbox && ../../$(BIN)/django-admin compilemessages
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=salwidgets --ignore=sandbox

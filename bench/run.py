@@ -51,9 +51,9 @@ import redis
 import requests
 from standardwebhooks import Webhook
 
+from menta_sandbox import process
 from salwidgets import breaker
 from salwidgets.cache import NEAR_SECONDS, Entry
-from salwidgets.sandbox import process
 from tests.support.servers import ROOT, Redis, Site, manage, site_env, start_redis, start_site
 
 SHOW = ("evt_2024_metallica", "show_nyc_20240815")

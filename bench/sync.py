@@ -20,9 +20,9 @@ from pathlib import Path
 
 import requests
 
+from menta_sandbox import process
 from salwidgets import wire
 from salwidgets.client import MentaClient
-from salwidgets.sandbox import process
 from tests.support.servers import ROOT, manage
 
 API_KEY = "sandbox-demo-key"

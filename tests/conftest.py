@@ -18,9 +18,9 @@ import requests
 # The fixtures a site using salwidgets gets; rewritten for pytest's assertions before the import below.
 pytest.register_assert_rewrite("salwidgets.testing")
 
+from menta_sandbox import process  # noqa: E402
 from salwidgets import testing, wire  # noqa: E402
 from salwidgets.client import MentaClient  # noqa: E402
-from salwidgets.sandbox import process  # noqa: E402
 from salwidgets.testing import API_KEY, SandboxControl, wait_for  # noqa: E402, F401 (the suite imports them from here)
 
 # The fixtures a site using salwidgets gets (menta_sandbox, sal_sandbox); this suite's own build on them.

@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = [
     path
-    for folder in ("salwidgets", "salwidgets/sandbox", "salsite")
+    for folder in ("salwidgets", "sandbox/menta_sandbox", "salsite")
     for path in sorted(ROOT.glob(f"{folder}/locale/*/LC_MESSAGES/django.mo"))
 ]
 

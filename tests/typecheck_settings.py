@@ -4,9 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
-from salsite.settings import *  # noqa: F403
-from salsite.settings import INSTALLED_APPS
-from salwidgets.sandbox.settings import (  # noqa: F401
+from menta_sandbox.settings import (  # noqa: F401
     SANDBOX_API_KEY,
     SANDBOX_OTT_PARAM,
     SANDBOX_SYNC_TICKETS_PER_MINUTE,
@@ -19,5 +17,7 @@ from salwidgets.sandbox.settings import (  # noqa: F401
     SANDBOX_WEBHOOK_SIGNING_SECRETS,
     SANDBOX_WEBHOOK_URL,
 )
+from salsite.settings import *  # noqa: F403
+from salsite.settings import INSTALLED_APPS
 
-INSTALLED_APPS = [*INSTALLED_APPS, "salwidgets.sandbox"]
+INSTALLED_APPS = [*INSTALLED_APPS, "menta_sandbox"]

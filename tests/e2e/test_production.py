@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from salwidgets.sandbox.process import stop, wait_for_line
+from menta_sandbox.process import stop, wait_for_line
 from tests.conftest import start_sandbox
 from tests.salsite.test_production import PRODUCTION_ENV
 from tests.support.servers import ROOT, manage, site_env, start_redis, start_site

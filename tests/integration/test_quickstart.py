@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -127,17 +128,28 @@ def test_a_fresh_project_follows_the_quickstart(tmp_path: Path) -> None:
     pins = run(sys.executable, "-m", "pip", "freeze", "--exclude-editable", cwd=tmp_path)
     constraints = tmp_path / "constraints.txt"
     constraints.write_text(
-        "".join(line + "\n" for line in pins.splitlines() if "==" in line and "salwidgets" not in line)
+        "".join(
+            line + "\n"
+            for line in pins.splitlines()
+            if "==" in line and "salwidgets" not in line and "menta-sandbox" not in line and "menta_sandbox" not in line
+        )
     )
     # Built from a copy of the sources: setuptools builds in the tree it is given and never clears
     # its build/ folder, so a checkout's leftovers could otherwise end up in the wheel.
     source = tmp_path / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*COPY_IGNORES))
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist", source, cwd=tmp_path)
-    [wheel] = (tmp_path / "dist").glob("salwidgets-*.whl")
+    dist = tmp_path / "dist"
+    for package in (source, source / "sandbox"):
+        run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", dist, package, cwd=tmp_path)
+    [wheel] = dist.glob("salwidgets-*.whl")
+    [sandbox_wheel] = dist.glob("menta_sandbox-*.whl")
+    # The production wheel carries none of the sandbox; the sandbox's carries its pages and catalogue.
+    assert not [name for name in zipfile.ZipFile(wheel).namelist() if "sandbox" in name.split("/")[0]]
+    assert "menta_sandbox/templates/menta_sandbox/buy_show.html" in zipfile.ZipFile(sandbox_wheel).namelist()
     run(sys.executable, "-m", "venv", tmp_path / "venv", cwd=tmp_path)
     bin = tmp_path / "venv" / "bin"
-    run(bin / "pip", "install", "--quiet", "--constraint", constraints, f"{wheel}[csp,tasks,testing]", cwd=tmp_path)
+    install = ("--quiet", "--constraint", constraints, "--find-links", dist, f"{wheel}[csp,tasks,testing]")
+    run(bin / "pip", "install", *install, cwd=tmp_path)
 
     project = tmp_path / "project"
     project.mkdir()
@@ -178,7 +190,7 @@ def test_a_fresh_project_follows_the_quickstart(tmp_path: Path) -> None:
                 words[0] = str(bin / "python")
             if background or words[-1] == "--noreload":
                 started.append(subprocess.Popen(words, cwd=project, env=env, stdout=subprocess.DEVNULL))
-                if "salwidgets.sandbox" in words:
+                if "menta_sandbox" in words:
                     eventually(answers(f"http://127.0.0.1:{sandbox}/", ""), "the sandbox listens")
             else:
                 run(*words, cwd=project, env=env)

@@ -14,8 +14,8 @@ import pytest
 import redis
 import requests
 
+from menta_sandbox.process import Sandbox
 from salwidgets import cache
-from salwidgets.sandbox.process import Sandbox
 from tests.conftest import SandboxControl, start_sandbox
 from tests.support.servers import Redis, Site, seeded_site_env, start_redis, start_site
 

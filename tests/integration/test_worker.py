@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from salwidgets.sandbox.process import stop
+from menta_sandbox.process import stop
 from tests.conftest import SandboxControl, World, make_client, start_sandbox
 from tests.support.servers import ROOT, manage, start_redis
 

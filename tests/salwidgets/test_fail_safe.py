@@ -12,9 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
 
+from menta_sandbox.__main__ import redact
 from salsite.models import Show
 from salwidgets import links
-from salwidgets.sandbox.tokens import redact
 from tests.conftest import SandboxControl
 
 pytestmark = pytest.mark.django_db

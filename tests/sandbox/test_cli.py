@@ -1,4 +1,4 @@
-"""``python -m salwidgets.sandbox --site ORIGIN``: the sandbox plays menta for that site at once."""
+"""``python -m menta_sandbox --site ORIGIN``: the sandbox plays menta for that site at once."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any
 import requests
 from standardwebhooks import Webhook
 
-from salwidgets.sandbox import process
-from salwidgets.sandbox.__main__ import QUICKSTART_SIGNING_SECRET, QUICKSTART_VERIFY_SECRET
+from menta_sandbox import process
+from menta_sandbox.__main__ import QUICKSTART_SIGNING_SECRET, QUICKSTART_VERIFY_SECRET
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -62,7 +62,7 @@ def test_webhooks_go_to_the_site_signed_with_the_quickstarts_secrets(tmp_path: P
 
 def test_a_site_that_is_not_an_origin_is_a_one_line_error(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "salwidgets.sandbox", "--site", "127.0.0.1:8000/menta", "--db", str(tmp_path / "s.db")],
+        [sys.executable, "-m", "menta_sandbox", "--site", "127.0.0.1:8000/menta", "--db", str(tmp_path / "s.db")],
         capture_output=True,
         text=True,
         timeout=60,
@@ -70,6 +70,6 @@ def test_a_site_that_is_not_an_origin_is_a_one_line_error(tmp_path: Path) -> Non
 
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == (
-        "python -m salwidgets.sandbox: error: --site must be an origin like http://127.0.0.1:8000, "
+        "python -m menta_sandbox: error: --site must be an origin like http://127.0.0.1:8000, "
         "not '127.0.0.1:8000/menta'"
     )

@@ -1,5 +1,5 @@
 """Real servers on this machine for the multi-process tests and the benchmark: Redis, the site
-under gunicorn, and (from ``salwidgets.sandbox.process``) the sandbox. Each waits for the line
+under gunicorn, and (from ``menta_sandbox.process``) the sandbox. Each waits for the line
 its server prints when ready, and binds to 127.0.0.1 or a unix socket only."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from salwidgets.sandbox.process import stop, wait_for_line
+from menta_sandbox.process import stop, wait_for_line
 
 ROOT = Path(__file__).resolve().parents[2]
 

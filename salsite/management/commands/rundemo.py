@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from salwidgets.sandbox import process
+from menta_sandbox import process
 
 
 def _wait_for_port(port: int, child: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

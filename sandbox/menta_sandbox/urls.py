@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from salwidgets.sandbox import api, control, hosted
+from menta_sandbox import api, control, hosted
 
 contract = [
     path("v1/wrapper/accesslayer", api.access_layer_view),

@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from salwidgets.sandbox import leads, market, tokens, wire
-from salwidgets.sandbox.control import state
-from salwidgets.sandbox.models import Event, Inventory, Listing, Rule, Show, Ticket
-from salwidgets.sandbox.texts import language
-from salwidgets.sandbox.wire import ApiError
+from menta_sandbox import leads, market, tokens, wire
+from menta_sandbox.control import state
+from menta_sandbox.models import Event, Inventory, Listing, Rule, Show, Ticket
+from menta_sandbox.texts import language
+from menta_sandbox.wire import ApiError
 
 MAX_ACCESS_ITEMS = 100
 MAX_BULK_PAIRS = 50

@@ -77,14 +77,19 @@ def start(
     timeout: float = 60.0,
     site: str = "",
 ) -> Sandbox:
-    """Start ``python -m salwidgets.sandbox`` and wait until it says it is listening."""
-    command = [sys.executable, "-m", "salwidgets.sandbox", "--port", str(port), "--db", str(db)]
+    """Start ``python -m menta_sandbox`` and wait until it says it is listening."""
+    command = [sys.executable, "-m", "menta_sandbox", "--port", str(port), "--db", str(Path(db).resolve())]
     if site:
         command += ["--site", site]
     if quiet:
         command.append("--quiet")
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, cwd=Path(__file__).parents[2]
+        # From the folder that holds the package, so that it runs from a checkout as well as installed.
+        command,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=Path(__file__).resolve().parents[1],
     )
     match = wait_for_line(process, process.stdout, re.compile(rf"^{re.escape(READY)}(\S+)"), timeout)
     return Sandbox(url=match.group(1), process=process)

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from salwidgets.sandbox import market, verify, wire
-from salwidgets.sandbox.models import BuyIntention, Event, Listing, Show, Ticket
+from menta_sandbox import market, verify, wire
+from menta_sandbox.models import BuyIntention, Event, Listing, Show, Ticket
 
 SESSION_USER = "user"
 SESSION_RETURN = "return_to"

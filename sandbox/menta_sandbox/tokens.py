@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import timedelta
-from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.utils import timezone
 
-from salwidgets.sandbox.models import OneTimeToken
+from menta_sandbox.models import OneTimeToken
 
 
 def _digest(token: str) -> str:
@@ -36,21 +34,3 @@ def redeem(token: str) -> str | None:
     if not claimed:
         return None
     return OneTimeToken.objects.values_list("user", flat=True).get(digest=digest)
-
-
-_QUERY = re.compile(r"\?([^\s\"#]*)")
-
-
-def redact(text: str, param: str) -> str:
-    """``text`` (a log line) with the value of every ``param`` (the one-time token) in a query
-    replaced, however the query spells the name: percent-escaped, with ``+``, in any case, repeated."""
-    param = param.lower()
-
-    def query(match: re.Match[str]) -> str:
-        pieces = []
-        for piece in match[1].split("&"):
-            name, sep, _value = piece.partition("=")
-            pieces.append(f"{name}=[redacted]" if sep and unquote_plus(name).strip().lower() == param else piece)
-        return "?" + "&".join(pieces)
-
-    return _QUERY.sub(query, text)

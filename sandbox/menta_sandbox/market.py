@@ -19,10 +19,10 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from salwidgets.prices import price_text
-from salwidgets.sandbox import notify, wire
-from salwidgets.sandbox.models import BuyIntention, Event, Listing, Show, Ticket
-from salwidgets.sandbox.texts import language, plural, text
+from menta_sandbox import notify, wire
+from menta_sandbox.formats import price_text
+from menta_sandbox.models import BuyIntention, Event, Listing, Show, Ticket
+from menta_sandbox.texts import language, plural, text
 
 MAX_AGE = 60
 LIST_LIMIT = 10

@@ -16,11 +16,11 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils import translation
 
-from salwidgets.sandbox import tokens, wire
-from salwidgets.sandbox.control import state
-from salwidgets.sandbox.texts import language
+from menta_sandbox import tokens, wire
+from menta_sandbox.control import state
+from menta_sandbox.texts import language
 
-logger = logging.getLogger("salwidgets.sandbox")
+logger = logging.getLogger("menta_sandbox")
 
 CONTRACT_PREFIX = "/v1/"
 OVERSIZED_BYTES = 5 * 1024 * 1024

@@ -6,8 +6,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from salwidgets.sandbox import wire
-from salwidgets.sandbox.models import Event, Lead
+from menta_sandbox import wire
+from menta_sandbox.models import Event, Lead
 
 LEAD_TYPES = ("TICKET_HOLDER", "ABANDONED_CART", "VIRTUAL_QUEUE", "WISHLIST")
 MAX_BULK = 1000

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from salwidgets.sandbox import market, notify, wire
-from salwidgets.sandbox.models import Listing, OutgoingWebhook
+from menta_sandbox import market, notify, wire
+from menta_sandbox.models import Listing, OutgoingWebhook
 
 MODES = ("normal", "down", "hang", "malformed", "oversized")
 # How long a hanging request is held at most before the thread gives up on it.

@@ -24,10 +24,10 @@ from django.db.models import Min
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from salwidgets.sandbox import wire
-from salwidgets.sandbox.models import OutgoingWebhook
+from menta_sandbox import wire
+from menta_sandbox.models import OutgoingWebhook
 
-logger = logging.getLogger("salwidgets.sandbox")
+logger = logging.getLogger("menta_sandbox")
 
 BATCH = 100
 IDLE_SECONDS = 30.0

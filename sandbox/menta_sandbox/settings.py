@@ -6,31 +6,28 @@ import os
 import secrets
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent
-
 # Signs the hosted pages' session cookies: new on each run unless given (sessions end with the run).
 SECRET_KEY = os.environ.get("SANDBOX_SECRET_KEY") or secrets.token_urlsafe(50)
 DEBUG = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
-# The hosted pages speak the language a link asks for (?lang=, kept for the visit); the sandbox's
-# own catalogue, and salwidgets' for the seat labels they share.
+# The hosted pages speak the language a link asks for (?lang=, kept for the visit), from the
+# sandbox's own catalogue.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
-LOCALE_PATHS = [BASE_DIR.parent / "locale"]
 
 INSTALLED_APPS = [
     "django.contrib.sessions",
-    "salwidgets.sandbox",
+    "menta_sandbox",
 ]
 MIDDLEWARE = [
-    "salwidgets.sandbox.middleware.ContractMiddleware",
+    "menta_sandbox.middleware.ContractMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "salwidgets.sandbox.middleware.LanguageMiddleware",
+    "menta_sandbox.middleware.LanguageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "salwidgets.sandbox.middleware.OneTimeTokenSignInMiddleware",
+    "menta_sandbox.middleware.OneTimeTokenSignInMiddleware",
 ]
-ROOT_URLCONF = "salwidgets.sandbox.urls"
+ROOT_URLCONF = "menta_sandbox.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -82,5 +79,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"salwidgets.sandbox": {"handlers": ["console"], "level": "INFO"}},
+    "loggers": {"menta_sandbox": {"handlers": ["console"], "level": "INFO"}},
 }

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 
 class SandboxConfig(AppConfig):
-    name = "salwidgets.sandbox"
+    name = "menta_sandbox"
     label = "menta_sandbox"
     verbose_name = "menta sandbox"
     default_auto_field = "django.db.models.BigAutoField"

@@ -11,10 +11,10 @@ import logging
 import requests
 from django.conf import settings
 
-from salwidgets.sandbox import market, wire
-from salwidgets.sandbox.models import Ticket
+from menta_sandbox import market, wire
+from menta_sandbox.models import Ticket
 
-logger = logging.getLogger("salwidgets.sandbox")
+logger = logging.getLogger("menta_sandbox")
 
 NOT_YOURS = (
     "Your ticketing site says this ticket is no longer yours (it may have been refunded, transferred or "

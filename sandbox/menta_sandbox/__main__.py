@@ -1,4 +1,4 @@
-"""``python -m salwidgets.sandbox``: run the local menta sandbox on 127.0.0.1.
+"""``python -m menta_sandbox``: run the local menta sandbox on 127.0.0.1.
 
 Prints ``menta sandbox listening on <url>`` once it accepts connections (``--port 0``
 picks a free port; the line tells which), which is what ``process.start`` waits for.
@@ -8,17 +8,37 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 # The secrets the quickstart's settings (README) default to, so that `--site` needs nothing else.
 QUICKSTART_VERIFY_SECRET = "sandbox-verify-secret"
 QUICKSTART_SIGNING_SECRET = "whsec_c2Fsd2lkZ2V0cy1kZW1vLXdlYmhvb2stc2lnbmluZyE="
 
 
+_QUERY = re.compile(r"\?([^\s\"#]*)")
+
+
+def redact(text: str, param: str) -> str:
+    """``text`` (a log line) with the value of every ``param`` (the one-time token) in a query
+    replaced, however the query spells the name: percent-escaped, with ``+``, in any case, repeated."""
+    param = param.lower()
+
+    def query(match: re.Match[str]) -> str:
+        pieces = []
+        for piece in match[1].split("&"):
+            name, sep, _value = piece.partition("=")
+            pieces.append(f"{name}=[redacted]" if sep and unquote_plus(name).strip().lower() == param else piece)
+        return "?" + "&".join(pieces)
+
+    return _QUERY.sub(query, text)
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m salwidgets.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m menta_sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8001")))
     parser.add_argument("--db", help="SQLite file that keeps the sandbox's state")
@@ -42,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.setdefault("SAL_VERIFY_SECRET", QUICKSTART_VERIFY_SECRET)
         os.environ.setdefault("SANDBOX_WEBHOOK_SIGNING_SECRETS", QUICKSTART_SIGNING_SECRET)
     # The sandbox is its own Django project, whatever the environment says for the site.
-    os.environ["DJANGO_SETTINGS_MODULE"] = "salwidgets.sandbox.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "menta_sandbox.settings"
 
     import django
 
@@ -55,15 +75,13 @@ def main(argv: list[str] | None = None) -> None:
     Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     call_command("migrate", verbosity=0, interactive=False)
 
-    from salwidgets.sandbox.tokens import redact
-
     class Handler(WSGIRequestHandler):
         def log_message(self, format: str, *log_args: Any) -> None:
             # One-time tokens are credentials: never write them to a log.
             if not args.quiet:
                 super().log_message(format, *(redact(str(a), settings.SANDBOX_OTT_PARAM) for a in log_args))
 
-    from salwidgets.sandbox.notify import sender
+    from menta_sandbox.notify import sender
 
     sender.start()  # sends webhooks to the platform
     # A thread per request: a request held by the ``hang`` fault never blocks the others.

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from salwidgets.seats import seat_label
+from menta_sandbox.formats import seat_label
 
 register = template.Library()
 STATUSES = {
