@@ -11,6 +11,8 @@ from salsite import accounts, api, views
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
+    # salwidgets' fragments and API first: they are asked for more often than any page.
+    path("sal/", include("salwidgets.urls")),
     path("", views.home, name="home"),
     path("events/<str:event_id>/<str:show_id>/", views.show_detail, name="show"),
     path("events/<str:event_id>/<str:show_id>/buy/", views.buy, name="buy"),
@@ -27,7 +29,6 @@ urlpatterns = [
     path("accounts/signup/", accounts.SignUp.as_view(), name="account_signup"),
     path("accounts/sign-up/", RedirectView.as_view(pattern_name="account_signup", query_string=True, permanent=True)),
     path("accounts/", include("allauth.urls")),
-    path("sal/", include("salwidgets.urls")),
     path("menta/", include("salwidgets.ownership_urls")),
     path("menta/", include("salwidgets.webhook_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
