@@ -134,7 +134,8 @@ def message(email: Email, connection: Any = None) -> mail.EmailMultiAlternatives
         values = _values(email.context)
         headers = dict(values.pop("_headers", None) or {})
         action = "account_url" if values.get("guest") else ACTIONS.get(email.kind, "my_tickets_url")
-        subject = str(SUBJECTS[email.kind] % {"event": values.get("event", "")})
+        # One line, whatever the event's title holds (a header cannot carry a line break).
+        subject = " ".join(str(SUBJECTS[email.kind] % {"event": values.get("event", "")}).split())
         context = {
             **values,
             "kind": email.kind,
@@ -174,8 +175,16 @@ def _claim(now: datetime) -> tuple[str, list[Email]]:
     return token, list(Email.objects.filter(status=Status.SENDING, claim=token).order_by("pk"))
 
 
+class Unwritable(Exception):
+    """An email that cannot be written (its stored values or its template are wrong): retrying
+    would not help."""
+
+
 def refused_for_good(error: Exception) -> bool:
-    """Whether the mail server refused the address or message for good (a 5xx answer)."""
+    """Whether the email cannot go for good: the mail server refused the address or message (a
+    5xx answer), or it cannot be written."""
+    if isinstance(error, Unwritable):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _text in error.recipients.values())
     if isinstance(error, smtplib.SMTPResponseException):
@@ -210,9 +219,16 @@ def _send_batch(emails: list[Email], opened: Callable[[], Any]) -> dict[str, int
     for email in emails:
         error: Exception | None = None
         try:
-            if connection is None:
-                connection = opened()
-            message(email, connection).send()
+            written = message(email)
+        except Exception as exc:  # one email that cannot be written must not stop the others
+            logger.exception("email %s (%s) cannot be written", email.pk, email.kind)
+            error = Unwritable(f"{type(exc).__name__}: {exc}")
+        try:
+            if error is None:
+                if connection is None:
+                    connection = opened()
+                written.connection = connection
+                written.send()
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             error = exc
             if not isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)):

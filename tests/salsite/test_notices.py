@@ -383,3 +383,18 @@ def test_a_change_that_rolls_back_queues_nothing() -> None:
 def test_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown email kind 'spam'"):
         emails.queue("spam", "alice@example.com", key="spam:1")
+
+
+def test_an_email_that_cannot_be_written_is_set_aside_and_the_others_go(mailbox: Mailbox) -> None:
+    from salsite.models import Event
+
+    Event.objects.filter(external_id=EVENT).update(title="Metallica\r\nBcc: everyone@example.com")
+    resold("m1")
+    emails.queue("unlocked", "carol@example.com", key="unlocked:broken", event="A show", starts_at="not a date")
+    Email.objects.filter(key="unlocked:broken").update(kind="no-such-kind")
+
+    assert sent() == {"sent": 2, "retrying": 0, "failed": 1}
+    sold = to_whom(mailbox, "alice@example.com")[0]
+    assert sold["Subject"] == "[Boxoffice] Your ticket for Metallica Bcc: everyone@example.com sold"
+    assert "Bcc" not in {name for name, _value in sold.items()}
+    assert Email.objects.get(key="unlocked:broken").status == Email.Status.FAILED
