@@ -22,7 +22,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -83,11 +83,10 @@ def resold(resale: Resale) -> None:
     """Tell the seller their ticket sold (or was transferred), and the buyer that a ticket waits."""
     ended = resale.ticket
     seller_kind, buyer_kind = ("transferred", "received") if resale.transfer else ("sold", "bought")
-    price: dict[str, Any] = (
-        {"amount": str(ended.listing_price), "currency": ended.listing_currency} if ended.listing_price else {}
-    )
-    queue(seller_kind, ended.holder.email, key=f"{seller_kind}:{resale.pk}", **_ticket_values(ended), **price)
     values = _ticket_values(ended)
+    price = _money(wire.Money(ended.listing_price, ended.listing_currency)) if ended.listing_price else {}
+    queue(seller_kind, ended.holder.email, key=f"{seller_kind}:{resale.pk}", **values, **price)
+    values = dict(values)
     if resale.issued is not None:
         values["my_tickets_url"] = site_url(f"{reverse('my-tickets')}#ticket-{resale.issued.external_id}")
         values["guest"] = False
@@ -187,11 +186,16 @@ def subscribe(show: Show, email: str, language: str = "") -> ResaleAlert:
     return alert
 
 
+def _named(event_id: str, show_id: str | None) -> QuerySet[Show]:
+    """The show a notice names, or every show of its event when it names none."""
+    shows = Show.objects.select_related("event").filter(event__external_id=event_id)
+    return shows.filter(external_id=show_id) if show_id else shows
+
+
 def _shows(event_id: str, show_id: str | None, action: str) -> list[Show]:
     """The shows a notice names; none (said in the log) when the site does not sell them: there is
     nothing here to change, and no one here to tell."""
-    shows = Show.objects.select_related("event").filter(event__external_id=event_id)
-    found = list(shows.filter(external_id=show_id) if show_id else shows)
+    found = list(_named(event_id, show_id))
     if not found:
         logger.warning(
             "%s for show %s/%s, which this site does not have: nothing to do", action, event_id, show_id or "*"
@@ -213,10 +217,7 @@ def paid(payout: wire.PayoutDelivered, delivery: WebhookDelivery | None = None) 
         .filter(listing_id__in=[i[:100] for i in ids])
         .order_by("pk")
     )
-    shows = Show.objects.select_related("event").filter(event__external_id=payout.event_id)
-    show = (
-        tickets[0].show if tickets else (shows.filter(external_id=payout.show_id).first() if payout.show_id else None)
-    )
+    show = tickets[0].show if tickets else (_named(payout.event_id, payout.show_id).first() if payout.show_id else None)
     seller = tickets[0].holder if tickets else None
     if seller is None and payout.seller_email:
         seller = accounts.verified_owner(payout.seller_email)
@@ -234,7 +235,7 @@ def paid(payout: wire.PayoutDelivered, delivery: WebhookDelivery | None = None) 
     if not created:
         return record
     Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(payout=record, updated_at=timezone.now())
-    to = record.seller_email or (seller.email if seller else "")
+    to = record.seller_email  # the notice's, else the seller account's
     if to:
         values = _ticket_values(tickets[0]) if tickets else (_show_values(show) if show else {"event": ""})
         queue(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -54,6 +55,19 @@ def start_menta_for(site_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 # The link of allauth's verification email (its path is /accounts/confirm-email/<key>/).
 CONFIRM_LINK = re.compile(r"https?://\S+?(/accounts/confirm-email/[^\s/]+/)")
+
+
+def post_notice(secret: str, webhook_id: str, message: dict[str, Any]) -> Any:
+    """menta's webhook ``message`` posted to the site's receiver, with the shared secret (unsigned)."""
+    from django.test import Client
+
+    return Client().post(
+        "/menta/webhooks",
+        data=json.dumps({"message": message}),
+        content_type="application/json",
+        HTTP_X_MENTA_SECRET=secret,
+        HTTP_WEBHOOK_ID=webhook_id,
+    )
 
 
 def verification_path(email: str) -> str:

@@ -4,7 +4,6 @@ show's alerts and their unsubscribe link; a show's unlock."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, timedelta
 from decimal import Decimal
@@ -23,7 +22,7 @@ from salsite import emails
 from salsite.models import Email, Payout, Profile, ResaleAlert, Show, Ticket
 from salwidgets import webhooks
 from salwidgets.models import WebhookDelivery
-from tests.conftest import SandboxControl
+from tests.conftest import SandboxControl, post_notice
 from tests.support.smtp import Mailbox, html_of, text_of, to_whom
 
 pytestmark = pytest.mark.django_db
@@ -42,14 +41,7 @@ def receiver(settings: Any, demo: SandboxControl, mailbox: Mailbox) -> Mailbox:
 
 
 def notice(webhook_id: str, action: str, data: dict[str, Any], **extra: Any) -> Any:
-    message = {"family": action.split(".")[0], "action": action, "data": data, **extra}
-    return Client().post(
-        "/menta/webhooks",
-        data=json.dumps({"message": message}),
-        content_type="application/json",
-        HTTP_X_MENTA_SECRET=SECRET,
-        HTTP_WEBHOOK_ID=webhook_id,
-    )
+    return post_notice(SECRET, webhook_id, {"family": action.split(".")[0], "action": action, "data": data, **extra})
 
 
 def listing(

@@ -3,7 +3,6 @@ first notice names; a notice that contradicts the site is a conflict, never appl
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -13,7 +12,7 @@ from django.test import Client
 
 from salsite.models import Resale, Ticket
 from salwidgets.models import WebhookDelivery
-from tests.conftest import SandboxControl
+from tests.conftest import SandboxControl, post_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +27,7 @@ def receiver(settings: Any, demo: SandboxControl) -> None:
 
 def notice(webhook_id: str, data: dict[str, Any], metadata: dict[str, Any] | None = None) -> Any:
     message = {"family": "ticket", "action": "ticket.updated", "data": data, "metadata": metadata or {}}
-    return Client().post(
-        "/menta/webhooks",
-        data=json.dumps({"message": message}),
-        content_type="application/json",
-        HTTP_X_MENTA_SECRET=SECRET,
-        HTTP_WEBHOOK_ID=webhook_id,
-    )
+    return post_notice(SECRET, webhook_id, message)
 
 
 def sold_to(buyer: str, seller: str = "alice@example.com") -> dict[str, str]:
