@@ -194,6 +194,12 @@ REFRESH_QUEUED = 64
 _refreshing: set[str] = set()
 _refreshes = threading.Condition()
 _pool: ThreadPoolExecutor | None = None
+# An entry's refresh is queued at most once in REFRESH_RETRY_SECONDS per process. While menta
+# fails some of its calls and the breaker stays closed, a stale answer's views would otherwise
+# each queue one (to find another process's lock, or to fail again): a failed refresh is tried
+# again after this long, by whichever process's page then shows the stale answer.
+REFRESH_RETRY_SECONDS = 5.0
+_queued: Recent[bool] = Recent(size=4096, seconds=REFRESH_RETRY_SECONDS)
 
 
 def _refresh_pool() -> ThreadPoolExecutor:
@@ -207,12 +213,13 @@ def _refresh_pool() -> ThreadPoolExecutor:
 def _refresh_in_background(key: str, fetch: Callable[[], object]) -> None:
     """Queue one refresh of an entry in this process; it runs if it takes the entry's lock (no
     other process is fetching it)."""
-    if breaker.is_open():  # nothing would be called: the stale entry is what there is
+    if breaker.is_open() or _queued.get(key):  # open: nothing would be called, the stale entry is what there is
         return
     with _refreshes:
         if key in _refreshing or len(_refreshing) >= REFRESH_QUEUED:
             return
         _refreshing.add(key)
+    _queued.put(key, True, seconds=REFRESH_RETRY_SECONDS)
 
     def run() -> None:
         backend = cache.backend()
@@ -334,9 +341,11 @@ _batches: Recent[ShowsResult] = Recent(size=256, seconds=cache.NEAR_SECONDS)
 
 
 def forget_batches() -> None:
-    """Drop this process's recent batches (when settings change, or a test wants a cold start)."""
+    """Drop this process's recent batches and refreshes (when settings change, or a test wants a
+    cold start)."""
     _batches.clear()
     _absent.clear()
+    _queued.clear()
 
 
 @receiver(setting_changed, dispatch_uid="salwidgets.sal")

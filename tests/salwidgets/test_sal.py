@@ -46,6 +46,31 @@ def test_stale_is_served_while_one_refresh_runs(
     assert cache.get_show(cache.show_key("buy", *show, "en")) is not None  # kept: a failed refresh loses nothing
 
 
+def test_while_menta_fails_a_stale_answer_is_refreshed_once_per_retry_period_not_at_every_view(
+    show: tuple[str, str], site_menta: SandboxControl, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 0, "BREAKER_FAILURES": 1000}
+    monkeypatch.setattr(sal, "REFRESH_RETRY_SECONDS", 0.5)
+    first = sal.show("buy", *show, "en", wait=True)
+    site_menta.faults(mode="down")  # the breaker stays closed, as while menta fails half its calls
+    site_menta.reset_stats()
+
+    sal.show("buy", *show, "en", wait=False)
+    assert sal.refreshes_done(timeout=10)
+    one_refresh = site_menta.stats()[SAL]  # its call, and the transport's retries
+    for _view in range(30):
+        assert sal.show("buy", *show, "en", wait=False).components == first.components
+        assert sal.refreshes_done(timeout=10)
+    assert site_menta.stats()[SAL] == one_refresh
+
+    time.sleep(0.6)
+    site_menta.restore()
+    sal.show("buy", *show, "en", wait=False)  # the retry period is over: the next view refreshes it
+    assert sal.refreshes_done(timeout=10)
+    assert site_menta.stats()[SAL] == one_refresh + 1
+    assert cache.get_show(cache.show_key("buy", *show, "en")).fetched_at > first.entry.fetched_at  # type: ignore[union-attr]
+
+
 def test_a_404_is_remembered_briefly(site_menta: SandboxControl, settings: Any) -> None:
     settings.SALWIDGETS = {**settings.SALWIDGETS, "NOT_FOUND_SECONDS": 30}
     site_menta.reset_stats()
