@@ -7,7 +7,7 @@ SANDBOX_PORT ?= 8001
 export SITE_PORT SANDBOX_PORT
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install system run test lint messages bench
+.PHONY: install system run test lint docs messages bench
 
 $(INSTALLED): requirements.txt requirements-prod.txt requirements-dev.txt pyproject.toml sandbox/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,10 +31,14 @@ lint: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=menta_sandbox.settings $(BIN)/python -m django makemigrations --check --dry-run
 
+# The documentation as a site (docs/, Sphinx with MyST pages) in build/docs/; a warning fails it.
+docs: install
+	$(BIN)/sphinx-build --fresh-env --fail-on-warning --keep-going --quiet --builder html docs build/docs
+
 # The whole suite twice: on SQLite (the demo's database), then on PostgreSQL (production's), on a
 # throwaway server that scripts/with-postgres starts and removes. Tests whose processes bring
 # databases of their own (own_database) run on the first pass only: the second would repeat them.
-test: install system lint
+test: install system lint docs
 	$(BIN)/pytest -n 2
 	./scripts/with-postgres $(BIN)/pytest -n 2 -m "not own_database"
 

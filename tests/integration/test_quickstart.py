@@ -55,7 +55,7 @@ print(*WebhookDelivery.objects.values_list("action", "outcome"), sep="\\n")
 def quickstart() -> str:
     readme = (ROOT / "README.md").read_text()
     start = readme.index("## Adding salwidgets to a Django site")
-    return readme[start : readme.index("The template tags:", start)]
+    return readme[start : readme.index("<!-- end of the quickstart -->", start)]
 
 
 def snippets() -> list[tuple[str, str, str]]:
