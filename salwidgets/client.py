@@ -385,12 +385,15 @@ class MentaClient:
 
     # --- what the platform pushes (contract 5) ------------------------------------------------
 
-    def create_event(self, event: Mapping[str, Any]) -> None:
-        self._call("POST", "/v1/events", _accept, body=event, retry=False, push=True)
+    # Each push method takes the typed push (``wire.EventPush`` and the others), or its body as
+    # ``to_wire()`` made it (what the outbox stores for sending).
 
-    def update_event(self, event: Mapping[str, Any]) -> None:
+    def create_event(self, event: wire.EventPush | wire.Body) -> None:
+        self._call("POST", "/v1/events", _accept, body=wire.body(event), retry=False, push=True)
+
+    def update_event(self, event: wire.EventPush | wire.Body) -> None:
         """Full replace of an event (an upsert, so it is retried)."""
-        self._call("PUT", "/v1/events", _accept, body=event, retry=True, push=True)
+        self._call("PUT", "/v1/events", _accept, body=wire.body(event), retry=True, push=True)
 
     def cancel_event(self, event_id: str, *, show_id: str | None = None) -> None:
         self._call(
@@ -402,19 +405,20 @@ class MentaClient:
             push=True,
         )
 
-    def define_rules(self, rules: Sequence[Mapping[str, Any]]) -> None:
-        self._call("POST", "/v1/events/rules", _accept, body=list(rules), retry=True, push=True)
+    def define_rules(self, rules: Sequence[wire.ResaleRule | wire.Body]) -> None:
+        self._call("POST", "/v1/events/rules", _accept, body=wire.bodies(rules), retry=True, push=True)
 
-    def create_tickets(self, tickets: Sequence[Mapping[str, Any]]) -> None:
+    def create_tickets(self, tickets: Sequence[wire.TicketPush | wire.Body]) -> None:
         """Queue tickets for asynchronous creation (for volume)."""
-        self._call("POST", "/v1/tickets", _accept, body=list(tickets), retry=False, push=True)
+        self._call("POST", "/v1/tickets", _accept, body=wire.bodies(tickets), retry=False, push=True)
 
-    def sync_tickets(self, tickets: Sequence[Mapping[str, Any]]) -> None:
+    def sync_tickets(self, tickets: Sequence[wire.TicketPush | wire.Body]) -> None:
         """Create tickets synchronously (menta allows 60 such calls a minute)."""
-        self._call("POST", "/v1/sync/tickets", _accept, body=list(tickets), retry=False, push=True)
+        self._call("POST", "/v1/sync/tickets", _accept, body=wire.bodies(tickets), retry=False, push=True)
 
-    def update_ticket(self, ticket_id: str, ticket: Mapping[str, Any]) -> None:
-        self._call("PUT", f"/v1/tickets/{_segment(ticket_id)}", _accept, body=ticket, retry=True, push=True)
+    def update_ticket(self, ticket_id: str, ticket: wire.TicketPush | wire.Body) -> None:
+        path = f"/v1/tickets/{_segment(ticket_id)}"
+        self._call("PUT", path, _accept, body=wire.body(ticket), retry=True, push=True)
 
     def delete_ticket(self, ticket_id: str) -> None:
         self._call("DELETE", f"/v1/tickets/{_segment(ticket_id)}", _accept, retry=False, push=True)
@@ -422,20 +426,22 @@ class MentaClient:
     def admit_ticket(self, ticket_id: str) -> None:
         self._call("POST", f"/v1/tickets/{_segment(ticket_id)}/eventAdmission", _accept, retry=False, push=True)
 
-    def admit_tickets(self, admissions: Sequence[Mapping[str, Any]]) -> None:
-        """Register admissions (``wire.Admission.to_wire()`` each)."""
-        body = list(admissions)
+    def admit_tickets(self, admissions: Sequence[wire.Admission | wire.Body]) -> None:
+        """Register admissions."""
+        body = wire.bodies(admissions)
         self._call("POST", "/v1/tickets/batch/eventAdmission", _accept, body=body, retry=False, push=True)
 
     # --- market data (contract 6) -------------------------------------------------------------
 
-    def update_inventory(self, event_id: str, inventory: Mapping[str, Any], *, show_id: str | None = None) -> None:
+    def update_inventory(
+        self, event_id: str, inventory: wire.Inventory | wire.Body, *, show_id: str | None = None
+    ) -> None:
         self._call(
             "PUT",
             f"/v1/marketdata/events/{_segment(event_id)}/inventory",
             _accept,
             params=wire.show_params(show_id),
-            body=inventory,
+            body=wire.body(inventory),
             retry=True,
             push=True,
         )
@@ -450,15 +456,15 @@ class MentaClient:
             push=True,
         )
 
-    def send_lead(self, lead: Mapping[str, Any]) -> None:
+    def send_lead(self, lead: wire.Lead | wire.Body) -> None:
         """Send one lead; an upsert on (buyer identifier, event, show), so it is retried."""
-        self._call("POST", self.lead_path, _accept, body=lead, retry=True, push=True)
+        self._call("POST", self.lead_path, _accept, body=wire.body(lead), retry=True, push=True)
 
-    def send_leads(self, leads: Sequence[Mapping[str, Any]]) -> wire.BulkLeadResult:
+    def send_leads(self, leads: Sequence[wire.Lead | wire.Body]) -> wire.BulkLeadResult:
         """Send leads in calls of at most 1000; rejected indexes refer to ``leads``."""
         result = wire.BulkLeadResult(accepted=0)
         for start in range(0, len(leads), MAX_LEADS_PER_CALL):
-            chunk = list(leads[start : start + MAX_LEADS_PER_CALL])
+            chunk = wire.bodies(leads[start : start + MAX_LEADS_PER_CALL])
             result += self._call(
                 "POST",
                 self.bulk_lead_path,

@@ -199,10 +199,9 @@ def holders(items: Iterable[OutboxItem]) -> set[str]:
     """The emails the tickets of ``items`` were issued to."""
     found = set()
     for item in items:
-        buyer = item.payload.get("buyer") if isinstance(item.payload, dict) else None
-        email = buyer.get("email") if isinstance(buyer, dict) else None
-        if isinstance(email, str) and email.strip():
-            found |= {email.strip(), email.strip().lower()}
+        email = wire.buyer_email(item.payload) if isinstance(item.payload, dict) else ""
+        if email:
+            found |= {email, email.lower()}
     return found
 
 

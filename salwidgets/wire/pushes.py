@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 logger = logging.getLogger("salwidgets.wire")
 
@@ -45,6 +45,30 @@ def _number(value: Decimal) -> float | int:
 
 def _without_empty(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in raw.items() if value not in (None, "", [], {})}
+
+
+class Encodable(Protocol):
+    def to_wire(self) -> Any: ...
+
+
+# A push as menta reads it: a typed push's ``to_wire()``, as the outbox stores it for sending.
+Body = Mapping[str, Any]
+
+
+def body(push: Encodable | Body) -> Any:
+    """What is sent for ``push``: a typed push encoded, or a body encoded already (the outbox's)."""
+    return push.to_wire() if hasattr(push, "to_wire") else push
+
+
+def bodies(pushes: Iterable[Encodable | Body]) -> list[Any]:
+    return [body(push) for push in pushes]
+
+
+def buyer_email(ticket: Body) -> str:
+    """The email a ticket's body (``TicketPush.to_wire()``) was issued to, or ""."""
+    buyer = ticket.get("buyer")
+    email = buyer.get("email") if isinstance(buyer, Mapping) else None
+    return email.strip() if isinstance(email, str) else ""
 
 
 @dataclass(frozen=True)

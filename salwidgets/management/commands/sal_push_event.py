@@ -62,9 +62,9 @@ class Command(BaseCommand):
         try:
             event.validate()
             try:
-                get_client().update_event(event.to_wire())  # replaces an event menta knows
+                get_client().update_event(event)  # replaces an event menta knows
             except NotFound:
-                get_client().create_event(event.to_wire())
+                get_client().create_event(event)
         except (wire.InvalidPush, MentaError) as exc:
             raise CommandError(f"menta did not take the event: {exc}") from exc
         self.stdout.write(f"Event {options['event_id']} with show {options['show_id']} is at menta.")
