@@ -212,8 +212,14 @@ def listings_key(event_id: str, show_id: str) -> str:
 
 def reread(key: str) -> Entry[Any] | None:
     """The entry under ``key`` as the shared cache has it now (and this process's copy of it)."""
-    _near.delete(key)
-    return get_show(key)
+    return reread_many([key]).get(key)
+
+
+def reread_many(keys: list[str]) -> dict[str, Entry[Any]]:
+    """The entries under ``keys`` as the shared cache has them now (this process's copies too)."""
+    for key in keys:
+        _near.delete(key)
+    return get_entries(keys)
 
 
 def get_show(key: str) -> Entry[Any] | None:

@@ -261,9 +261,11 @@ def empty_cache() -> Iterator[None]:
     """Each test starts with nothing cached (the local-memory cache outlives a test)."""
     from django.core.cache import caches
 
-    from salwidgets import api, cache, render, sal
+    from salwidgets import api, cache, readthrough, render, sal
 
     yield
+    # A refresh still running would write its answer into the next test's cache.
+    readthrough.refreshes_done(timeout=30)
     for alias in caches:
         caches[alias].clear()
     cache.backend().forget_failure()

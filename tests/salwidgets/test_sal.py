@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 
-from salwidgets import breaker, cache, calls, sal, wire
+from salwidgets import breaker, cache, calls, readthrough, sal, wire
 from tests.conftest import SandboxControl, World
 
 SAL = "GET /v1/wrapper/accesslayer"
@@ -41,7 +41,7 @@ def test_stale_is_served_while_one_refresh_runs(
     again = sal.show("buy", *show, "en", wait=False)
 
     assert again.state == "ready" and again.components == first.components
-    assert sal.refreshes_done(timeout=10)
+    assert readthrough.refreshes_done(timeout=10)
     assert site_menta.stats()[SAL] >= 1
     assert cache.get_show(cache.show_key("buy", *show, "en")) is not None  # kept: a failed refresh loses nothing
 
@@ -50,25 +50,49 @@ def test_while_menta_fails_a_stale_answer_is_refreshed_once_per_retry_period_not
     show: tuple[str, str], site_menta: SandboxControl, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 0, "BREAKER_FAILURES": 1000}
-    monkeypatch.setattr(sal, "REFRESH_RETRY_SECONDS", 0.5)
+    monkeypatch.setattr(readthrough, "REFRESH_RETRY_SECONDS", 0.5)
     first = sal.show("buy", *show, "en", wait=True)
     site_menta.faults(mode="down")  # the breaker stays closed, as while menta fails half its calls
     site_menta.reset_stats()
 
     sal.show("buy", *show, "en", wait=False)
-    assert sal.refreshes_done(timeout=10)
+    assert readthrough.refreshes_done(timeout=10)
     one_refresh = site_menta.stats()[SAL]  # its call, and the transport's retries
     for _view in range(30):
         assert sal.show("buy", *show, "en", wait=False).components == first.components
-        assert sal.refreshes_done(timeout=10)
+        assert readthrough.refreshes_done(timeout=10)
     assert site_menta.stats()[SAL] == one_refresh
 
     time.sleep(0.6)
     site_menta.restore()
     sal.show("buy", *show, "en", wait=False)  # the retry period is over: the next view refreshes it
-    assert sal.refreshes_done(timeout=10)
+    assert readthrough.refreshes_done(timeout=10)
     assert site_menta.stats()[SAL] == one_refresh + 1
     assert cache.get_show(cache.show_key("buy", *show, "en")).fetched_at > first.entry.fetched_at  # type: ignore[union-attr]
+
+
+def test_a_person_s_answers_are_fetched_once_for_pages_that_ask_at_the_same_time(
+    world: World, site_menta: SandboxControl
+) -> None:
+    event_id, (show_id,) = world.event()
+    owner = f"{world.id('fan')}@example.com"
+    ticket_ids = [world.ticket(event_id, show_id, owner) for _ticket in range(2)]
+    site_menta.faults(latencyMs=300)
+    site_menta.reset_stats()
+    results: list[sal.PersonResult] = []
+
+    pages = [
+        threading.Thread(target=lambda: results.append(sal.tickets(owner, ticket_ids, "en", wait=True)))
+        for _page in range(3)
+    ]
+    for page in pages:
+        page.start()
+    for page in pages:
+        page.join(timeout=30)
+
+    assert [result.state for result in results] == ["ready"] * 3
+    assert all(set(result.items) == set(ticket_ids) for result in results)
+    assert site_menta.stats()["POST /v1/wrapper/accesslayer"] == 1  # single flight, as for shows
 
 
 def test_a_404_is_remembered_briefly(site_menta: SandboxControl, settings: Any) -> None:
@@ -120,7 +144,7 @@ class TestBreaker:
         # Even a caller that may wait gets the fallback at once: the probe is not a page's to wait on.
         asked = sal.show("buy", event_id, show_ids[1], "en", wait=True)
         assert asked.state == "failed"
-        assert sal.refreshes_done(timeout=5)
+        assert readthrough.refreshes_done(timeout=5)
 
         assert site_menta.stats() == {SAL: 1}
         assert breaker.state().name == "closed"
@@ -176,7 +200,7 @@ def test_a_page_fetch_ends_before_its_waiters_stop_waiting_and_the_lock_outlives
     took = time.monotonic() - started
 
     assert result.state == "failed"
-    assert took < sal._wait_seconds() < sal._lock_seconds()
+    assert took < readthrough._wait_seconds() < readthrough._lock_seconds()
     assert calls.fetch_seconds() == 0.5
 
 
@@ -191,8 +215,8 @@ def test_background_refreshes_run_on_a_bounded_pool(world: World, site_menta: Sa
         assert sal.show("buy", event_id, show_id, "en", wait=False).state == "ready"
     running = [thread for thread in threading.enumerate() if thread.name.startswith("salwidgets-refresh")]
 
-    assert 1 <= len(running) <= sal.REFRESH_THREADS
-    assert sal.refreshes_done(timeout=30)
+    assert 1 <= len(running) <= readthrough.REFRESH_THREADS
+    assert readthrough.refreshes_done(timeout=30)
 
 
 def test_with_the_breaker_open_a_page_does_not_look_again_for_what_no_cache_had(settings: Any) -> None:
@@ -239,7 +263,7 @@ def test_a_listing_refreshes_its_stale_buttons_with_one_bulk_call_in_the_backgro
 
     stale = sal.shows("buy", pairs, "en", wait=False)  # served as they are, at once
     assert stale.missing == () and not stale.all_failed
-    assert sal.refreshes_done(timeout=10)
+    assert readthrough.refreshes_done(timeout=10)
 
     assert site_menta.stats() == {"POST /v1/wrapper/accesslayer/bulk": 1}
     # A show page's full answer is refreshed by a full call, not replaced by a bulk one's buttons.
@@ -247,7 +271,7 @@ def test_a_listing_refreshes_its_stale_buttons_with_one_bulk_call_in_the_backgro
     site_menta.reset_stats()
     time.sleep(cache.NEAR_SECONDS)
     sal.shows("buy", pairs, "en", wait=False)
-    assert sal.refreshes_done(timeout=10)
+    assert readthrough.refreshes_done(timeout=10)
     assert site_menta.stats() == {"POST /v1/wrapper/accesslayer/bulk": 1, SAL: 1}
     assert not cache.get_show(cache.show_key("buy", *pairs[0], "en")).partial
 
