@@ -237,7 +237,8 @@ _OWNER_FIELDS = (
     "profile__allow_promo_third_party_email",
     "profile__allow_tracking",
 )
-_READ = (
+# The values of a ticket's row, in groups (each read from a record by its getter below).
+_TICKET_FIELDS = (
     "external_id",
     "status",
     "locator",
@@ -250,75 +251,41 @@ _READ = (
     "section",
     "row",
     "seat",
-    "holder_id",
-    "initial_holder_id",
-    "previous_holder_id",
-    "transfers_forward",
-    "transfers_back",
     "reissued_from_id",
     "reissued_from__external_id",
     "reissued_as__external_id",
     "payout__paid_at",
-    "show_id",
-    "option_id",
-    "order__reference",
-    "order__created_at",
+)
+_SALE_FIELDS = ("show_id", "option_id", "order__reference", "order__created_at")
+_HISTORY_FIELDS = (
     "order__user_id",
+    "initial_holder_id",
+    "previous_holder_id",
+    "holder_id",
+    "transfers_forward",
+    "transfers_back",
     "resale__id",
-    "resale__buyer_email",
-    "resale__holder_name",
     "resale__issued__id",
     "resale__issued__holder_id",
-    *(_HOLDER + name for name in _OWNER_FIELDS),
-    *(_BUYER + name for name in _OWNER_FIELDS),
+    "resale__buyer_email",
+    "resale__holder_name",
 )
+_HOLDER_FIELDS = tuple(_HOLDER + name for name in _OWNER_FIELDS)
+_BUYER_FIELDS = tuple(_BUYER + name for name in _OWNER_FIELDS)
+_READ = (*_TICKET_FIELDS, *_SALE_FIELDS, *_HISTORY_FIELDS, *_HOLDER_FIELDS, *_BUYER_FIELDS)
 
 
-def _at(*names: str) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+def _at(names: tuple[str, ...]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """Reads the values ``names`` (of ``_READ``) from a record, as a tuple."""
     assert len(names) > 1  # itemgetter answers a single value itself, not a tuple
     return operator.itemgetter(*(_READ.index(name) for name in names))
 
 
-_TICKET = _at(
-    "external_id",
-    "status",
-    "locator",
-    "holder_name",
-    "holder_id_number",
-    "listed_at",
-    "checked_in_at",
-    "ended_at",
-    "updated_at",
-    "section",
-    "row",
-    "seat",
-    "reissued_from_id",
-    "reissued_from__external_id",
-    "reissued_as__external_id",
-    "payout__paid_at",
-)
-_SALE = _at(
-    "show_id",
-    "option_id",
-    "order__reference",
-    "order__created_at",
-)
-_HISTORY = _at(
-    "order__user_id",
-    "initial_holder_id",
-    "previous_holder_id",
-    "holder_id",
-    "transfers_forward",
-    "transfers_back",
-    "resale__id",
-    "resale__issued__id",
-    "resale__issued__holder_id",
-    "resale__buyer_email",
-    "resale__holder_name",
-)
-_HOLDER_OWNER = _at(*(_HOLDER + name for name in _OWNER_FIELDS))
-_BUYER_OWNER = _at(*(_BUYER + name for name in _OWNER_FIELDS))
+_TICKET = _at(_TICKET_FIELDS)
+_SALE = _at(_SALE_FIELDS)
+_HISTORY = _at(_HISTORY_FIELDS)
+_HOLDER_OWNER = _at(_HOLDER_FIELDS)
+_BUYER_OWNER = _at(_BUYER_FIELDS)
 
 
 def _owner_cells(values: tuple[Any, ...]) -> list[Any]:
