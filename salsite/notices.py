@@ -86,7 +86,6 @@ def resold(resale: Resale) -> None:
     values = _ticket_values(ended)
     price = _money(wire.Money(ended.listing_price, ended.listing_currency)) if ended.listing_price else {}
     queue(seller_kind, ended.holder.email, key=f"{seller_kind}:{resale.pk}", **values, **price)
-    values = dict(values)
     if resale.issued is not None:
         values["my_tickets_url"] = site_url(f"{reverse('my-tickets')}#ticket-{resale.issued.external_id}")
         values["guest"] = False

@@ -329,7 +329,8 @@ def _owner(record: Sequence[Any]) -> tuple[list[Any], int | None, int | None, in
     if buyer is not None:
         return _owner_cells(_BUYER_OWNER(record)), *history, forward, back
     first, _sep, last = name.strip().partition(" ")
-    return [email or None, first or None, last or None, None, None, None, False, False, False], *history, forward, back
+    no_profile = (None,) * (len(_OWNER_FIELDS) - 3)
+    return _owner_cells((email, first, last, *no_profile)), *history, forward, back
 
 
 class _Reader:
@@ -468,12 +469,18 @@ def _records(query: QuerySet[Ticket], start: int = 0, stop: int | None = None) -
             yield from chunk
 
 
+def _cells(query: QuerySet[Ticket], start: int = 0, stop: int | None = None) -> Iterator[list[Any]]:
+    """Each ticket's row of ``query`` (from ``start`` to ``stop``) in ``COLUMNS`` order."""
+    reader = _Reader()
+    for record in _records(query, start, stop):
+        yield reader.cells(record)
+
+
 def rows(query: QuerySet[Ticket], *, start: int = 0, stop: int | None = None) -> Iterator[dict[str, Any]]:
     """The rows of ``query``'s tickets (from ``start`` to ``stop``) as the JSON report gives
     them: only the fields the platform has a value for."""
-    reader = _Reader()
-    for record in _records(query, start, stop):
-        yield {name: value for name, value in zip(COLUMNS, reader.cells(record), strict=True) if value is not None}
+    for cells in _cells(query, start, stop):
+        yield {name: value for name, value in zip(COLUMNS, cells, strict=True) if value is not None}
 
 
 # Exports: one row per ticket, the columns above; objects as JSON text.
@@ -528,9 +535,8 @@ def csv_chunks(query: QuerySet[Ticket]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    reader = _Reader()
-    for count, record in enumerate(_records(query), start=1):
-        writer.writerow(_csv_cells(reader.cells(record)))
+    for count, cells in enumerate(_cells(query), start=1):
+        writer.writerow(_csv_cells(cells))
         if count % CHUNK == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -550,9 +556,8 @@ def xlsx_file(query: QuerySet[Ticket], *, title: str, progress: Callable[[int], 
     sheet.write_row(0, 0, COLUMNS, bold)
     sheet.freeze_panes(1, 0)
     number = 0
-    reader = _Reader()
-    for number, record in enumerate(_records(query), start=1):
-        sheet.write_row(number, 0, _flat(reader.cells(record)))
+    for number, cells in enumerate(_cells(query), start=1):
+        sheet.write_row(number, 0, _flat(cells))
         if progress is not None and number % CHUNK == 0:
             progress(number)
     if progress is not None:
