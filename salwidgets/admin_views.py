@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_POST
 
-from salwidgets import cache, health, metrics, sal, status
+from salwidgets import cache, health, metrics, sal, status, viewer
 from salwidgets import render as renderers
 from salwidgets.client import get_client
 from salwidgets.conf import get_config
@@ -79,8 +79,9 @@ def _components_panel(request: HttpRequest, note: str = "") -> HttpResponse:
     with translation.override(query["lang"]):
         if entry is not None and entry.value is not None:
             result = sal.ShowResult("ready", entry.value.components, entry.value.dropped, entry)
-            context["rendered"] = renderers.components(request, result, surface=query["type"])
-            _kept, url_dropped = renderers.secure_components(request, entry.value.components)
+            seen = viewer.of(request).speaking(query["lang"])
+            context["rendered"] = renderers.components(seen, result, surface=query["type"])
+            _kept, url_dropped = renderers.secure_components(seen, entry.value.components)
             context["dropped"] = [*entry.value.dropped, *url_dropped]
     try:
         answer = get_client().access_layer_exchange(

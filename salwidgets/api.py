@@ -31,18 +31,15 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import parse_etags
 from django.utils.module_loading import import_string
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from salwidgets import handoffs, limits, links, sal, users, wire
+from salwidgets import handoffs, limits, links, sal, users, viewer, wire
 from salwidgets import render as renderers
 from salwidgets.cache import NEAR_SECONDS
 from salwidgets.client import MAX_TICKETS_PER_CALL
@@ -124,6 +121,7 @@ def _authenticate(request: HttpRequest) -> str:
     accepted them; ``request.user`` is then that account) or ``""`` (anonymous)."""
     if _without_session(request):
         request.user = AnonymousUser()
+        viewer.forget(request)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return "session"
@@ -134,6 +132,7 @@ def _authenticate(request: HttpRequest) -> str:
             raise Problem(401, "invalid_credentials", str(exc) or _("These credentials are not valid.")) from None
         if found is not None and found.is_authenticated and found.is_active:
             request.user = found
+            viewer.forget(request)  # whoever it was built for, it is this account now
             return "app"
     return ""
 
@@ -178,13 +177,14 @@ def _money(value: wire.Money) -> dict[str, str]:
     return {"amount": f"{value.amount:.2f}", "currency": value.currency, "text": renderers.money(value)}
 
 
-def plain(request: HttpRequest, value: Any) -> Any:
+def plain(origin: str, value: Any) -> Any:
     """A secured answer (dataclasses of ``wire``) as JSON values: camelCase names, no nulls,
-    money with its text in the reader's language, links absolute."""
+    money with its text in the reader's language, links absolute (on ``origin``, the site as the
+    request reached it: a secured link is a path on the site)."""
     if isinstance(value, wire.Money):
         return _money(value)
     if isinstance(value, tuple | list):
-        return [plain(request, item) for item in value]
+        return [plain(origin, item) for item in value]
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if not is_dataclass(value) or isinstance(value, type):
@@ -198,14 +198,14 @@ def plain(request: HttpRequest, value: Any) -> Any:
         if current is None:
             continue
         if item.name in renderers.LINK_FIELDS:
-            current = request.build_absolute_uri(current)
-        found[_camel(item.name)] = plain(request, current)
+            current = origin + current
+        found[_camel(item.name)] = plain(origin, current)
     return found
 
 
-def _components(request: HttpRequest, components: tuple[wire.Component, ...], buy_flow: tuple[str, ...] = ()) -> Any:
-    kept, _dropped = renderers.secure_components(request, components, buy_flow=buy_flow)
-    return plain(request, kept)
+def _components(seen: viewer.Viewer, components: tuple[wire.Component, ...], buy_flow: tuple[str, ...] = ()) -> Any:
+    kept, _dropped = renderers.secure_components(seen, components, buy_flow=buy_flow)
+    return plain(seen.origin, kept)
 
 
 # --- HTTP as apps expect it -----------------------------------------------------------------
@@ -251,9 +251,8 @@ def _iso(moment: float) -> str:
 
 
 def _request_key(request: HttpRequest) -> tuple[Hashable, ...]:
-    # The host as sent: CommonMiddleware has checked it against ALLOWED_HOSTS already.
-    host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
-    return (request.get_full_path(), links.person_of(request), get_language(), request.scheme, host)
+    seen = viewer.of(request)
+    return (request.get_full_path(), seen.fingerprint, seen.language, seen.origin)
 
 
 def _send(request: HttpRequest, served: _Served) -> HttpResponse:
@@ -281,7 +280,8 @@ def respond(request: HttpRequest, answer: Answer) -> HttpResponse:
     """The answer (built at most once per version, person and epoch in this process), or ``304``."""
     number, start, end = _epoch()
     now = time.time()
-    key = (VERSION, *answer.key, links.person_of(request), get_language(), request.scheme, request.get_host(), number)
+    seen = viewer.of(request)
+    key = (VERSION, *answer.key, seen.fingerprint, seen.language, seen.origin, number)
     etag = 'W/"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
 
     def build() -> bytes:
@@ -298,17 +298,6 @@ def respond(request: HttpRequest, answer: Answer) -> HttpResponse:
 
 # Built answers, so that a busy show is secured and serialised once per version, person and epoch.
 _built: Recent[bytes] = Recent(size=2048, seconds=60.0)
-
-
-def forget_built() -> None:
-    _built.clear()
-    _served.clear()
-
-
-@receiver(setting_changed)
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == "SALWIDGETS":
-        forget_built()
 
 
 def _return_page(request: HttpRequest) -> str:
@@ -346,10 +335,10 @@ def show(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
     recent = served_recently(request)
     if recent is not None:
         return recent
-    lang = get_language()
+    seen = viewer.of(request)
     result, verdict = limits.answer(
         request,
-        lambda wait: sal.show("buy", event_id, show_id, lang, wait=wait),
+        lambda wait: sal.show("buy", event_id, show_id, seen.language, wait=wait),
         lambda result: int(result.state == "missing"),
         sal.FAILED,
     )
@@ -360,12 +349,11 @@ def show(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
     fresh_for = entry.fresh_until - time.time() if entry is not None and result.state == "ready" else 0.0
 
     def build() -> dict[str, Any]:
-        renderers.return_to_page(request, page)
         body: dict[str, Any] = {"eventId": event_id, "showId": show_id, "enabled": result.state != "off"}
         if result.state == "failed":
             return {**body, **_fallback(), "components": []}
         body["fallback"] = False
-        body["components"] = _components(request, result.components, ("buy", event_id, show_id))
+        body["components"] = _components(seen.returning_to(page), result.components, ("buy", event_id, show_id))
         if entry is not None:
             body["fetchedAt"] = _iso(entry.fetched_at)
         return body
@@ -389,7 +377,7 @@ def _wanted_ids(request: HttpRequest, kind: str, person: str) -> list[str]:
     return [item for item in asked if item in mine] if asked else owned
 
 
-def _person_item(request: HttpRequest, kind: str, item_id: str, access: Any) -> dict[str, Any]:
+def _person_item(seen: viewer.Viewer, kind: str, item_id: str, access: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": item_id,
         "status": access.status,
@@ -402,8 +390,8 @@ def _person_item(request: HttpRequest, kind: str, item_id: str, access: Any) -> 
             item["listingPrice"] = _money(access.listing_price)
     else:
         item["ticketIds"] = list(access.ticket_ids)
-    item["actions"] = plain(request, renderers.secure_ctas(request, kind, item_id, access.ctas))
-    item["components"] = _components(request, access.components)
+    item["actions"] = plain(seen.origin, renderers.secure_ctas(seen, kind, item_id, access.ctas))
+    item["components"] = _components(seen, access.components)
     return item
 
 
@@ -415,11 +403,11 @@ def _mine(request: HttpRequest, plural: str) -> HttpResponse:
     recent = served_recently(request)
     if recent is not None:
         return recent
-    person, lang = users.identifier(request.user), get_language()
-    ids = _wanted_ids(request, kind, person)
+    seen = viewer.of(request)
+    ids = _wanted_ids(request, kind, seen.person)
     result, verdict = limits.answer(
         request,
-        lambda wait: sal.for_person(kind, person, ids, lang, wait=wait),
+        lambda wait: sal.for_person(kind, seen.person, ids, seen.language, wait=wait),
         lambda result: (
             limits.calls(sum(map(len, result.missing)), MAX_TICKETS_PER_CALL) or int(result.state == "missing")
         ),
@@ -431,7 +419,7 @@ def _mine(request: HttpRequest, plural: str) -> HttpResponse:
     fresh_for = oldest + config["USER_SECONDS"] - time.time() if oldest and result.state == "ready" else 0.0
 
     def build() -> dict[str, Any]:
-        renderers.return_to_page(request, page)
+        returning = seen.returning_to(page)
         body: dict[str, Any] = {"enabled": result.state != "off"}
         if result.state == "failed":
             return {**body, **_fallback(), "items": []}
@@ -439,7 +427,7 @@ def _mine(request: HttpRequest, plural: str) -> HttpResponse:
         return {
             **body,
             "fallback": False,
-            "items": [_person_item(request, kind, item_id, result.items[item_id]) for item_id in answered],
+            "items": [_person_item(returning, kind, item_id, result.items[item_id]) for item_id in answered],
         }
 
     identity = result.version or (result.state,)
@@ -501,7 +489,7 @@ def listings(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
     _limited(verdict)
     if result.state == "not_found":
         raise Problem(404, "show_not_found", f"menta lists no tickets for show {show_id!r} of event {event_id!r}.")
-    own = renderers.own_tickets(request) if result.listings else frozenset()
+    own = renderers.own_tickets(viewer.of(request)) if result.listings else frozenset()
     entry = result.entry
     fresh_for = entry.fresh_until - time.time() if entry is not None and result.state == "ready" else 0.0
 
@@ -558,9 +546,9 @@ def _checkout(request: HttpRequest) -> HttpResponse:
     ids, page = _checkout_body(request)
     verdict = limits.check(request)
     _limited(verdict)
-    person = users.identifier(request.user) if how else None
+    seen = viewer.of(request)
     try:
-        url = handoffs.checkout_url(ids, person=person, return_url=renderers.back_url(request, page))
+        url = handoffs.checkout_url(ids, person=seen.person if seen.signed_in else None, return_url=seen.back_to(page))
     except ValidationFailed as exc:
         message = renderers.refusal_text(exc.message)
         raise Problem(422, "checkout_refused", message) from None

@@ -24,8 +24,6 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from salwidgets.conf import get_config
 from salwidgets.recent import Recent
@@ -134,26 +132,11 @@ def backend() -> FailSafe:
 # Entries (fresh or stale) and other values read from the shared cache, in this process (see the
 # module's doc).
 _near: Recent[Any] = Recent(size=20_000, seconds=NEAR_SECONDS)
-# Bumped when this process drops entries, so that what was built from them is built again.
-_dropped = 0
 
 
 def forget_near() -> None:
-    """Drop this process's copies (when settings change, or a test wants a cold start)."""
-    global _dropped
+    """Drop this process's copies of the shared cache's entries (a test that wants them read again)."""
     _near.clear()
-    _dropped += 1
-
-
-@receiver(setting_changed, dispatch_uid="salwidgets.cache")
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in ("SALWIDGETS", "CACHES"):
-        forget_near()
-
-
-def near_version() -> int:
-    """Changes whenever this process drops entries: a key for what is built from its copies."""
-    return _dropped
 
 
 def copy(key: str, read: Callable[[], T]) -> T:
@@ -187,10 +170,8 @@ def get_entries(keys: Iterable[str]) -> dict[str, Entry[Any]]:
 
 
 def _forget_keys(keys: Iterable[str]) -> None:
-    global _dropped
     for key in keys:
         _near.delete(key)
-    _dropped += 1
 
 
 def digest(*parts: Any) -> str:

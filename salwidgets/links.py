@@ -99,15 +99,10 @@ def is_site_path(value: object) -> bool:
 
 def person_of(request: HttpRequest) -> str:
     """A fingerprint of the signed-in person ('' when anonymous), not their id in clear."""
-    known = getattr(request, "_salwidgets_person", None)
-    if known is not None:
-        return str(known)
     user = getattr(request, "user", None)
-    person = ""
-    if user is not None and user.is_authenticated:
-        person = salted_hmac(SALT, f"{user.pk}:{user.get_session_auth_hash()}").hexdigest()[:24]
-    request._salwidgets_person = person  # type: ignore[attr-defined]
-    return person
+    if user is None or not user.is_authenticated:
+        return ""
+    return salted_hmac(SALT, f"{user.pk}:{user.get_session_auth_hash()}").hexdigest()[:24]
 
 
 @functools.lru_cache(maxsize=4)
@@ -140,9 +135,10 @@ LOGIN_TRUST, ONE_TIME_TOKEN = "login-trust", "one-time-token"
 LOGIN_METHODS = (LOGIN_TRUST, ONE_TIME_TOKEN)
 
 
-def sign(request: HttpRequest, url: str, *, return_to: str | None = None, flow: tuple[str, ...] = ()) -> str:
-    """The site URL that leads to ``url`` for this person; the caller checked ``is_allowed``."""
-    payload: dict[str, Any] = {"u": url, "p": person_of(request)}
+def sign(person: str, url: str, *, return_to: str | None = None, flow: tuple[str, ...] = ()) -> str:
+    """The site URL that leads to ``url`` for ``person`` (``person_of`` their request); the caller
+    checked ``is_allowed``."""
+    payload: dict[str, Any] = {"u": url, "p": person}
     if return_to:
         payload["r"] = return_to
     if flow:

@@ -158,13 +158,6 @@ def refreshes_done(timeout: float) -> bool:
         return _refreshes.wait_for(lambda: not _refreshing, timeout=timeout)
 
 
-def forget() -> None:
-    """Drop what this process remembers of absent answers and queued refreshes (when settings
-    change, or a test wants a cold start)."""
-    _absent.clear()
-    _queued.clear()
-
-
 # --- the read-through -----------------------------------------------------------------------
 
 

@@ -1,15 +1,43 @@
-"""A small cache in this process: values kept for a few seconds, the least recently used dropped
-first. For work a busy page would otherwise repeat on every view."""
+"""Copies kept in this process: values kept for a few seconds, the least recently used dropped
+first. For work a busy page would otherwise repeat on every view.
+
+Every copy salwidgets keeps in a process is a ``Recent``, and every ``Recent`` is dropped by one
+call, ``forget_all`` (when the settings change, or when a test wants a cold start). Which copies
+there are, and what each saves a warm view, is in ``bench/layers.py`` and the benchmark's page.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 V = TypeVar("V")
+
+# Every copy, so that ``forget_all`` finds them (a copy that is no longer used goes with it).
+_every: weakref.WeakSet[Recent[Any]] = weakref.WeakSet()
+_every_lock = threading.Lock()
+
+
+def forget_all() -> None:
+    """Drop every copy this process keeps."""
+    with _every_lock:
+        copies = list(_every)
+    for copy in copies:
+        copy.clear()
+
+
+@receiver(setting_changed, dispatch_uid="salwidgets.recent")
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    # A copy may hold what the settings shaped (links, texts, a cache's answers).
+    if setting in ("SALWIDGETS", "CACHES"):
+        forget_all()
 
 
 class Recent(Generic[V]):
@@ -18,6 +46,8 @@ class Recent(Generic[V]):
         self._items: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
         self._building: dict[Hashable, threading.Event] = {}
+        with _every_lock:
+            _every.add(self)
 
     def get(self, key: Hashable) -> V | None:
         with self._lock:

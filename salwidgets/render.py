@@ -10,16 +10,11 @@ import logging
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import fields, is_dataclass, replace
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +27,7 @@ from salwidgets.prices import price_text
 from salwidgets.recent import Recent
 from salwidgets.sal import ListingsResult, PersonResult, ShowResult, ShowsResult
 from salwidgets.seats import seat_label
+from salwidgets.viewer import Viewer
 
 logger = logging.getLogger("salwidgets")
 
@@ -98,81 +94,27 @@ def _keep_seconds() -> float:
     return min(_recent.seconds, float(get_config()["LINK_MAX_AGE"]) / 2)
 
 
-def forget_rendered() -> None:
-    """Drop this process's recently rendered HTML and the people's own tickets (when settings change)."""
-    _recent.clear()
-    _recent_batches.clear()
-    _owned.clear()
+def _signer(viewer: Viewer, flow: tuple[str, ...]) -> Callable[[str], str]:
+    person, back = viewer.fingerprint, viewer.return_address
 
-
-@receiver(setting_changed, dispatch_uid="salwidgets.render")
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == "SALWIDGETS":
-        forget_rendered()
-
-
-def _current_page(request: HttpRequest) -> str:
-    """The page a person is on, path and query: the page itself when this is its htmx fragment."""
-    # The header read first: django-htmx's ``request.htmx`` reads every header of the request.
-    htmx = getattr(request, "htmx", None) if "HTTP_HX_REQUEST" in request.META else None
-    return str(htmx.current_url_abs_path) if htmx and htmx.current_url_abs_path else request.get_full_path()
-
-
-def return_to_page(request: HttpRequest, page: str) -> None:
-    """Links made for this request return to ``page`` (a path on this site), not to the page the
-    request is for (an API's answer is not a page a person returns to)."""
-    request._salwidgets_return = back_url(request, page)  # type: ignore[attr-defined]
-
-
-def return_address(request: HttpRequest) -> str:
-    """Where menta sends the person back to: the page they are on, through ``salwidgets:back``."""
-    known = getattr(request, "_salwidgets_return", None)
-    if known is not None:
-        return str(known)
-    page = _current_page(request)
-    if not url_has_allowed_host_and_scheme(page, allowed_hosts=None):
-        page = "/"
-    address = back_url(request, page)
-    request._salwidgets_return = address  # type: ignore[attr-defined]
-    return address
-
-
-def _viewer(request: HttpRequest) -> tuple[str, str, str]:
-    """What HTML kept for reuse depends on besides the answer: who sees it, on which page of
-    which host, in which language (the inputs of ``return_address``, cheaper than computing it)."""
-    known: tuple[str, str] | None = getattr(request, "_salwidgets_viewer", None)
-    if known is None:
-        host = str(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", ""))
-        known = links.person_of(request), f"{request.scheme}://{host}{_current_page(request)}"
-        request._salwidgets_viewer = known  # type: ignore[attr-defined]
-    return (*known, get_language())
-
-
-def back_url(request: HttpRequest, page: str) -> str:
-    """The absolute URL of ``salwidgets:back`` that returns to ``page`` (a path on this site)."""
-    return request.build_absolute_uri(f"{reverse('salwidgets:back')}?{urlencode({'next': page})}")
-
-
-def _signer(request: HttpRequest, back: str, flow: tuple[str, ...]) -> Callable[[str], str]:
     def sign(url: str) -> str:
-        return links.sign(request, url, return_to=back, flow=flow)
+        return links.sign(person, url, return_to=back, flow=flow)
 
     return sign
 
 
 def secure_components(
-    request: HttpRequest, components: Iterable[wire.Component], *, buy_flow: tuple[str, ...] = ()
+    viewer: Viewer, components: Iterable[wire.Component], *, buy_flow: tuple[str, ...] = ()
 ) -> tuple[list[wire.Component], list[wire.Dropped]]:
     """The components with signed links, and those dropped for a link that may not be followed.
 
     A button of a show's buy answer enters ``buy_flow`` (``("buy", event id, show id)``), so a
     click can open it with one Login Trust call.
     """
-    back = return_address(request)
     kept: list[wire.Component] = []
     dropped: list[wire.Dropped] = []
     for index, component in enumerate(components):
-        sign = _signer(request, back, buy_flow if component.kind == "button" else ())
+        sign = _signer(viewer, buy_flow if component.kind == "button" else ())
         try:
             kept.append(_secure(component, sign))
         except _NotAllowed as exc:
@@ -192,66 +134,48 @@ def _rendered(key: Hashable, render: Callable[[], str]) -> SafeString:
     return _recent.get_or_build_once(key, lambda: mark_safe(render()), seconds=_keep_seconds())
 
 
-def fallback(request: HttpRequest, surface: str, *, times: int = 1) -> SafeString:
+def fallback(surface: str, *, times: int = 1) -> SafeString:
     """The site's fallback for ``surface`` (``buy``, ``sell``, ``ticket``, ``order``) when menta
     fails, counted ``times`` (the items of a batch that all show it)."""
     metrics.count("fallbacks", times)
     return _rendered(
         ("fallback", surface, get_language()),
-        lambda: render_to_string(f"salwidgets/fallback/{surface}.html", {"surface": surface}, request),
+        lambda: render_to_string(f"salwidgets/fallback/{surface}.html", {"surface": surface}),
     )
 
 
-def components(
-    request: HttpRequest, result: ShowResult, *, surface: str, kinds: Iterable[str] | None = None
-) -> SafeString:
+def components(viewer: Viewer, result: ShowResult, *, surface: str, kinds: Iterable[str] | None = None) -> SafeString:
     """A show's components as HTML: the fallback when menta failed, nothing when it knows no such show."""
     if result.state == "failed":
-        return fallback(request, surface)
+        return fallback(surface)
     wanted = tuple(kinds) if kinds is not None else None
 
     def render() -> str:
         layer = result.entry.value if result.entry is not None else None
         buy_flow = ("buy", layer.event_id, layer.show_id) if surface == "buy" and layer and layer.show_id else ()
         kept, _dropped = secure_components(
-            request, (c for c in result.components if wanted is None or c.kind in wanted), buy_flow=buy_flow
+            viewer, (c for c in result.components if wanted is None or c.kind in wanted), buy_flow=buy_flow
         )
-        return _components_html(request, kept, surface)
+        return _components_html(kept, surface)
 
-    return _rendered((surface, wanted, result.identity, _viewer(request)), render)
-
-
-# The HTML of every item of a page's batch (a listing's buttons, a person's tickets), kept like
-# ``_recent``'s.
-_recent_batches: Recent[dict[str, SafeString]] = Recent(size=256, seconds=60.0)
-
-
-def _rendered_batch(key: Hashable, render: Callable[[], dict[str, SafeString]]) -> dict[str, SafeString]:
-    """``_rendered`` for a batch: the HTML of each item, by id, rendered by one thread at a time
-    (the views of a page that arrive while its batch is rendered wait for that rendering)."""
-    return _recent_batches.get_or_build_once(key, render, seconds=_keep_seconds())
+    return _rendered((surface, wanted, result.identity, viewer.key), render)
 
 
 def components_of(
-    request: HttpRequest, shows: ShowsResult, *, surface: str, kinds: Iterable[str] | None = None
+    viewer: Viewer, shows: ShowsResult, *, surface: str, kinds: Iterable[str] | None = None
 ) -> dict[str, SafeString]:
-    """``components`` of the shows whose answer is at hand, by ``"<event id>/<show id>"``,
-    rendered once per set of answers, person and page."""
+    """``components`` of the shows whose answer is at hand, by ``"<event id>/<show id>"``."""
     if shows.all_failed:  # menta is down
-        return dict.fromkeys(shows.by_key, fallback(request, surface, times=len(shows.results)))
+        return dict.fromkeys(shows.by_key, fallback(surface, times=len(shows.results)))
     wanted = tuple(kinds) if kinds is not None else None
-
-    def render() -> dict[str, SafeString]:
-        return {
-            key: components(request, result, surface=surface, kinds=wanted)
-            for key, result in shows.by_key.items()
-            if result.state != "missing"
-        }
-
-    return _rendered_batch((surface, wanted, shows.version, _viewer(request)), render)
+    return {
+        key: components(viewer, result, surface=surface, kinds=wanted)
+        for key, result in shows.by_key.items()
+        if result.state != "missing"
+    }
 
 
-def _components_html(request: HttpRequest, kept: list[wire.Component], surface: str) -> str:
+def _components_html(kept: list[wire.Component], surface: str) -> str:
     """Secured components as HTML, with a stylesheet link for each set of colours they carry."""
     if not kept:
         return ""
@@ -262,7 +186,7 @@ def _components_html(request: HttpRequest, kept: list[wire.Component], surface: 
         "surface": surface,
         "palettes": [reverse("salwidgets:palette", args=[key]) for key in palettes],
     }
-    return render_to_string("salwidgets/components.html", context, request)
+    return render_to_string("salwidgets/components.html", context)
 
 
 def palette_css(colors: wire.Colors) -> str:
@@ -277,9 +201,9 @@ def palette_css(colors: wire.Colors) -> str:
     return f".sal-palette-{colors.key}{{{declarations}}}\n"
 
 
-def lazy(request: HttpRequest, url: str, *, surface: str) -> SafeString:
+def lazy(url: str, *, surface: str) -> SafeString:
     """A placeholder that htmx replaces with the fragment at ``url`` once the page has loaded."""
-    return mark_safe(render_to_string("salwidgets/lazy.html", {"url": url, "surface": surface}, request))
+    return mark_safe(render_to_string("salwidgets/lazy.html", {"url": url, "surface": surface}))
 
 
 # The flow each CTA enters (see ``links.Reference``), by item kind and action; the others
@@ -290,51 +214,45 @@ CTA_FLOWS = {
 }
 
 
-def secure_ctas(request: HttpRequest, kind: str, item_id: str, ctas: Iterable[wire.Cta]) -> list[wire.Cta]:
-    back = return_address(request)
+def secure_ctas(viewer: Viewer, kind: str, item_id: str, ctas: Iterable[wire.Cta]) -> list[wire.Cta]:
     kept = []
     for cta in ctas:
         flow_kind = CTA_FLOWS[kind].get(cta.action)
         try:
-            kept.append(_secure(cta, _signer(request, back, (flow_kind, item_id) if flow_kind else ())))
+            kept.append(_secure(cta, _signer(viewer, (flow_kind, item_id) if flow_kind else ())))
         except _NotAllowed:
             logger.warning("Dropped SAL %s CTA: URL not allowed", cta.action)
     return kept
 
 
-def person_item(request: HttpRequest, kind: str, item_id: str, result: PersonResult) -> SafeString:
+def person_item(viewer: Viewer, kind: str, item_id: str, result: PersonResult) -> SafeString:
     """One ticket's or order's status and CTAs (``kind`` is ``ticket`` or ``order``)."""
     if result.state == "failed":
-        return fallback(request, kind)
+        return fallback(kind)
     access = result.items.get(item_id)
     if access is None:
         return SafeString("")
 
     def render() -> str:
-        kept, _dropped = secure_components(request, access.components)
+        kept, _dropped = secure_components(viewer, access.components)
         context = {
             "item_id": item_id,
             "access": access,
             "status_label": STATUS_LABELS.get(access.status, access.status),
-            "ctas": secure_ctas(request, kind, item_id, access.ctas),
-            "components": mark_safe(_components_html(request, kept, "sell")),
+            "ctas": secure_ctas(viewer, kind, item_id, access.ctas),
+            "components": mark_safe(_components_html(kept, "sell")),
         }
-        return render_to_string(f"salwidgets/{kind}.html", context, request)
+        return render_to_string(f"salwidgets/{kind}.html", context)
 
-    return _rendered((kind, access, _viewer(request)), render)
+    return _rendered((kind, access, viewer.key), render)
 
 
-def person_items(request: HttpRequest, kind: str, ids: Iterable[str], result: PersonResult) -> dict[str, SafeString]:
-    """``person_item`` of each id, rendered once per set of answers, person and page."""
+def person_items(viewer: Viewer, kind: str, ids: Iterable[str], result: PersonResult) -> dict[str, SafeString]:
+    """``person_item`` of each id."""
     wanted = tuple(ids)
     if result.state == "failed":  # menta is down: one fallback for them all
-        return dict.fromkeys(wanted, fallback(request, kind, times=len(wanted)))
-    if not result.version:
-        return {item_id: person_item(request, kind, item_id, result) for item_id in wanted}
-    return _rendered_batch(
-        ("people", kind, result.version, wanted, _viewer(request)),
-        lambda: {item_id: person_item(request, kind, item_id, result) for item_id in wanted},
-    )
+        return dict.fromkeys(wanted, fallback(kind, times=len(wanted)))
+    return {item_id: person_item(viewer, kind, item_id, result) for item_id in wanted}
 
 
 # --- resale listings rendered by the site (contract 4) ---------------------------------------
@@ -352,30 +270,31 @@ REFUSALS = {
 }
 
 
-def page_path(request: HttpRequest) -> str:
-    """The path of the page a person is on (the page itself when this is its lazy fragment)."""
-    path = urlsplit(_current_page(request)).path
-    return path if url_has_allowed_host_and_scheme(path, allowed_hosts=None) else "/"
-
-
 def listings(
-    request: HttpRequest, result: ListingsResult, *, event_id: str, show_id: str, option: str | None, sort: str
+    viewer: Viewer,
+    result: ListingsResult,
+    *,
+    event_id: str,
+    show_id: str,
+    option: str | None,
+    sort: str,
+    csrf_token: str,
 ) -> SafeString:
     """A show's resale listings as the site's own form: filter, sort, choose, check out.
 
-    The form is rendered once per answer, person, filter and page, without the request: its CSRF
-    field is filled in for each request (``salwidgets/listings.html`` gets ``csrf_token``).
+    The form is rendered once per answer, person, filter and page: its CSRF field is filled in for
+    each request with ``csrf_token`` (``salwidgets/listings.html`` gets a mark in its place).
     """
     if result.state in ("off", "not_found"):
         return SafeString("")
     if result.state == "failed":
-        return fallback(request, "buy")
-    own = own_tickets(request) if result.listings else frozenset()
-    page = page_path(request)
+        return fallback("buy")
+    own = own_tickets(viewer) if result.listings else frozenset()
+    page = viewer.path
     identity = (result.entry.fetched_at if result.entry else None, event_id, show_id)
-    key = ("listings", identity, own, option, sort, page, get_language())
+    key = ("listings", identity, own, option, sort, page, viewer.language)
     html = _rendered(key, lambda: _listings_html(result, event_id, show_id, option, sort, own, page))
-    return mark_safe(html.replace(CSRF_MARK, escape(get_token(request))))
+    return mark_safe(html.replace(CSRF_MARK, escape(csrf_token)))
 
 
 CSRF_MARK = "salwidgets-csrf-token"
@@ -430,13 +349,11 @@ def _listings_html(
 _owned: Recent[frozenset[str]] = Recent(size=1024, seconds=30.0)
 
 
-def own_tickets(request: HttpRequest) -> frozenset[str]:
+def own_tickets(viewer: Viewer) -> frozenset[str]:
     """The signed-in person's ticket ids (SALWIDGETS["PERSON_ITEMS"]); none when it is not set."""
-    source = get_config()["PERSON_ITEMS"]
-    user = getattr(request, "user", None)
-    if not source or user is None or not user.is_authenticated:
+    source, person = get_config()["PERSON_ITEMS"], viewer.person
+    if not source or not viewer.signed_in:
         return frozenset()
-    person = users.identifier(user)
     return _owned.get_or_put(
         (source, person, cache_generation(person)), lambda: frozenset(users.own_items(person, "ticket") or ())
     )

@@ -16,15 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-
-from salwidgets import breaker, cache, calls, metrics, readthrough, wire
+from salwidgets import cache, calls, metrics, readthrough, wire
 from salwidgets.client import get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, NotFound
 from salwidgets.privacy import redact
-from salwidgets.recent import Recent
 
 logger = logging.getLogger("salwidgets")
 
@@ -58,16 +54,10 @@ MISSING = ShowResult("missing")
 class ShowsResult:
     """The answers for a page's shows, by (event id, show id), in the page's order.
 
-    What is derived from them is computed once per result: a busy listing gets the same result
-    (kept in ``_batches``) for a second, so its views do not derive it again for each show.
+    What is derived from them is computed once per result.
     """
 
     results: dict[Pair, ShowResult]
-
-    @functools.cached_property
-    def version(self) -> tuple[Hashable, ...]:
-        """Which answers these are: a key for what is built from them."""
-        return tuple((pair, result.state, result.identity) for pair, result in self.results.items())
 
     @functools.cached_property
     def by_key(self) -> dict[str, ShowResult]:
@@ -177,28 +167,6 @@ def fetch_shows(type: str, pairs: list[Pair], lang: str, *, keep_full: bool = Tr
     return {pair: results.get(pair, FAILED) for pair in pairs}
 
 
-# Complete answers for a page's set of shows, kept for a second (as long as the cache's own copies
-# of its entries): a busy listing then neither reads nor assembles them at every view.
-_batches: Recent[ShowsResult] = Recent(size=256, seconds=cache.NEAR_SECONDS)
-# The listings' sets of shows none of whose answers any cache had while the breaker was open:
-# while it stays open, the next views render their fallback without looking for each show.
-_absent_batches: Recent[bool] = Recent(size=256, seconds=cache.NEAR_SECONDS)
-
-
-def forget_batches() -> None:
-    """Drop this process's recent batches and refreshes (when settings change, or a test wants a
-    cold start)."""
-    _batches.clear()
-    _absent_batches.clear()
-    readthrough.forget()
-
-
-@receiver(setting_changed, dispatch_uid="salwidgets.sal")
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == "SALWIDGETS":
-        forget_batches()
-
-
 def _bulk_key(type: str, lang: str, pairs: list[Pair]) -> str:
     """What one bulk call for ``pairs`` is known by: its lock, and its refresh in the background."""
     return f"{cache.PREFIX}:bulk:{type}:{lang}:{cache.digest(sorted(pairs))}"
@@ -223,13 +191,6 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> ShowsRe
     order = list(dict.fromkeys(pairs))
     if not enabled():
         return ShowsResult({pair: ShowResult("off") for pair in order})
-    batch_key = (type, lang, cache.near_version(), tuple(order))
-    recent = _batches.get(batch_key)
-    if recent is not None:
-        metrics.count("hits", len(recent.results))
-        return recent
-    if not wait and _absent_batches.get(batch_key) and breaker.is_open():
-        return ShowsResult(dict.fromkeys(order, FAILED))
     keys = {pair: cache.show_key(type, *pair, lang) for pair in order}
     found = readthrough.read(
         keys,
@@ -238,12 +199,6 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> ShowsRe
         lock=lambda missing: _bulk_key(type, lang, missing),
         refresh=lambda stale, entries: _refresh_stale(type, lang, stale, entries),
     )
-    if found.state == "ready":
-        complete = ShowsResult({pair: _from_entry(entry) for pair, entry in found.entries.items()})
-        _batches.put(batch_key, complete)
-        return complete
-    if found.state == "failed" and not found.entries:
-        _absent_batches.put(batch_key, True)  # the next views skip looking at each show
     unanswered = MISSING if found.state == "missing" else FAILED
     return ShowsResult(
         {pair: _from_entry(found.entries[pair]) if pair in found.entries else unanswered for pair in order}

@@ -2,7 +2,8 @@
 
 When items are not at hand, each renders an empty slot and the batch renders a loader for each
 group of them (``sal.groups``, so that no URL grows with their number); htmx fetches each
-group's fragment, whose items replace the slots out of band.
+group's fragment, whose items replace the slots out of band. A page's batches are kept on its
+viewer (``salwidgets.viewer``), by kind.
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-
-ATTRIBUTE = "_salwidgets_batches"
 
 
 def slot_id(kind: str, item_id: str) -> str:
@@ -41,10 +39,10 @@ class Batch:
             f'<div id="{slot_id(self.kind, item_id)}" class="sal-slot sal-slot--{self.kind}" aria-live="polite"></div>'
         )
 
-    def loader(self, request: HttpRequest) -> SafeString:
+    def loader(self) -> SafeString:
         if not self.loader_urls:
             return SafeString("")
-        return mark_safe(render_to_string("salwidgets/loader.html", {"urls": self.loader_urls}, request))
+        return mark_safe(render_to_string("salwidgets/loader.html", {"urls": self.loader_urls}))
 
 
 def fragment_url(name: str, param: str, ids: Iterable[str]) -> str:
@@ -56,17 +54,7 @@ def fragment_urls(name: str, param: str, groups: Iterable[Iterable[str]]) -> tup
     return tuple(fragment_url(name, param, group) for group in groups)
 
 
-def remember(request: HttpRequest, batch: Batch) -> None:
-    batches: dict[str, Batch] = getattr(request, ATTRIBUTE, {})
-    batches[batch.kind] = batch
-    setattr(request, ATTRIBUTE, batches)
-
-
-def recall(request: HttpRequest, kind: str) -> Batch | None:
-    return getattr(request, ATTRIBUTE, {}).get(kind)
-
-
-def out_of_band(request: HttpRequest, kind: str, items: dict[str, Any]) -> str:
+def out_of_band(kind: str, items: dict[str, Any]) -> str:
     """The fragment that fills the slots: each item replaces its slot out of band."""
     slots = [(slot_id(kind, item_id), html) for item_id, html in items.items()]
-    return render_to_string("salwidgets/slots.html", {"slots": slots, "kind": kind}, request)
+    return render_to_string("salwidgets/slots.html", {"slots": slots, "kind": kind})

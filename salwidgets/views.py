@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
@@ -13,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from salwidgets import cache, handoffs, limits, links, sal, slots, users, wire
+from salwidgets import cache, handoffs, limits, links, sal, slots, users, viewer, wire
 from salwidgets import render as renderers
 from salwidgets.client import MAX_BULK_PAIRS, MAX_TICKETS_PER_CALL
 from salwidgets.conf import get_config
@@ -57,17 +58,16 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
     return _problem(request, 503, _("Resale is unavailable right now"), _("Please try again in a few minutes."))
 
 
-def _signed_in_target(request: HttpRequest, reference: links.Reference) -> str | None:
+def _signed_in_target(seen: viewer.Viewer, reference: links.Reference) -> str | None:
     """Where the signed-in person goes, signed in at menta: one Login Trust call when the link
     enters a flow that has a URL endpoint, else a one-time token on the link's own URL."""
-    person = users.identifier(request.user)
-    trust = handoffs.login_trust(person)
+    trust = handoffs.login_trust(seen.person)
     if reference.flow and trust:
-        url = handoffs.trusted_url(reference.flow, trust, lang=get_language(), return_to=reference.return_to)
+        url = handoffs.trusted_url(reference.flow, trust, lang=seen.language, return_to=reference.return_to)
         if url is None or not links.is_allowed(url):
             return None
         return url
-    token = handoffs.one_time_token(person)
+    token = handoffs.one_time_token(seen.person)
     if token is None:
         return None
     return links.with_params(reference.url, **{get_config()["OTT_PARAM"]: token.token})
@@ -90,7 +90,7 @@ def go(request: HttpRequest) -> HttpResponse:
         verdict = limits.check(request)
         if verdict.limited:
             return _too_many(request, verdict)
-        signed_in = _signed_in_target(request, reference)
+        signed_in = _signed_in_target(viewer.of(request), reference)
         if signed_in is None:
             return _unavailable(request)
         target = signed_in
@@ -106,8 +106,9 @@ def go(request: HttpRequest) -> HttpResponse:
 @require_GET
 def back(request: HttpRequest) -> HttpResponse:
     """Where menta sends a person back: forget their cached CTAs, then return to their page."""
-    if request.user.is_authenticated:
-        cache.forget_person(users.identifier(request.user))
+    seen = viewer.of(request)
+    if seen.signed_in:
+        cache.forget_person(seen.person)
     target = request.GET.get("next", "/")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -133,14 +134,14 @@ def show_fragment(request: HttpRequest, type: str) -> HttpResponse:
     show_id = request.GET.get("show") or None
     if type == "buy" and not (event_id and show_id):
         return HttpResponse(_("Both event and show are required."), status=400, content_type="text/plain")
-    lang = get_language()
+    seen = viewer.of(request)
     result, verdict = limits.answer(
         request,
-        lambda wait: sal.show(type, event_id, show_id, lang, wait=wait),
+        lambda wait: sal.show(type, event_id, show_id, seen.language, wait=wait),
         lambda result: int(result.state == "missing"),
         sal.FAILED,
     )
-    html = renderers.components(request, result, surface=type)
+    html = renderers.components(seen, result, surface=type)
     return _with_embed_origin(request, _fragment(html, verdict))
 
 
@@ -153,18 +154,18 @@ def shows_fragment(request: HttpRequest) -> HttpResponse:
         if not (event_id and show_id):
             return HttpResponse(_("Each show is <eventId>/<showId>."), status=400, content_type="text/plain")
         pairs.append((event_id, show_id))
-    lang = get_language()
+    seen = viewer.of(request)
     results, verdict = limits.answer(
         request,
-        lambda wait: sal.shows("buy", pairs, lang, wait=wait),
+        lambda wait: sal.shows("buy", pairs, seen.language, wait=wait),
         lambda results: limits.calls(len(results.missing), MAX_BULK_PAIRS),
         sal.ShowsResult(dict.fromkeys(pairs, sal.FAILED)),
     )
     items = {
-        key: renderers.components(request, result, surface="buy", kinds=("button",))
+        key: renderers.components(seen, result, surface="buy", kinds=("button",))
         for key, result in results.by_key.items()
     }
-    return _fragment(slots.out_of_band(request, "show", items), verdict)
+    return _fragment(slots.out_of_band("show", items), verdict)
 
 
 def _own(person: str, kind: str, ids: list[str]) -> list[str]:
@@ -178,10 +179,11 @@ def _own(person: str, kind: str, ids: list[str]) -> list[str]:
 
 
 def _person_fragment(request: HttpRequest, kind: str) -> HttpResponse:
-    if not request.user.is_authenticated:
+    seen = viewer.of(request)
+    if not seen.signed_in:
         return _private(HttpResponse(status=204))
     ids = list(dict.fromkeys(request.GET.getlist("id")))
-    person, lang = users.identifier(request.user), get_language()
+    person, lang = seen.person, seen.language
     own = _own(person, kind, ids)
     result, verdict = limits.answer(
         request,
@@ -194,10 +196,9 @@ def _person_fragment(request: HttpRequest, kind: str) -> HttpResponse:
     # An id that is not (or no longer) the person's gets the fallback, so its slot stops loading.
     owned, unowned = set(own), sal.PersonResult("failed")
     items = {
-        item_id: renderers.person_item(request, kind, item_id, result if item_id in owned else unowned)
-        for item_id in ids
+        item_id: renderers.person_item(seen, kind, item_id, result if item_id in owned else unowned) for item_id in ids
     }
-    return _fragment(slots.out_of_band(request, kind, items), verdict)
+    return _fragment(slots.out_of_band(kind, items), verdict)
 
 
 @require_GET
@@ -237,12 +238,13 @@ def listings_fragment(request: HttpRequest) -> HttpResponse:
         sal.ListingsResult("failed"),
     )
     html = renderers.listings(
-        request,
+        viewer.of(request),
         result,
         event_id=event_id,
         show_id=show_id,
         option=request.GET.get("option") or None,
         sort=sort if sort in renderers.LISTINGS_SORTS else "price",
+        csrf_token=get_token(request),
     )
     return _fragment(html, verdict)
 
@@ -252,7 +254,7 @@ def _next_page(request: HttpRequest) -> str:
     page = request.POST.get("next", "")
     if links.is_site_path(page):
         return page
-    return renderers.page_path(request)
+    return viewer.of(request).path
 
 
 def _refused(request: HttpRequest, status: int, text: str, detail: str = "") -> HttpResponse:
@@ -274,9 +276,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
     verdict = limits.check(request)
     if verdict.limited:
         return _refused(request, 429, _("Too many requests. Please wait a minute and try again."))
-    person = users.identifier(request.user) if request.user.is_authenticated else None
+    seen = viewer.of(request)
     try:
-        url = handoffs.checkout_url(ids, person=person, return_url=renderers.back_url(request, _next_page(request)))
+        url = handoffs.checkout_url(
+            ids, person=seen.person if seen.signed_in else None, return_url=seen.back_to(_next_page(request))
+        )
     except ValidationFailed as exc:
         return _refused(request, exc.status or 400, renderers.refusal_text(exc.message), exc.message)
     except MentaError:

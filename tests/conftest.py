@@ -261,7 +261,7 @@ def empty_cache() -> Iterator[None]:
     """Each test starts with nothing cached (the local-memory cache outlives a test)."""
     from django.core.cache import caches
 
-    from salwidgets import api, cache, readthrough, render, sal
+    from salwidgets import cache, readthrough, recent
 
     yield
     # A refresh still running would write its answer into the next test's cache.
@@ -269,7 +269,4 @@ def empty_cache() -> Iterator[None]:
     for alias in caches:
         caches[alias].clear()
     cache.backend().forget_failure()
-    sal.forget_batches()
-    cache.forget_near()
-    render.forget_rendered()
-    api.forget_built()
+    recent.forget_all()

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import caches
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from salwidgets import cache, render, sal
+from salwidgets import recent
 from tests.conftest import SandboxControl, seed_looped_site, start_menta_for
 
 # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are synchronous.
@@ -40,9 +40,7 @@ def cold() -> None:
     (the live server runs in the test's process)."""
     for alias in caches:
         caches[alias].clear()
-    sal.forget_batches()
-    cache.forget_near()
-    render.forget_rendered()
+    recent.forget_all()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from django.core.cache import caches
 from playwright.sync_api import expect
 
 from salsite.models import Show
-from salwidgets import cache, render, sal
+from salwidgets import recent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,9 +20,7 @@ def test_a_limited_lazy_fragment_is_replaced_by_the_fallback(visitor: Any, setti
     Show.objects.update(native_listings=False)
     for alias in caches:
         caches[alias].clear()
-    sal.forget_batches()
-    cache.forget_near()
-    render.forget_rendered()
+    recent.forget_all()
     first, second = (f"/events/{show.event.external_id}/{show.external_id}/" for show in Show.objects.upcoming()[:2])
     page = visitor().page
 

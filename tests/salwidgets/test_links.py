@@ -33,7 +33,7 @@ def alice() -> User:
 
 def test_a_reference_opens_for_its_person_only(alice: User) -> None:
     url = "https://marketplace.mentatech.io/sell/tickets/T1/"
-    signed = links.sign(request_of(alice), url, return_to="/my-tickets/", flow=("sell", "T1"))
+    signed = links.sign(links.person_of(request_of(alice)), url, return_to="/my-tickets/", flow=("sell", "T1"))
 
     opened = links.open_reference(request_of(alice), reference(signed))
 
@@ -48,7 +48,9 @@ def test_a_reference_opens_for_its_person_only(alice: User) -> None:
 
 
 def test_a_malformed_flow_is_no_flow(alice: User) -> None:
-    signed = links.sign(request_of(alice), "https://marketplace.mentatech.io/x/", flow=("buy", "only-one-id"))
+    signed = links.sign(
+        links.person_of(request_of(alice)), "https://marketplace.mentatech.io/x/", flow=("buy", "only-one-id")
+    )
 
     assert links.open_reference(request_of(alice), reference(signed)).flow == ()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,16 @@ def test_when_the_build_fails_a_waiting_thread_builds_for_itself() -> None:
         assert second.result(5) == "second's own"
 
     assert recent.get_or_build_once("page", lambda: "not built again") == "second's own"
+
+
+def test_every_copy_is_dropped_at_once_and_when_the_settings_change(settings: Any) -> None:
+    first, second = Recent[str](size=4, seconds=60), Recent[int](size=4, seconds=60)
+    first.put("a", "kept")
+    second.put("b", 1)
+
+    recent.forget_all()
+
+    assert (first.get("a"), second.get("b")) == (None, None)
+    first.put("a", "kept again")
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 12}
+    assert first.get("a") is None

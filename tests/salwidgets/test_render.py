@@ -15,7 +15,7 @@ from django_htmx.middleware import HtmxDetails
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
-from salwidgets import render
+from salwidgets import viewer
 from tests.conftest import API_KEY, SandboxControl, World
 from tests.salwidgets.test_wire import FIELDS, JSON
 from tests.support.upstream import ScriptedUpstream
@@ -277,7 +277,7 @@ def test_menta_returns_a_person_to_the_page_a_fragment_was_loaded_into(headers: 
     request = RequestFactory().get("/sal/fragments/buy/", {"event": "e", "show": "s"}, headers=headers)
     request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]
 
-    back = urlsplit(render.return_address(request))
+    back = urlsplit(viewer.of(request).return_address)
 
     assert (back.netloc, back.path, parse_qs(back.query)) == ("testserver", "/sal/back/", {"next": [page]})
 

@@ -186,7 +186,7 @@ class TestGo:
     def test_a_target_that_is_not_allowed(self, alice: User, rf: Any, target: str) -> None:
         request = rf.get("/")
         request.user = alice
-        link = links.sign(request, target)
+        link = links.sign(links.person_of(request), target)
 
         response = signed_in(alice).get(link)
 
