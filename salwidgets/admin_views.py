@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_POST
 
-from salwidgets import cache, health, metrics, sal, status, viewer
+from salwidgets import answers, cache, health, metrics, status, viewer
 from salwidgets import render as renderers
 from salwidgets.client import get_client
 from salwidgets.conf import get_config
@@ -78,7 +78,7 @@ def _components_panel(request: HttpRequest, note: str = "") -> HttpResponse:
     entry = cache.get_show(key)
     with translation.override(query["lang"]):
         if entry is not None and entry.value is not None:
-            result = sal.ShowResult("ready", entry.value.components, entry.value.dropped, entry)
+            result = answers.ShowResult("ready", entry.value.components, entry.value.dropped, entry)
             seen = viewer.of(request).speaking(query["lang"])
             context["rendered"] = renderers.components(seen, result, surface=query["type"])
             _kept, url_dropped = renderers.secure_components(seen, entry.value.components)
@@ -137,7 +137,7 @@ def components(request: HttpRequest) -> HttpResponse:
 @require_POST
 def refresh(request: HttpRequest) -> HttpResponse:
     query = _query(request)
-    result = sal.fetch_show(query["type"], query["event"] or None, query["show"] or None, query["lang"])
+    result = answers.fetch_show(query["type"], query["event"] or None, query["show"] or None, query["lang"])
     note = (
         "Fetched from menta just now." if result.state != "failed" else "menta did not answer; the cache is unchanged."
     )
@@ -164,8 +164,8 @@ def ctas(request: HttpRequest) -> HttpResponse:
         context["error"] = "Set SALWIDGETS['PERSON_ITEMS'] to list a person's tickets and orders."
     else:
         ticket_ids, order_ids = import_string(source)(email)
-        tickets = sal.tickets(email, ticket_ids, lang, wait=True)
-        orders = sal.orders(email, order_ids, lang, wait=True)
+        tickets = answers.tickets(email, ticket_ids, lang, wait=True)
+        orders = answers.orders(email, order_ids, lang, wait=True)
         context["failed"] = "failed" in (tickets.state, orders.state)
         items = [
             *(("Order", order_id, orders.items.get(order_id)) for order_id in order_ids),

@@ -39,7 +39,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from salwidgets import handoffs, limits, links, sal, users, viewer, wire
+from salwidgets import answers, handoffs, limits, links, users, viewer, wire
 from salwidgets import render as renderers
 from salwidgets.cache import NEAR_SECONDS
 from salwidgets.client import MAX_TICKETS_PER_CALL
@@ -338,9 +338,9 @@ def show(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
     seen = viewer.of(request)
     result, verdict = limits.answer(
         request,
-        lambda wait: sal.show("buy", event_id, show_id, seen.language, wait=wait),
+        lambda wait: answers.show("buy", event_id, show_id, seen.language, wait=wait),
         lambda result: int(result.state == "missing"),
-        sal.FAILED,
+        answers.FAILED,
     )
     _limited(verdict)
     if result.state == "not_found":
@@ -407,11 +407,11 @@ def _mine(request: HttpRequest, plural: str) -> HttpResponse:
     ids = _wanted_ids(request, kind, seen.person)
     result, verdict = limits.answer(
         request,
-        lambda wait: sal.for_person(kind, seen.person, ids, seen.language, wait=wait),
+        lambda wait: answers.for_person(kind, seen.person, ids, seen.language, wait=wait),
         lambda result: (
             limits.calls(sum(map(len, result.missing)), MAX_TICKETS_PER_CALL) or int(result.state == "missing")
         ),
-        sal.PersonResult("failed"),
+        answers.PersonResult("failed"),
     )
     _limited(verdict)
     config = get_config()
@@ -482,9 +482,9 @@ def listings(request: HttpRequest, event_id: str, show_id: str) -> HttpResponse:
         return recent
     result, verdict = limits.answer(
         request,
-        lambda wait: sal.listings(event_id, show_id, wait=wait),
+        lambda wait: answers.listings(event_id, show_id, wait=wait),
         lambda result: int(result.state == "missing"),
-        sal.ListingsResult("failed"),
+        answers.ListingsResult("failed"),
     )
     _limited(verdict)
     if result.state == "not_found":

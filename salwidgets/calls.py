@@ -1,5 +1,5 @@
 """A call to menta made for a page: through the circuit breaker, within the time a page may
-wait (``fetch_seconds()``, retries included). What ``sal`` reads through its cache and what
+wait (``fetch_seconds()``, retries included). What ``answers`` reads through its cache and what
 ``handoffs`` asks at a click both go through here."""
 
 from __future__ import annotations

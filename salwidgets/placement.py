@@ -17,13 +17,13 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from salwidgets import render, sal, slots, viewer
+from salwidgets import answers, render, slots, viewer
 
 
 def show(request: HttpRequest, type: str, event_id: str | None, show_id: str | None, lazy: bool | None) -> SafeString:
     """Every component of one show (``type`` is ``buy`` or ``sell``)."""
     seen = viewer.of(request)
-    result = None if lazy is True else sal.show(type, event_id, show_id, seen.language, wait=lazy is False)
+    result = None if lazy is True else answers.show(type, event_id, show_id, seen.language, wait=lazy is False)
     if result is None or result.state == "missing":
         query = {name: value for name, value in (("event", event_id), ("show", show_id)) if value}
         url = reverse("salwidgets:show", args=[type]) + (f"?{urlencode(query)}" if query else "")
@@ -34,20 +34,20 @@ def show(request: HttpRequest, type: str, event_id: str | None, show_id: str | N
 def shows(request: HttpRequest, pairs: Iterable[tuple[Any, Any]], lazy: bool | None) -> SafeString:
     """The buy buttons of many shows from one bulk call: a batch whose items ``item`` places."""
     seen = viewer.of(request)
-    if not sal.enabled():
+    if not answers.enabled():
         seen.batches["show"] = slots.Batch("show", lambda key: SafeString(""))
         return SafeString("")
     wanted = [(str(event_id), str(show_id)) for event_id, show_id in pairs]
     if lazy is True:
-        found = sal.ShowsResult(dict.fromkeys(wanted, sal.MISSING))
+        found = answers.ShowsResult(dict.fromkeys(wanted, answers.MISSING))
     else:
-        found = sal.shows("buy", wanted, seen.language, wait=lazy is False)
+        found = answers.shows("buy", wanted, seen.language, wait=lazy is False)
     html = render.components_of(seen, found, surface="buy", kinds=("button",))
     batch = slots.Batch(
         "show",
         lambda key: html.get(key, SafeString("")),
         frozenset(found.missing),
-        slots.fragment_urls("salwidgets:shows", "show", sal.groups(found.missing, "show")),
+        slots.fragment_urls("salwidgets:shows", "show", answers.groups(found.missing, "show")),
     )
     seen.batches["show"] = batch
     return batch.loader()
@@ -61,7 +61,7 @@ def listings(
     option = option or request.GET.get("sal_option") or None
     sort = sort if sort in render.LISTINGS_SORTS else request.GET.get("sal_sort", "price")
     sort = sort if sort in render.LISTINGS_SORTS else "price"
-    result = None if lazy is True else sal.listings(event_id, show_id, wait=lazy is False)
+    result = None if lazy is True else answers.listings(event_id, show_id, wait=lazy is False)
     if result is None or result.state == "missing":
         query = {"event": event_id, "show": show_id, "option": option or "", "sort": sort}
         url = reverse("salwidgets:listings") + "?" + urlencode({k: v for k, v in query.items() if v})
@@ -80,15 +80,16 @@ def listings(
 def person_batch(request: HttpRequest, kind: str, ids: Iterable[Any], lazy: bool | None) -> SafeString:
     """The signed-in person's ticket or order statuses and CTAs (``kind``), loaded at once."""
     seen = viewer.of(request)
-    if not seen.signed_in or not sal.enabled():
+    if not seen.signed_in or not answers.enabled():
         seen.batches[kind] = slots.Batch(kind, lambda item_id: SafeString(""))
         return SafeString("")
     item_ids = [str(item_id) for item_id in ids]
-    result = None if lazy is True else sal.for_person(kind, seen.person, item_ids, seen.language, wait=lazy is False)
+    wait = lazy is False
+    result = None if lazy is True else answers.for_person(kind, seen.person, item_ids, seen.language, wait=wait)
     if result is None or result.state == "missing":
         # What is at hand now, and a loader for each group that is not.
-        waiting = sal.groups(dict.fromkeys(item_ids)) if result is None else result.missing
-        answered = result or sal.PersonResult("missing")
+        waiting = answers.groups(dict.fromkeys(item_ids)) if result is None else result.missing
+        answered = result or answers.PersonResult("missing")
         batch = slots.Batch(
             kind,
             lambda item_id: render.person_item(seen, kind, item_id, answered),

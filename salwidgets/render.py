@@ -20,12 +20,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from salwidgets import links, metrics, users, wire
+from salwidgets.answers import ListingsResult, PersonResult, ShowResult, ShowsResult
 from salwidgets.cache import digest as cache_digest
 from salwidgets.cache import generation as cache_generation
 from salwidgets.conf import get_config
 from salwidgets.prices import price_text
 from salwidgets.recent import Recent
-from salwidgets.sal import ListingsResult, PersonResult, ShowResult, ShowsResult
 from salwidgets.seats import seat_label
 from salwidgets.viewer import Viewer
 

@@ -1,7 +1,7 @@
 """Many SAL items on one page from one call: a batch is loaded once, each item fills its slot.
 
 When items are not at hand, each renders an empty slot and the batch renders a loader for each
-group of them (``sal.groups``, so that no URL grows with their number); htmx fetches each
+group of them (``answers.groups``, so that no URL grows with their number); htmx fetches each
 group's fragment, whose items replace the slots out of band. A page's batches are kept on its
 viewer (``salwidgets.viewer``), by kind.
 """

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from salwidgets import cache, handoffs, limits, links, sal, slots, users, viewer, wire
+from salwidgets import answers, cache, handoffs, limits, links, slots, users, viewer, wire
 from salwidgets import render as renderers
 from salwidgets.client import MAX_BULK_PAIRS, MAX_TICKETS_PER_CALL
 from salwidgets.conf import get_config
@@ -137,9 +137,9 @@ def show_fragment(request: HttpRequest, type: str) -> HttpResponse:
     seen = viewer.of(request)
     result, verdict = limits.answer(
         request,
-        lambda wait: sal.show(type, event_id, show_id, seen.language, wait=wait),
+        lambda wait: answers.show(type, event_id, show_id, seen.language, wait=wait),
         lambda result: int(result.state == "missing"),
-        sal.FAILED,
+        answers.FAILED,
     )
     html = renderers.components(seen, result, surface=type)
     return _with_embed_origin(request, _fragment(html, verdict))
@@ -157,9 +157,9 @@ def shows_fragment(request: HttpRequest) -> HttpResponse:
     seen = viewer.of(request)
     results, verdict = limits.answer(
         request,
-        lambda wait: sal.shows("buy", pairs, seen.language, wait=wait),
+        lambda wait: answers.shows("buy", pairs, seen.language, wait=wait),
         lambda results: limits.calls(len(results.missing), MAX_BULK_PAIRS),
-        sal.ShowsResult(dict.fromkeys(pairs, sal.FAILED)),
+        answers.ShowsResult(dict.fromkeys(pairs, answers.FAILED)),
     )
     items = {
         key: renderers.components(seen, result, surface="buy", kinds=("button",))
@@ -187,14 +187,14 @@ def _person_fragment(request: HttpRequest, kind: str) -> HttpResponse:
     own = _own(person, kind, ids)
     result, verdict = limits.answer(
         request,
-        lambda wait: sal.for_person(kind, person, own, lang, wait=wait),
+        lambda wait: answers.for_person(kind, person, own, lang, wait=wait),
         lambda result: (
             limits.calls(sum(map(len, result.missing)), MAX_TICKETS_PER_CALL) or int(result.state == "missing")
         ),
-        sal.PersonResult("failed"),
+        answers.PersonResult("failed"),
     )
     # An id that is not (or no longer) the person's gets the fallback, so its slot stops loading.
-    owned, unowned = set(own), sal.PersonResult("failed")
+    owned, unowned = set(own), answers.PersonResult("failed")
     items = {
         item_id: renderers.person_item(seen, kind, item_id, result if item_id in owned else unowned) for item_id in ids
     }
@@ -233,9 +233,9 @@ def listings_fragment(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "price")
     result, verdict = limits.answer(
         request,
-        lambda wait: sal.listings(event_id, show_id, wait=wait),
+        lambda wait: answers.listings(event_id, show_id, wait=wait),
         lambda result: int(result.state == "missing"),
-        sal.ListingsResult("failed"),
+        answers.ListingsResult("failed"),
     )
     html = renderers.listings(
         viewer.of(request),

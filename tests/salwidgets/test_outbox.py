@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from salwidgets import outbox, privacy, sal, sync, tasks, wire
+from salwidgets import answers, outbox, privacy, sync, tasks, wire
 from salwidgets.models import OutboxItem
 from tests.conftest import SandboxControl, World, event_push, make_client, ticket_push
 from tests.support.upstream import ScriptedUpstream
@@ -269,14 +269,14 @@ def test_a_delivered_ticket_is_offered_for_resale_at_its_holders_next_view(
     holder = "New.Holder@Example.com"
     ticket = ticket_push(f"{show[0]}-bought", *show, holder)
     sync.push_tickets([ticket])
-    before = sal.tickets(holder.lower(), [ticket.ticket_id], "en", wait=True)
+    before = answers.tickets(holder.lower(), [ticket.ticket_id], "en", wait=True)
     assert before.state == "ready"
     assert not before.items[ticket.ticket_id].ctas  # not known to menta: nothing to offer
 
     outbox.deliver_due()
 
-    assert sal.tickets(holder.lower(), [ticket.ticket_id], "en", wait=False).state == "missing"
-    after = sal.tickets(holder.lower(), [ticket.ticket_id], "en", wait=True)
+    assert answers.tickets(holder.lower(), [ticket.ticket_id], "en", wait=False).state == "missing"
+    after = answers.tickets(holder.lower(), [ticket.ticket_id], "en", wait=True)
     assert "SELL" in {cta.action for cta in after.items[ticket.ticket_id].ctas}
 
 

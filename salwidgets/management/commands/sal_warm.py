@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
-from salwidgets import sal
+from salwidgets import answers
 from salwidgets.checks import PER_PROCESS_CACHES
 from salwidgets.conf import get_config
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         done = 0
         for lang in languages:
             for start in range(0, len(pairs), CHUNK):
-                results = sal.fetch_shows("buy", pairs[start : start + CHUNK], lang)
+                results = answers.fetch_shows("buy", pairs[start : start + CHUNK], lang)
                 failed += sum(result.state == "failed" for result in results.values())
                 done += len(results)
                 if progress:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 
-from salwidgets import breaker, cache, calls, readthrough, sal, wire
+from salwidgets import answers, breaker, cache, calls, readthrough, wire
 from tests.conftest import SandboxControl, World
 
 SAL = "GET /v1/wrapper/accesslayer"
@@ -24,7 +24,7 @@ def show(site_menta: SandboxControl, world: World) -> tuple[str, str]:
 def test_fresh_for_max_age_capped_by_the_setting(show: tuple[str, str], settings: Any) -> None:
     settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 5}
 
-    result = sal.show("buy", *show, "en", wait=True)
+    result = answers.show("buy", *show, "en", wait=True)
 
     assert result.entry is not None
     assert round(result.entry.fresh_until - result.entry.fetched_at) == 5  # the sandbox asks for 60
@@ -34,11 +34,11 @@ def test_stale_is_served_while_one_refresh_runs(
     show: tuple[str, str], site_menta: SandboxControl, settings: Any
 ) -> None:
     settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 0}
-    first = sal.show("buy", *show, "en", wait=True)
+    first = answers.show("buy", *show, "en", wait=True)
     site_menta.faults(mode="down")
     site_menta.reset_stats()
 
-    again = sal.show("buy", *show, "en", wait=False)
+    again = answers.show("buy", *show, "en", wait=False)
 
     assert again.state == "ready" and again.components == first.components
     assert readthrough.refreshes_done(timeout=10)
@@ -51,21 +51,21 @@ def test_while_menta_fails_a_stale_answer_is_refreshed_once_per_retry_period_not
 ) -> None:
     settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 0, "BREAKER_FAILURES": 1000}
     monkeypatch.setattr(readthrough, "REFRESH_RETRY_SECONDS", 0.5)
-    first = sal.show("buy", *show, "en", wait=True)
+    first = answers.show("buy", *show, "en", wait=True)
     site_menta.faults(mode="down")  # the breaker stays closed, as while menta fails half its calls
     site_menta.reset_stats()
 
-    sal.show("buy", *show, "en", wait=False)
+    answers.show("buy", *show, "en", wait=False)
     assert readthrough.refreshes_done(timeout=10)
     one_refresh = site_menta.stats()[SAL]  # its call, and the transport's retries
     for _view in range(30):
-        assert sal.show("buy", *show, "en", wait=False).components == first.components
+        assert answers.show("buy", *show, "en", wait=False).components == first.components
         assert readthrough.refreshes_done(timeout=10)
     assert site_menta.stats()[SAL] == one_refresh
 
     time.sleep(0.6)
     site_menta.restore()
-    sal.show("buy", *show, "en", wait=False)  # the retry period is over: the next view refreshes it
+    answers.show("buy", *show, "en", wait=False)  # the retry period is over: the next view refreshes it
     assert readthrough.refreshes_done(timeout=10)
     assert site_menta.stats()[SAL] == one_refresh + 1
     assert cache.get_show(cache.show_key("buy", *show, "en")).fetched_at > first.entry.fetched_at  # type: ignore[union-attr]
@@ -79,10 +79,10 @@ def test_a_person_s_answers_are_fetched_once_for_pages_that_ask_at_the_same_time
     ticket_ids = [world.ticket(event_id, show_id, owner) for _ticket in range(2)]
     site_menta.faults(latencyMs=300)
     site_menta.reset_stats()
-    results: list[sal.PersonResult] = []
+    results: list[answers.PersonResult] = []
 
     pages = [
-        threading.Thread(target=lambda: results.append(sal.tickets(owner, ticket_ids, "en", wait=True)))
+        threading.Thread(target=lambda: results.append(answers.tickets(owner, ticket_ids, "en", wait=True)))
         for _page in range(3)
     ]
     for page in pages:
@@ -99,8 +99,8 @@ def test_a_404_is_remembered_briefly(site_menta: SandboxControl, settings: Any) 
     settings.SALWIDGETS = {**settings.SALWIDGETS, "NOT_FOUND_SECONDS": 30}
     site_menta.reset_stats()
 
-    first = sal.show("buy", "evt_unknown", "show", "en", wait=True)
-    second = sal.show("buy", "evt_unknown", "show", "en", wait=True)
+    first = answers.show("buy", "evt_unknown", "show", "en", wait=True)
+    second = answers.show("buy", "evt_unknown", "show", "en", wait=True)
 
     assert (first.state, second.state) == ("not_found", "not_found")
     assert site_menta.stats() == {SAL: 1}
@@ -110,8 +110,8 @@ def test_the_kill_switch(show: tuple[str, str], site_menta: SandboxControl, sett
     settings.SALWIDGETS = {**settings.SALWIDGETS, "ENABLED": False}
     site_menta.reset_stats()
 
-    assert sal.show("buy", *show, "en", wait=True).state == "off"
-    assert sal.tickets("a@example.com", ["T"], "en", wait=True).state == "off"
+    assert answers.show("buy", *show, "en", wait=True).state == "off"
+    assert answers.tickets("a@example.com", ["T"], "en", wait=True).state == "off"
     assert site_menta.stats() == {}
 
 
@@ -124,7 +124,7 @@ class TestBreaker:
         site_menta.faults(mode="down")
         site_menta.reset_stats()
 
-        results = [sal.show("buy", event_id, show_id, "en", wait=True).state for show_id in show_ids]
+        results = [answers.show("buy", event_id, show_id, "en", wait=True).state for show_id in show_ids]
 
         assert results == ["failed"] * 4
         assert site_menta.stats() == {SAL: 3}
@@ -136,19 +136,19 @@ class TestBreaker:
         settings.SALWIDGETS = {**settings.SALWIDGETS, "BREAKER_FAILURES": 1, "BREAKER_COOLDOWN": 0, "MAX_RETRIES": 0}
         event_id, show_ids = world.event(shows=2)
         site_menta.faults(mode="down")
-        sal.show("buy", event_id, show_ids[0], "en", wait=True)
+        answers.show("buy", event_id, show_ids[0], "en", wait=True)
         assert breaker.state().name == "half-open"
         site_menta.restore()
         site_menta.reset_stats()
 
         # Even a caller that may wait gets the fallback at once: the probe is not a page's to wait on.
-        asked = sal.show("buy", event_id, show_ids[1], "en", wait=True)
+        asked = answers.show("buy", event_id, show_ids[1], "en", wait=True)
         assert asked.state == "failed"
         assert readthrough.refreshes_done(timeout=5)
 
         assert site_menta.stats() == {SAL: 1}
         assert breaker.state().name == "closed"
-        assert sal.show("buy", event_id, show_ids[1], "en", wait=False).state == "ready"
+        assert answers.show("buy", event_id, show_ids[1], "en", wait=False).state == "ready"
 
     def test_a_call_stops_retrying_once_another_process_opens_the_breaker(
         self, site_menta: SandboxControl, show: tuple[str, str], settings: Any
@@ -164,7 +164,7 @@ class TestBreaker:
         opener = threading.Timer(0.15, lambda: cache.backend().set(breaker.OPEN_UNTIL, time.time() + 600, None))
         opener.start()
 
-        result = sal.show("buy", *show, "en", wait=True)
+        result = answers.show("buy", *show, "en", wait=True)
         opener.join()
 
         assert result.state == "failed"
@@ -179,7 +179,7 @@ class TestBreaker:
     def test_refusals_do_not_count_against_menta(self, site_menta: SandboxControl, settings: Any) -> None:
         settings.SALWIDGETS = {**settings.SALWIDGETS, "BREAKER_FAILURES": 1}
 
-        sal.show("buy", "evt_unknown", "show", "en", wait=True)
+        answers.show("buy", "evt_unknown", "show", "en", wait=True)
 
         assert breaker.state().name == "closed"
 
@@ -196,7 +196,7 @@ def test_a_page_fetch_ends_before_its_waiters_stop_waiting_and_the_lock_outlives
     site_menta.faults(mode="down", latencyMs=50)
 
     started = time.monotonic()
-    result = sal.show("buy", *show, "en", wait=True)
+    result = answers.show("buy", *show, "en", wait=True)
     took = time.monotonic() - started
 
     assert result.state == "failed"
@@ -208,11 +208,11 @@ def test_background_refreshes_run_on_a_bounded_pool(world: World, site_menta: Sa
     settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 0}
     event_id, show_ids = world.event(shows=12)
     for show_id in show_ids:
-        sal.show("buy", event_id, show_id, "en", wait=True)
+        answers.show("buy", event_id, show_id, "en", wait=True)
     site_menta.faults(latencyMs=300)
 
     for show_id in show_ids:  # every entry is stale: each view queues a refresh
-        assert sal.show("buy", event_id, show_id, "en", wait=False).state == "ready"
+        assert answers.show("buy", event_id, show_id, "en", wait=False).state == "ready"
     running = [thread for thread in threading.enumerate() if thread.name.startswith("salwidgets-refresh")]
 
     assert 1 <= len(running) <= readthrough.REFRESH_THREADS
@@ -224,28 +224,28 @@ def test_with_the_breaker_open_a_page_does_not_look_again_for_what_no_cache_had(
     breaker.record_failure()
     key = cache.show_key("buy", "evt_x", "show_x", "en")
 
-    assert sal.show("buy", "evt_x", "show_x", "en", wait=False).state == "failed"
+    assert answers.show("buy", "evt_x", "show_x", "en", wait=False).state == "failed"
     layer = wire.AccessLayer("buy", "evt_x", "show_x", "en", None, (), ())
     caches["default"].set(key, cache.Entry(layer, 0.0, 2e9))  # another process's answer
 
-    assert sal.show("buy", "evt_x", "show_x", "en", wait=False).state == "failed"  # not looked for
+    assert answers.show("buy", "evt_x", "show_x", "en", wait=False).state == "failed"  # not looked for
     breaker.record_success()
-    assert sal.show("buy", "evt_x", "show_x", "en", wait=False).state == "ready"
+    assert answers.show("buy", "evt_x", "show_x", "en", wait=False).state == "ready"
 
 
 def test_a_listing_s_answers_stay_the_same_until_one_of_them_changes(site_menta: SandboxControl, world: World) -> None:
     event_id, show_ids = world.event(shows=3)
     pairs = [(event_id, show_id) for show_id in show_ids]
-    sal.shows("buy", pairs, "en", wait=True)
+    answers.shows("buy", pairs, "en", wait=True)
 
-    first = sal.shows("buy", pairs, "en", wait=False)
-    again = sal.shows("buy", pairs, "en", wait=False)
+    first = answers.shows("buy", pairs, "en", wait=False)
+    again = answers.shows("buy", pairs, "en", wait=False)
     assert [result.identity for result in again.results.values()] == [r.identity for r in first.results.values()]
     assert first.missing == () and list(first.by_key) == [f"{event_id}/{show_id}" for show_id in show_ids]
 
     cache.forget_show(event_id, show_ids[1])  # what a webhook does when a listing changes
-    sal.shows("buy", pairs, "en", wait=True)
-    changed = sal.shows("buy", pairs, "en", wait=False)
+    answers.shows("buy", pairs, "en", wait=True)
+    changed = answers.shows("buy", pairs, "en", wait=False)
 
     pairs_of = zip(changed.results.values(), first.results.values(), strict=True)
     assert [result.identity == old.identity for result, old in pairs_of] == [True, False, True]
@@ -257,20 +257,20 @@ def test_a_listing_refreshes_its_stale_buttons_with_one_bulk_call_in_the_backgro
     settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 0}
     event_id, show_ids = world.event(shows=3)
     pairs = [(event_id, show_id) for show_id in show_ids]
-    sal.shows("buy", pairs, "en", wait=True)
+    answers.shows("buy", pairs, "en", wait=True)
     site_menta.reset_stats()
     time.sleep(cache.NEAR_SECONDS)  # this process's copies of the answers expire
 
-    stale = sal.shows("buy", pairs, "en", wait=False)  # served as they are, at once
+    stale = answers.shows("buy", pairs, "en", wait=False)  # served as they are, at once
     assert stale.missing == () and not stale.all_failed
     assert readthrough.refreshes_done(timeout=10)
 
     assert site_menta.stats() == {"POST /v1/wrapper/accesslayer/bulk": 1}
     # A show page's full answer is refreshed by a full call, not replaced by a bulk one's buttons.
-    sal.show("buy", *pairs[0], "en", wait=True)
+    answers.show("buy", *pairs[0], "en", wait=True)
     site_menta.reset_stats()
     time.sleep(cache.NEAR_SECONDS)
-    sal.shows("buy", pairs, "en", wait=False)
+    answers.shows("buy", pairs, "en", wait=False)
     assert readthrough.refreshes_done(timeout=10)
     assert site_menta.stats() == {"POST /v1/wrapper/accesslayer/bulk": 1, SAL: 1}
     assert not cache.get_show(cache.show_key("buy", *pairs[0], "en")).partial
@@ -279,9 +279,9 @@ def test_a_listing_refreshes_its_stale_buttons_with_one_bulk_call_in_the_backgro
 def test_shows_not_at_hand_are_missing_in_the_page_s_order(site_menta: SandboxControl, world: World) -> None:
     event_id, show_ids = world.event(shows=3)
     pairs = [(event_id, show_id) for show_id in show_ids]
-    sal.shows("buy", pairs[1:2], "en", wait=True)
+    answers.shows("buy", pairs[1:2], "en", wait=True)
 
-    found = sal.shows("buy", pairs, "en", wait=False)
+    found = answers.shows("buy", pairs, "en", wait=False)
 
     assert found.missing == (f"{event_id}/{show_ids[0]}", f"{event_id}/{show_ids[2]}")
     assert not found.all_failed
