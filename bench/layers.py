@@ -96,18 +96,15 @@ def main() -> None:
     pages = {name: PAGES[name] for name in options.page or PAGES}
 
     from menta_sandbox import process
-    from tests.support.servers import ROOT, manage, site_env, start_redis
+    from tests.support.servers import ROOT, manage, seeded_site_env, start_redis
 
     with tempfile.TemporaryDirectory(prefix="salwidgets-layers-") as name:
         directory = Path(name)
         redis = start_redis(directory)
         sandbox = process.start(db=directory / "sandbox.sqlite3")
         try:
-            env = site_env(db=directory / "site.sqlite3", redis=redis, sandbox_url=sandbox.url)
-            env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
             print("Preparing the demo data, the benchmark's 50 shows and 40 tickets...", flush=True)
-            manage({**env, "DJANGO_DEBUG": "1"}, "migrate", "--verbosity", "0")
-            manage({**env, "DJANGO_DEBUG": "1"}, "seed_demo")
+            env = {**seeded_site_env(directory, redis, sandbox.url), "DJANGO_SETTINGS_MODULE": "bench.settings"}
             manage(env, "collectstatic", "--noinput")
             subprocess.run(
                 [sys.executable, "-m", "bench.data", "--shows=50"],

@@ -19,7 +19,6 @@ from urllib.parse import urlencode, urlsplit
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 
 from salwidgets import links, users
@@ -106,4 +105,4 @@ def _page(request: HttpRequest) -> str:
     # The header read first: django-htmx's ``request.htmx`` reads every header of the request.
     htmx = getattr(request, "htmx", None) if "HTTP_HX_REQUEST" in request.META else None
     page = str(htmx.current_url_abs_path) if htmx and htmx.current_url_abs_path else request.get_full_path()
-    return page if url_has_allowed_host_and_scheme(page, allowed_hosts=None) else "/"
+    return page if links.is_site_path(page) else "/"
