@@ -382,8 +382,8 @@ class _Reader:
             paid_at,
         ) = _TICKET(record)
         show, option, reference, bought = _SALE(record)
-        show_id, starts_at, event_id, title, organizer_id = self.show(show)
-        option_name, price, currency, category = self.option(option)
+        show_id, starts_at, event_id, title, organizer_id = self.shows.get(show) or self.show(show)
+        option_name, price, currency, category = self.options.get(option) or self.option(option)
         owner, previous, initial, forward, back = _owner(record)
         valid = status == Ticket.Status.VALID
         original = reissued_from is None
@@ -396,7 +396,6 @@ class _Reader:
             metadata["listedForResaleSince"] = _stamp(listed_at)
         if paid_at is not None:
             metadata["resalePaidOutAt"] = _stamp(paid_at)
-        holder = {"name": holder_name, "idNumber": holder_id_number}
         return [
             ticket_id,
             event_id,
@@ -407,7 +406,7 @@ class _Reader:
             ticket_id,
             # What the gate scans; an ended ticket's code opens nothing, so it is not given.
             locator if valid else None,
-            {key: value for key, value in holder.items() if value} or None,
+            _holder(holder_name, holder_id_number) if holder_name or holder_id_number else None,
             _id(previous),
             _id(initial),
             status,
@@ -428,6 +427,12 @@ class _Reader:
             forward,
             back,
         ]
+
+
+def _holder(name: str, id_number: str) -> dict[str, str]:
+    """The ``ticketHolder`` object: the name and id number the ticket carries, those it has."""
+    holder = {"name": name, "idNumber": id_number}
+    return {key: value for key, value in holder.items() if value}
 
 
 def _id(pk: int | None) -> str | None:
@@ -518,15 +523,18 @@ _TYPED = _index("eventName", "ownerEmail", "ownerFirstName", "ownerLastName", "o
 
 def _csv_cells(cells: list[Any]) -> list[Any]:
     """Booleans as the JSON report spells them; typed text that starts like a formula is quoted
-    with "'" (a phone "+34 600 000 000" too: the quote is what keeps a spreadsheet from reading it)."""
-    flat = _flat(cells)
+    with "'" (a phone "+34 600 000 000" too: the quote is what keeps a spreadsheet from reading it).
+    Changes ``cells`` in place; ``None`` stays, which the CSV writer writes as an empty field."""
+    for index in _OBJECTS:
+        if cells[index] is not None:
+            cells[index] = _json_text(cells[index])
     for index in _FLAGS:
-        flat[index] = "true" if flat[index] else "false"
+        cells[index] = "true" if cells[index] else "false"
     for index in _TYPED:
-        value = flat[index]
-        if isinstance(value, str) and value.startswith(_FORMULA_START):
-            flat[index] = "'" + value
-    return flat
+        value = cells[index]
+        if value and value.startswith(_FORMULA_START):
+            cells[index] = "'" + value
+    return cells
 
 
 def csv_chunks(query: QuerySet[Ticket]) -> Iterator[str]:

@@ -729,3 +729,35 @@ def test_any_query_string_is_answered_200_or_400(site: list[Ticket], organizer: 
     response = organizer.get(f"{METALLICA}?{urlencode(query)}")
 
     assert response.status_code in (200, 400), response.content
+
+
+# What people type: any text a database stores (PostgreSQL refuses NUL), formulas and quotes included.
+TYPED = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=20) | st.sampled_from(
+    ["=1+1", "+34 600", "-3", "@x", '"quoted", with a comma', "line\r\nbreak", "\t"]
+)
+
+
+@given(first=TYPED, last=TYPED, holder=TYPED, id_number=TYPED)
+@hypothesis.settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+def test_the_csv_says_what_the_json_report_says_whatever_people_type(
+    site: list[Ticket], organizer: Client, first: str, last: str, holder: str, id_number: str
+) -> None:
+    User.objects.filter(email="alice@example.com").update(first_name=first[:150], last_name=last[:150])
+    Ticket.objects.filter(external_id="TKT-ALICE-001").update(holder_name=holder, holder_id_number=id_number)
+    expected = {row["ticketId"]: row for row in read(organizer, limit=report.MAX_LIMIT)["result"]}
+
+    lines = list(
+        csv.reader(io.StringIO(content(export(signed_in("olivia@example.com"), "evt_2024_metallica", "csv")).decode()))
+    )
+
+    typed = {
+        report.COLUMNS.index(name)
+        for name in ("eventName", "ownerEmail", "ownerFirstName", "ownerLastName", "ownerPhone")
+    }
+    for line in lines[1:]:
+        row = expected[line[0]]
+        wanted = [as_text(row.get(column)) for column in report.COLUMNS]
+        for index in typed:
+            if wanted[index].startswith(("=", "+", "-", "@", "\t", "\r")):
+                wanted[index] = "'" + wanted[index]
+        assert line == wanted
