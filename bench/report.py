@@ -5,8 +5,9 @@ Two events on one database (SQLite; PostgreSQL when run under scripts/with-postg
 some transferred). Each export runs in a fresh process: the CSV downloaded as staff would from the
 admin, reading the streamed answer chunk by chunk, the XLSX written by the task the worker runs
 (the file it stores, with its progress); the process reports its wall time, its resident size
-before the request and its peak. Two rounds interleave the sizes and formats. Flat memory means
-the 100,000-ticket export peaks at about what the 10,000-ticket one does.
+before the request and its peak. Two rounds of the CSV (its time has a target), the first with
+the XLSX (its target is its memory). Flat memory means the 100,000-ticket export peaks at about
+what the 10,000-ticket one does.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 from tests.support.servers import ROOT, manage
 
 SIZES = {"evt_bench_10k": 10_000, "evt_bench_100k": 100_000}
-ROUNDS = 2
+ROUNDS = 2  # the CSV's, whose time has a target
+XLSX_ROUNDS = 1  # the XLSX's target is its memory, which does not vary from run to run
 CSV_TARGET_SECONDS = 2.0
 
 
@@ -160,8 +162,9 @@ def main() -> int:
         child(env, "--seed")
         results: dict[tuple[str, str], list[dict[str, float]]] = {}
         for n in range(ROUNDS):
-            print(f"Report ({database}): round {n + 1} of {ROUNDS} (CSV and XLSX, each size)...", flush=True)
-            for kind in ("csv", "xlsx"):
+            kinds = "CSV and XLSX" if n < XLSX_ROUNDS else "CSV"
+            print(f"Report ({database}): round {n + 1} of {ROUNDS} ({kinds}, each size)...", flush=True)
+            for kind in ("csv", "xlsx") if n < XLSX_ROUNDS else ("csv",):
                 for event_id in SIZES:
                     results.setdefault((kind, event_id), []).append(child(env, "--export", event_id, kind))
     print(f"\nticket report export ({database})")

@@ -97,15 +97,22 @@ NOTHING_CACHED = "down, nothing cached"
 LOAD = ("SAL off", "warm", *OUTAGE_SCENARIOS, NOTHING_CACHED, "listing change", "hand-written")
 TARGETED = ("warm", *OUTAGE_SCENARIOS, NOTHING_CACHED)
 COMPARED_ROUNDS = 1
-# A round's ratio moves by 5 to 20% on a shared machine (more with menta hanging): the median of
-# 3 rounds, with its spread beside it. A round of every scenario takes about 100 s per page, one
-# of the targeted ones about 80 s: 3 rounds keep `make bench` near 20 minutes.
-ROUNDS = 3
+# How long each run lasts, and how many rounds. Twelve runs of SAL off in a row, each against its
+# two neighbours: at 3 s their ratios had a standard deviation of 0.051 (p95's 0.088), at 5 s
+# 0.023 (0.064). wrk counts the views a run completed, so the views in flight when it stops
+# (up to one per connection, 8 of about 360 in 3 s) weigh less in a longer run. So 2 rounds of
+# 5 s (10 s of load a scenario) rather than 3 of 3 (9 s): the mean of two ratios of sd 0.023
+# varies less than the median of three of sd 0.051. Pinning the site to one CPU and wrk to the
+# other steadied throughput (sd 0.020 at 5 s) but not p95 (0.087): not done.
+SECONDS = 5.0
+ROUNDS = 2
 QUICK_ROUNDS = 1
+QUICK_SECONDS = 3.0
 # While the breaker is open, menta is called only by its probes: at most one a second per site.
 TARGET_OPEN_CALLS_PER_SECOND = 1.0
 TARGET_RATIO, TARGET_P95 = 0.95, 1.10
 WARM_UP_VIEWS = 10
+COLD_VIEWS = 5  # one at a time, each after the cache is emptied; the latency has little spread
 SETTLE_SECONDS = 5  # at most, after a restart
 SCALE_ROUNDS = 2  # the scale check asks whether cost grows linearly, not for a few per cent
 # Linear: a show costs at most this much more at 500 shows than at 50 (fixed costs make it less).
@@ -574,7 +581,7 @@ class Bench:
             )
         return measured
 
-    def cold(self, page: str, views: int = 10) -> tuple[list[float], list[float], float]:
+    def cold(self, page: str, views: int = COLD_VIEWS) -> tuple[list[float], list[float], float]:
         """Views one at a time with nothing cached: latency on and off (ms), SAL calls per view on."""
         path = PAGES[page]
         self.normal()
@@ -918,7 +925,9 @@ def main() -> None:
         default=ROUNDS,
         help=f"rounds of the scenarios with a target (default {ROUNDS}; the others {COMPARED_ROUNDS})",
     )
-    parser.add_argument("--seconds", type=float, default=3, help="seconds of load per scenario and round (default 3)")
+    parser.add_argument(
+        "--seconds", type=float, default=SECONDS, help=f"seconds of load per scenario and round (default {SECONDS:g})"
+    )
     parser.add_argument("--connections", type=int, default=8, help="connections making views at once (default 8)")
     parser.add_argument("--pages", nargs="*", choices=list(PAGES), default=list(PAGES))
     parser.add_argument("--no-scale", action="store_true", help="skip the 50/200/500 shows and 1,000 tickets")
@@ -926,11 +935,11 @@ def main() -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"a look in a few minutes: {QUICK_ROUNDS} round(s) of 3 seconds, without the scale check",
+        help=f"a look in a few minutes: {QUICK_ROUNDS} round(s) of {QUICK_SECONDS:g} seconds, without the scale check",
     )
     args = parser.parse_args()
     if args.quick:
-        args.rounds, args.seconds, args.no_scale = min(args.rounds, QUICK_ROUNDS), 3.0, True
+        args.rounds, args.seconds, args.no_scale = min(args.rounds, QUICK_ROUNDS), QUICK_SECONDS, True
     report = Report()
     with tempfile.TemporaryDirectory(prefix="salbench-") as directory:
         bench = Bench(Path(directory), args.rounds, args.seconds, args.connections)

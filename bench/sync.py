@@ -3,8 +3,9 @@
 The sandbox answers with 150 ms of added latency. Throughput: leads stored through the public
 import command, then one ``db_worker`` sends them; items per second from the start of the import
 until the sandbox has applied the last one, over several rounds (min, median, max). Memory: the
-worker's peak resident size while it drains 10,000 and then 100,000 pending items; a flat worker
-has a ratio near 1.
+worker's peak resident size while it delivers 10,000 items, once with 10,000 pending and once with
+100,000 pending (it stops after the first 10,000 of those: the rest would take 90 s more to
+tell the same); a flat worker has a ratio near 1.
 """
 
 from __future__ import annotations
@@ -40,8 +41,12 @@ def peak_rss_kb(pid: int) -> int:
     return 0
 
 
-def run_round(directory: Path, sandbox: str, env: dict[str, str], count: int, name: str) -> tuple[float, int]:
-    """Store ``count`` leads, drain them with one worker: (items per second, worker's peak RSS in kB)."""
+def run_round(
+    directory: Path, sandbox: str, env: dict[str, str], count: int, name: str, deliver: int | None = None
+) -> tuple[float, int]:
+    """Store ``count`` leads, let one worker deliver ``deliver`` of them (all by default): (items
+    delivered per second, the worker's peak RSS in kB)."""
+    deliver = count if deliver is None else deliver
     before = applied(sandbox)
     path = directory / f"{name}.csv"
     path.write_text(
@@ -59,7 +64,7 @@ def run_round(directory: Path, sandbox: str, env: dict[str, str], count: int, na
     peak = 0
     try:
         deadline = started + 900
-        while applied(sandbox) < before + count:
+        while applied(sandbox) < before + deliver:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{name}: not delivered within 900 s")
             peak = max(peak, peak_rss_kb(worker.pid))
@@ -68,7 +73,7 @@ def run_round(directory: Path, sandbox: str, env: dict[str, str], count: int, na
         peak = max(peak, peak_rss_kb(worker.pid))
     finally:
         process.stop(worker)
-    return count / elapsed, peak
+    return deliver / elapsed, peak
 
 
 def main() -> None:
@@ -97,14 +102,14 @@ def main() -> None:
             manage(env, "migrate", "--verbosity", "0")
             print("Sync: 5 rounds of 5,000 leads, enqueue to acknowledged (sandbox at 150 ms)...", flush=True)
             rates = [run_round(directory, sandbox.url, env, 5000, f"r{n}")[0] for n in range(5)]
-            print("Sync: the worker's memory with 10,000 and 100,000 pending leads...", flush=True)
+            print("Sync: the worker's memory delivering 10,000 leads of 10,000 and of 100,000 pending...", flush=True)
             _rate, small = run_round(directory, sandbox.url, env, 10_000, "m10k")
-            _rate, large = run_round(directory, sandbox.url, env, 100_000, "m100k")
+            _rate, large = run_round(directory, sandbox.url, env, 100_000, "m100k", deliver=10_000)
         finally:
             sandbox.stop()
     print("\nsync path                               min     median     max")
     print(f"leads/s, enqueue to acknowledged  {min(rates):10.0f} {statistics.median(rates):10.0f} {max(rates):10.0f}")
-    print(f"worker peak RSS: 10k pending {small / 1024:.1f} MiB, 100k pending {large / 1024:.1f} MiB")
+    print(f"worker peak RSS delivering 10k: 10k pending {small / 1024:.1f} MiB, 100k pending {large / 1024:.1f} MiB")
     ratio = large / small if small else float("inf")
     print(f"  ratio 100k/10k {ratio:.2f} (target: flat, <= 1.25) {'ok' if ratio <= 1.25 else 'MISSED'}")
 

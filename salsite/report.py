@@ -537,19 +537,50 @@ def _csv_cells(cells: list[Any]) -> list[Any]:
     return cells
 
 
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if text else ""
+
+
+def csv_line(cells: list[Any]) -> str | None:
+    """The line ``csv.writer`` writes for a row's spelt cells (``_csv_cells``), when no cell but
+    the two JSON objects holds a comma, a quote or a line break: the common row, whose cells are
+    ids, dates, numbers and names. None for any other row, which the writer itself writes.
+
+    The writer checks every character of every cell for what needs quoting, and took 0.55 of the
+    2 s that 100,000 tickets took; this checks the row's other cells in one search of their joined
+    text (0.2 s). ``tests/salsite/test_ticket_report.py`` holds it to the writer's output."""
+    text = ["" if value is None else value if value.__class__ is str else str(value) for value in cells]
+    holder, metadata = _OBJECTS
+    objects = text[holder], text[metadata]
+    text[holder] = text[metadata] = ""
+    plain = ",".join(text)
+    if plain.count(",") != len(COLUMNS) - 1 or '"' in plain or "\n" in plain or "\r" in plain:
+        return None
+    text[holder], text[metadata] = _quoted(objects[0]), _quoted(objects[1])
+    return ",".join(text) + "\r\n"
+
+
 def csv_chunks(query: QuerySet[Ticket]) -> Iterator[str]:
     """The CSV of ``query``'s tickets for a streamed response: the header, then ``CHUNK``
     lines at a time (one write to the connection each, not one per ticket)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for count, cells in enumerate(_cells(query), start=1):
-        writer.writerow(_csv_cells(cells))
-        if count % CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+
+    def written(row: Sequence[Any]) -> str:
+        writer.writerow(row)
+        line = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return line
+
+    lines = [written(COLUMNS)]
+    for cells in _cells(query):
+        spelt = _csv_cells(cells)
+        lines.append(csv_line(spelt) or written(spelt))
+        if len(lines) >= CHUNK:
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
 
 
 def xlsx_file(query: QuerySet[Ticket], *, title: str, progress: Callable[[int], None] | None = None) -> IO[bytes]:

@@ -761,3 +761,25 @@ def test_the_csv_says_what_the_json_report_says_whatever_people_type(
             if wanted[index].startswith(("=", "+", "-", "@", "\t", "\r")):
                 wanted[index] = "'" + wanted[index]
         assert line == wanted
+
+
+CELL = st.none() | st.integers(min_value=0, max_value=10**6) | TYPED | st.sampled_from(["a,b", 'say "hi"', "x\ny", ""])
+
+
+@given(cells=st.lists(CELL, min_size=len(report.COLUMNS), max_size=len(report.COLUMNS)))
+@hypothesis.settings(max_examples=300, deadline=None, database=None)
+def test_a_csv_line_is_the_one_the_csv_writer_writes(cells: list[Any]) -> None:
+    written = io.StringIO()
+    csv.writer(written).writerow(cells)
+
+    line = report.csv_line(cells)
+
+    assert line is None or line == written.getvalue()
+
+
+def test_a_row_of_ids_dates_and_names_is_written_without_the_csv_writer() -> None:
+    cells: list[Any] = ["x"] * len(report.COLUMNS)
+    cells[report.COLUMNS.index("ticketMetadata")] = '{"showId":"s,1"}'
+    assert report.csv_line(cells) is not None
+    cells[report.COLUMNS.index("ownerLastName")] = "O'Brien, Jr."
+    assert report.csv_line(cells) is None
