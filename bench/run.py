@@ -101,10 +101,11 @@ COMPARED_ROUNDS = 1
 # two neighbours: at 3 s their ratios had a standard deviation of 0.051 (p95's 0.088), at 5 s
 # 0.023 (0.064). wrk counts the views a run completed, so the views in flight when it stops
 # (up to one per connection, 8 of about 360 in 3 s) weigh less in a longer run. So 2 rounds of
-# 5 s (10 s of load a scenario) rather than 3 of 3 (9 s): the mean of two ratios of sd 0.023
-# varies less than the median of three of sd 0.051. Pinning the site to one CPU and wrk to the
-# other steadied throughput (sd 0.020 at 5 s) but not p95 (0.087): not done.
-SECONDS = 5.0
+# 4 s (8 s of load a scenario) rather than 3 of 3 (9 s): the mean of two ratios varies less than
+# the median of three of sd 0.051, and `make bench` stays within 20 minutes (22 with 5 s).
+# Pinning the site to one CPU and wrk to the other steadied throughput (sd 0.020 at 5 s) but
+# not p95 (0.087): not done.
+SECONDS = 4.0
 ROUNDS = 2
 QUICK_ROUNDS = 1
 QUICK_SECONDS = 3.0
