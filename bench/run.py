@@ -508,6 +508,13 @@ class Bench:
             finally:
                 self.normal()
                 self.close_breaker()
+        if name == "warm":
+            # Fresh answers, as a warm site has them between two refreshes (an answer ages past
+            # its freshness once a minute, a person's every 30 s). The scenario before may have
+            # aged them all: every warm run would then measure their refreshes in the background
+            # too, and the sandbox, on the same CPUs, answering them.
+            self.forget_answers()
+            time.sleep(NEAR_SECONDS)
         if with_sal:
             self.warm_up(site, path, cookie, load=name == "warm")
         if name in OUTAGE_SCENARIOS:
@@ -689,6 +696,8 @@ class Bench:
             offs = [self.wrk(off_site, "/", off_cookie, self.seconds)]
             measured = []
             for _ in range(min(self.rounds, SCALE_ROUNDS)):
+                self.forget_answers()  # fresh answers, as for ``warm``
+                time.sleep(NEAR_SECONDS)
                 self.warm_up(on_site, "/", on_cookie)
                 run = self.wrk(on_site, "/", on_cookie, self.seconds)
                 offs.append(self.wrk(off_site, "/", off_cookie, self.seconds))
