@@ -537,8 +537,11 @@ def _csv_cells(cells: list[Any]) -> list[Any]:
     return cells
 
 
-def _quoted(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"' if text else ""
+def _cell(text: str) -> str:
+    """A cell as ``csv.writer`` writes it: quoted when it holds a quote, a comma or a line break."""
+    if '"' in text or "," in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def csv_line(cells: list[Any]) -> str | None:
@@ -556,7 +559,7 @@ def csv_line(cells: list[Any]) -> str | None:
     plain = ",".join(text)
     if plain.count(",") != len(COLUMNS) - 1 or '"' in plain or "\n" in plain or "\r" in plain:
         return None
-    text[holder], text[metadata] = _quoted(objects[0]), _quoted(objects[1])
+    text[holder], text[metadata] = _cell(objects[0]), _cell(objects[1])
     return ",".join(text) + "\r\n"
 
 
