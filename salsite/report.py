@@ -505,13 +505,17 @@ _FLAGS = _index(
 _json_text = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
 
 
+def _objects_as_text(cells: list[Any]) -> list[Any]:
+    """A row's objects (``ticketHolder``, ``ticketMetadata``) as JSON text, in place."""
+    for index in _OBJECTS:
+        if cells[index] is not None:
+            cells[index] = _json_text(cells[index])
+    return cells
+
+
 def _flat(cells: list[Any]) -> list[Any]:
     """A row's cells in ``COLUMNS`` order ("" for a field the JSON leaves out, objects as JSON text)."""
-    flat = ["" if value is None else value for value in cells]
-    for index in _OBJECTS:
-        if flat[index] != "":
-            flat[index] = _json_text(flat[index])
-    return flat
+    return ["" if value is None else value for value in _objects_as_text(cells)]
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -525,9 +529,7 @@ def _csv_cells(cells: list[Any]) -> list[Any]:
     """Booleans as the JSON report spells them; typed text that starts like a formula is quoted
     with "'" (a phone "+34 600 000 000" too: the quote is what keeps a spreadsheet from reading it).
     Changes ``cells`` in place; ``None`` stays, which the CSV writer writes as an empty field."""
-    for index in _OBJECTS:
-        if cells[index] is not None:
-            cells[index] = _json_text(cells[index])
+    _objects_as_text(cells)
     for index in _FLAGS:
         cells[index] = "true" if cells[index] else "false"
     for index in _TYPED:
