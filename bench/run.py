@@ -287,8 +287,8 @@ class Bench:
         return list(self.redis.scan_iter(f"*salwidgets:v1:{name}:*"))
 
     def forget_answers(self) -> None:
-        """Drop every cached SAL answer from Redis, keeping the breaker's state (the processes'
-        own copies expire within ``NEAR_SECONDS``)."""
+        """Drop every cached SAL answer from Redis, keeping the breaker's state, and wait until
+        the processes' own copies of them have expired (``NEAR_SECONDS``)."""
         keys = [key for name in SAL_KEYS for key in self.keys(name)]
         if keys:
             self.redis.delete(*keys)
@@ -296,6 +296,7 @@ class Bench:
             self.redis.incr(epoch)
         for generation in self.keys("gen"):
             self.redis.incr(generation)
+        time.sleep(NEAR_SECONDS)
 
     def age_answers(self) -> int:
         """Make every cached SAL answer older than its freshness, as an idle minute would, keeping
@@ -376,12 +377,10 @@ class Bench:
 
         for _ in range(5):
             self.forget_answers()
-            time.sleep(NEAR_SECONDS)  # the processes' own copies of what was forgotten expire
             with ThreadPoolExecutor(len(paths)) as pool:
                 list(pool.map(fail, paths))
             if any(b"open-until" in key for key in self.keys("breaker")):
                 self.forget_answers()
-                time.sleep(NEAR_SECONDS)
                 return
         raise RuntimeError("the breaker did not open")
 
@@ -514,7 +513,6 @@ class Bench:
             # aged them all: every warm run would then measure their refreshes in the background
             # too, and the sandbox, on the same CPUs, answering them.
             self.forget_answers()
-            time.sleep(NEAR_SECONDS)
         if with_sal:
             self.warm_up(site, path, cookie, load=name == "warm")
         if name in OUTAGE_SCENARIOS:
@@ -601,7 +599,6 @@ class Bench:
                 with requests.Session() as session:
                     session.cookies.update(self.cookies[name])
                     self.forget_answers()
-                    time.sleep(NEAR_SECONDS)
                     before = self.sal_calls()
                     started = time.perf_counter()
                     view(self.sites[name], path, session)
@@ -625,7 +622,6 @@ class Bench:
                         self.normal()
                         self.close_breaker()
                         self.forget_answers()
-                        time.sleep(NEAR_SECONDS)
                         site = self.sites[name]
                         context = browser.new_context(base_url=site.url, viewport={"width": width, "height": 800})
                         try:
@@ -674,7 +670,6 @@ class Bench:
         stays fresh through the run: an answer that ages past its freshness meanwhile is
         refreshed in the background (one call, while the stale one is served)."""
         self.forget_answers()
-        time.sleep(NEAR_SECONDS)
         with requests.Session() as session:
             session.cookies.update(cookie)
             for _ in range(3):
@@ -697,7 +692,6 @@ class Bench:
             measured = []
             for _ in range(min(self.rounds, SCALE_ROUNDS)):
                 self.forget_answers()  # fresh answers, as for ``warm``
-                time.sleep(NEAR_SECONDS)
                 self.warm_up(on_site, "/", on_cookie)
                 run = self.wrk(on_site, "/", on_cookie, self.seconds)
                 offs.append(self.wrk(off_site, "/", off_cookie, self.seconds))
@@ -706,7 +700,6 @@ class Bench:
             if failures:
                 raise RuntimeError(f"listing with {shows} shows: {failures} failed requests")
             self.forget_answers()
-            time.sleep(NEAR_SECONDS)
             longest = self.longest_fragment_url("/", on_cookie)
             rows.append((shows, measured, longest))
             mine = self.ms_per_view([each.run for each in measured])
@@ -729,7 +722,6 @@ class Bench:
         self.data(crowd=1000)
         cookie = self.sign_in(self.sites["SAL on"], CROWD)
         self.forget_answers()
-        time.sleep(NEAR_SECONDS)
         cold = self.longest_fragment_url("/my-tickets/", cookie)
         warm = self.longest_fragment_url("/my-tickets/", cookie)
         return cold, warm
