@@ -66,10 +66,16 @@ def _money(value: wire.Money | None) -> dict[str, Any]:
 
 
 def _stored(value: wire.Money | None) -> tuple[Decimal | None, str]:
-    """A price as the database keeps it: cents, under 10^12 (menta's parser's limit), a 3-letter code."""
+    """A price as the database keeps it: cents, under 10^12 (menta's parser's limit), a 3-letter
+    code. An amount that reaches 10^12 once rounded to cents (999999999999.995) is no price: left
+    out, as the parser leaves out a larger one (its column has room for 12 digits before the point;
+    PostgreSQL refuses the 13th, SQLite keeps it and cannot read it back)."""
     if value is None:
         return None, ""
-    return value.amount.quantize(CENTS, rounding=ROUND_HALF_UP), value.currency.strip()[:3]
+    amount = value.amount.quantize(CENTS, rounding=ROUND_HALF_UP)
+    if abs(amount) >= wire.MAX_AMOUNT:
+        return None, ""
+    return amount, value.currency.strip()[:3]
 
 
 def _delivery_key(delivery: WebhookDelivery | None) -> str:
