@@ -21,6 +21,7 @@ from salwidgets.client import get_client
 from salwidgets.conf import get_config
 from salwidgets.errors import MentaError, NotFound
 from salwidgets.privacy import redact
+from salwidgets.recent import Recent
 
 logger = logging.getLogger("salwidgets")
 
@@ -58,6 +59,9 @@ class ShowsResult:
     """
 
     results: dict[Pair, ShowResult]
+    # What makes these answers these answers (the shows asked for, and where and when each cached
+    # answer was fetched), for keys of what is built from them; None: not kept for reuse.
+    identity: Hashable | None = None
 
     @functools.cached_property
     def by_key(self) -> dict[str, ShowResult]:
@@ -68,6 +72,11 @@ class ShowsResult:
     def missing(self) -> tuple[str, ...]:
         """The keys of the shows whose answer is not at hand, in order."""
         return tuple(key for key, result in self.by_key.items() if result.state == "missing")
+
+    @functools.cached_property
+    def any_failed(self) -> bool:
+        """Whether some answer failed (its show renders the fallback)."""
+        return any(result.state == "failed" for result in self.results.values())
 
     @functools.cached_property
     def all_failed(self) -> bool:
@@ -200,9 +209,19 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> ShowsRe
         refresh=lambda stale, entries: _refresh_stale(type, lang, stale, entries),
     )
     unanswered = MISSING if found.state == "missing" else FAILED
-    return ShowsResult(
-        {pair: _from_entry(found.entries[pair]) if pair in found.entries else unanswered for pair in order}
-    )
+    fetched = tuple((keys[pair], entry.fetched_at) for pair, entry in found.entries.items())
+    identity = (type, lang, tuple(order), found.state, fetched)
+
+    def build() -> ShowsResult:
+        results = {pair: _from_entry(found.entries[pair]) if pair in found.entries else unanswered for pair in order}
+        return ShowsResult(results, identity)
+
+    # A listing asks for the same shows at every view and finds the same entries until one is
+    # fetched again: the result built for them once, not 50 of them at every view.
+    return _shows.get_or_put(identity, build)
+
+
+_shows: Recent[ShowsResult] = Recent(size=256, seconds=cache.NEAR_SECONDS)
 
 
 # --- a person's tickets and orders ----------------------------------------------------------

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 
-from salwidgets import answers, breaker, cache, calls, readthrough, wire
+from salwidgets import answers, breaker, cache, calls, readthrough, render, wire
+from salwidgets.viewer import Viewer
 from tests.conftest import SandboxControl, World
 
 SAL = "GET /v1/wrapper/accesslayer"
@@ -240,6 +241,7 @@ def test_a_listing_s_answers_stay_the_same_until_one_of_them_changes(site_menta:
 
     first = answers.shows("buy", pairs, "en", wait=False)
     again = answers.shows("buy", pairs, "en", wait=False)
+    assert again is first  # built once for the same entries, not 50 results at every view
     assert [result.identity for result in again.results.values()] == [r.identity for r in first.results.values()]
     assert first.missing == () and list(first.by_key) == [f"{event_id}/{show_id}" for show_id in show_ids]
 
@@ -249,6 +251,29 @@ def test_a_listing_s_answers_stay_the_same_until_one_of_them_changes(site_menta:
 
     pairs_of = zip(changed.results.values(), first.results.values(), strict=True)
     assert [result.identity == old.identity for result, old in pairs_of] == [True, False, True]
+    assert changed.identity != first.identity
+
+
+def test_a_listing_s_buttons_follow_a_changed_answer_at_the_next_view(site_menta: SandboxControl, world: World) -> None:
+    """The HTML of a listing's buttons is kept as a whole (``render.components_of``): a show whose
+    answer changed shows the new one at once, the others keep theirs."""
+    event_id, show_ids = world.event(shows=3)
+    pairs = [(event_id, show_id) for show_id in show_ids]
+    seen = Viewer(language="en")
+    answers.shows("buy", pairs, "en", wait=True)
+    before = render.components_of(seen, answers.shows("buy", pairs, "en", wait=False), surface="buy")
+    assert all("<a " in html for html in before.values())
+
+    # Another process stores menta's new answer for the second show: it has no buttons any more.
+    key = cache.show_key("buy", event_id, show_ids[1], "en")
+    empty = wire.AccessLayer("buy", event_id, show_ids[1], "en", None, (), ())
+    caches["default"].set(key, cache.Entry(empty, time.time(), time.time() + 60))
+    cache.forget_near()
+    after = render.components_of(seen, answers.shows("buy", pairs, "en", wait=False), surface="buy")
+
+    names = [f"{event_id}/{show_id}" for show_id in show_ids]
+    assert [after[name] == before[name] for name in names] == [True, False, True]
+    assert after[names[1]] == ""
 
 
 def test_a_listing_refreshes_its_stale_buttons_with_one_bulk_call_in_the_background(
