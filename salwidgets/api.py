@@ -251,8 +251,7 @@ def _iso(moment: float) -> str:
 
 
 def _request_key(request: HttpRequest) -> tuple[Hashable, ...]:
-    seen = viewer.of(request)
-    return (request.get_full_path(), seen.fingerprint, seen.language, seen.origin)
+    return (request.get_full_path(), *viewer.identity(request))
 
 
 def _send(request: HttpRequest, served: _Served) -> HttpResponse:
@@ -303,7 +302,8 @@ _built: Recent[bytes] = Recent(size=2048, seconds=60.0)
 def _return_page(request: HttpRequest) -> str:
     """Where menta sends the person back after one of the answer's links: ``?return=`` (a path
     on this site), else the home page. (Links are made only when an answer is built.)"""
-    page = request.GET.get("return", "/")
+    # Most ask without a query: its parsing is a tenth of what SAL adds to a show's answer.
+    page = request.GET.get("return", "/") if request.META.get("QUERY_STRING") else "/"
     if page != "/" and not links.is_site_path(page):
         raise Problem(400, "invalid_parameter", "return: must be a path on this site, like /shows/1/", field="return")
     return page

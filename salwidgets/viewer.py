@@ -81,6 +81,17 @@ def of(request: HttpRequest) -> Viewer:
     return known
 
 
+def identity(request: HttpRequest) -> tuple[str, str, str]:
+    """The request's viewer's fingerprint, origin and language, as ``of(request)`` has them; a
+    signed-out request's without building its viewer (an app's anonymous reads of a show come
+    many a second, each served from a copy kept under them: ``salwidgets.api``)."""
+    user: Any = getattr(request, "user", None)
+    if ATTRIBUTE not in request.__dict__ and not (user is not None and user.is_authenticated):
+        return "", _origin(request), get_language()
+    seen = of(request)
+    return seen.fingerprint, seen.origin, seen.language
+
+
 def forget(request: HttpRequest) -> None:
     """Build the request's viewer anew at its next use (its person changed)."""
     request.__dict__.pop(ATTRIBUTE, None)
@@ -93,10 +104,15 @@ def _viewer(request: HttpRequest) -> Viewer:
         signed_in=signed_in,
         person=users.identifier(user) if signed_in else "",
         fingerprint=links.person_of(request) if signed_in else "",
-        origin=f"{request.scheme}://{request.get_host()}",
+        origin=_origin(request),
         page=_page(request),
         language=get_language(),
     )
+
+
+def _origin(request: HttpRequest) -> str:
+    """The site as the request reached it: its scheme and its host (checked against ALLOWED_HOSTS)."""
+    return f"{request.scheme}://{request.get_host()}"
 
 
 def _page(request: HttpRequest) -> str:

@@ -112,6 +112,25 @@ class TestShow:
         assert whole.status_code == 200 and whole["ETag"] == first["ETag"]
         assert site_menta.stats() == {}
 
+    def test_each_host_has_its_own_answer_and_a_host_not_allowed_none(
+        self, show: tuple[str, str], settings: Any
+    ) -> None:
+        """An anonymous answer is kept under its host, though its viewer is not built to look it
+        up: links made for one host never reach another, and a host Django refuses gets its 400
+        even right after an allowed one's answer was kept (without the middleware that checks)."""
+        settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+        settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "django.middleware.common.CommonMiddleware"]
+        url = f"{API}/shows/{show[0]}/{show[1]}"
+        first = Client().get(url)
+
+        other = Client().get(url, HTTP_HOST="other.example")
+        refused = Client().get(url, HTTP_HOST="evil.example")
+
+        links = [c["url"] for c in other.json()["components"] if "url" in c]
+        assert links and all(urlsplit(link).netloc == "other.example" for link in links)
+        assert other["ETag"] != first["ETag"]
+        assert refused.status_code == 400 and b"sal/go" not in refused.content
+
     def test_another_language_is_another_answer(self, show: tuple[str, str]) -> None:
         url = f"{API}/shows/{show[0]}/{show[1]}"
         english = Client().get(url)

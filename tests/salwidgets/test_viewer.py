@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,7 +21,7 @@ def test_a_request_has_one_viewer_built_at_its_first_use() -> None:
 
     seen = viewer.of(request)
 
-    assert viewer.of(request) is seen and request.sal_viewer is seen  # type: ignore[attr-defined]
+    assert viewer.of(request) is seen and request.sal_viewer is seen
     assert (seen.person, seen.fingerprint, seen.signed_in) == ("", "", False)
     assert (seen.origin, seen.page, seen.path) == ("http://testserver", "/events/e/s/?day=2", "/events/e/s/")
 
@@ -42,7 +43,7 @@ def test_an_htmx_fragment_s_viewer_is_on_the_page_it_is_loaded_into_and_in_its_l
     request = RequestFactory().get(
         "/sal/fragments/buy/", {"event": "e"}, headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/e/"}
     )
-    request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]
+    request.htmx = HtmxDetails(request)
 
     with translation.override("es"):
         seen = viewer.of(request)
@@ -97,3 +98,29 @@ def test_the_page_s_batches_are_found_by_its_items() -> None:
 
     assert viewer.of(request).batches["ticket"].item("T1") == ""
     assert "show" not in viewer.of(request).batches
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_a_signed_out_request_s_identity_is_its_viewer_s_without_building_it(secure: bool, settings: Any) -> None:
+    settings.ALLOWED_HOSTS = ["shop.example"]
+    request = RequestFactory().get("/sal/api/v1/shows/e/s", HTTP_HOST="shop.example:8443", secure=secure)
+    request.user = AnonymousUser()
+
+    with translation.override("es"):
+        cheap = viewer.identity(request)
+        assert viewer.ATTRIBUTE not in request.__dict__
+        seen = viewer.of(request)
+        assert cheap == (seen.fingerprint, seen.origin, seen.language) == viewer.identity(request)
+    assert cheap[1] == ("https" if secure else "http") + "://shop.example:8443"
+
+
+@pytest.mark.django_db
+def test_a_signed_in_request_s_identity_is_its_viewer_s() -> None:
+    request = RequestFactory().get("/sal/api/v1/me/tickets")
+    request.user = User.objects.create_user("ana", "ana@example.com", "pw")
+    request.session = {}  # type: ignore[assignment]
+
+    found = viewer.identity(request)
+
+    seen = viewer.of(request)
+    assert found == (seen.fingerprint, seen.origin, seen.language) and seen.fingerprint
