@@ -7,6 +7,9 @@ second or a minute:
 
 - ``entries``: the shared cache's entries (``cache._near``, a second), no round trip to Redis;
 - ``html``: a component's, a ticket's or an order's rendered HTML (``render._recent``);
+- ``batches``: a page's batch as a whole, for as long as its entries stay the same: a listing's
+  answers assembled (``answers._shows``, a second), a listing's buttons' and a person's items'
+  HTML (``render._batches``);
 - ``own tickets``: the person's own ticket ids, from the site (``render._owned``);
 - ``api built`` and ``api served``: the JSON API's serialised answers, by version and by request.
 
@@ -45,16 +48,17 @@ PAGES = {
     "API my tickets": "/sal/api/v1/me/tickets",
 }
 FAN = "fan@example.com"
-COPIES = ("entries", "html", "own tickets", "api built", "api served")
+COPIES = ("entries", "html", "batches", "own tickets", "api built", "api served")
 
 
 def layers() -> dict[str, list[Any]]:
     """Each copy by name, as the ``Recent``s that hold it."""
-    from salwidgets import api, cache, render
+    from salwidgets import answers, api, cache, render
 
     return {
         "entries": [cache._near],
         "html": [render._recent],
+        "batches": [answers._shows, render._batches],
         "own tickets": [render._owned],
         "api built": [api._built],
         "api served": [api._served],
