@@ -21,7 +21,7 @@ def test_a_request_has_one_viewer_built_at_its_first_use() -> None:
 
     seen = viewer.of(request)
 
-    assert viewer.of(request) is seen and request.sal_viewer is seen
+    assert viewer.of(request) is seen and request.sal_viewer is seen  # type: ignore[attr-defined]
     assert (seen.person, seen.fingerprint, seen.signed_in) == ("", "", False)
     assert (seen.origin, seen.page, seen.path) == ("http://testserver", "/events/e/s/?day=2", "/events/e/s/")
 
@@ -43,7 +43,7 @@ def test_an_htmx_fragment_s_viewer_is_on_the_page_it_is_loaded_into_and_in_its_l
     request = RequestFactory().get(
         "/sal/fragments/buy/", {"event": "e"}, headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/e/"}
     )
-    request.htmx = HtmxDetails(request)
+    request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]
 
     with translation.override("es"):
         seen = viewer.of(request)
