@@ -85,8 +85,7 @@ def identity(request: HttpRequest) -> tuple[str, str, str]:
     """The request's viewer's fingerprint, origin and language, as ``of(request)`` has them; a
     signed-out request's without building its viewer (an app's anonymous reads of a show come
     many a second, each served from a copy kept under them: ``salwidgets.api``)."""
-    user: Any = getattr(request, "user", None)
-    if ATTRIBUTE not in request.__dict__ and not (user is not None and user.is_authenticated):
+    if ATTRIBUTE not in request.__dict__ and not _signed_in(request):
         return "", _origin(request), get_language()
     seen = of(request)
     return seen.fingerprint, seen.origin, seen.language
@@ -97,9 +96,14 @@ def forget(request: HttpRequest) -> None:
     request.__dict__.pop(ATTRIBUTE, None)
 
 
+def _signed_in(request: HttpRequest) -> bool:
+    user: Any = getattr(request, "user", None)
+    return user is not None and bool(user.is_authenticated)
+
+
 def _viewer(request: HttpRequest) -> Viewer:
     user: Any = getattr(request, "user", None)
-    signed_in = user is not None and user.is_authenticated
+    signed_in = _signed_in(request)
     return Viewer(
         signed_in=signed_in,
         person=users.identifier(user) if signed_in else "",
