@@ -162,9 +162,10 @@ def main() -> int:
         child(env, "--seed")
         results: dict[tuple[str, str], list[dict[str, float]]] = {}
         for n in range(ROUNDS):
-            kinds = "CSV and XLSX" if n < XLSX_ROUNDS else "CSV"
-            print(f"Report ({database}): round {n + 1} of {ROUNDS} ({kinds}, each size)...", flush=True)
-            for kind in ("csv", "xlsx") if n < XLSX_ROUNDS else ("csv",):
+            kinds = ("csv", "xlsx") if n < XLSX_ROUNDS else ("csv",)
+            named = " and ".join(kind.upper() for kind in kinds)
+            print(f"Report ({database}): round {n + 1} of {ROUNDS} ({named}, each size)...", flush=True)
+            for kind in kinds:
                 for event_id in SIZES:
                     results.setdefault((kind, event_id), []).append(child(env, "--export", event_id, kind))
     print(f"\nticket report export ({database})")
