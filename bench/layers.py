@@ -53,12 +53,12 @@ COPIES = ("entries", "html", "batches", "own tickets", "api built", "api served"
 
 def layers() -> dict[str, list[Any]]:
     """Each copy by name, as the ``Recent``s that hold it."""
-    from salwidgets import answers, api, cache, render
+    from salwidgets import answers, api, cache, readthrough, render
 
     return {
         "entries": [cache._near],
         "html": [render._recent],
-        "batches": [answers._shows, render._batches],
+        "batches": [readthrough._fresh_reads, answers._shows, render._batches],
         "own tickets": [render._owned],
         "api built": [api._built],
         "api served": [api._served],

@@ -128,6 +128,11 @@ def _one(
     return lambda items: _entries({key: fetch()})
 
 
+def _complete(entry: cache.Entry[Any]) -> bool:
+    """A show's own answer, not one a bulk call filled (buttons, modals and banners only)."""
+    return not entry.partial
+
+
 def show(type: str, event_id: str | None, show_id: str | None, lang: str, *, wait: bool) -> ShowResult:
     """A show's components: cached (fresh or stale), fetched if ``wait``, else ``missing``.
 
@@ -142,7 +147,7 @@ def show(type: str, event_id: str | None, show_id: str | None, lang: str, *, wai
         wait=wait,
         fetch=_one(key, lambda: fetch_show(type, event_id, show_id, lang)),
         lock=lambda items: key,
-        usable=lambda entry: not entry.partial,
+        usable=_complete,
     )
     entry = found.entries.get(key)
     return _from_entry(entry) if entry is not None else ShowResult(found.state)
@@ -266,6 +271,10 @@ class PersonResult:
     version: tuple[tuple[str, float], ...] = ()  # the cache entries the items came from: key, fetched at
 
 
+def _holds_items(entry: cache.Entry[Any]) -> bool:
+    return isinstance(entry.value, dict)
+
+
 def _person(
     kind: str,
     person: str,
@@ -301,9 +310,7 @@ def _person(
             return keyed[wanted[0]]
         return f"{cache.PREFIX}:groups:{cache.digest(*(keyed[group] for group in wanted))}"
 
-    found = readthrough.read(
-        keyed, wait=wait, fetch=fetch_groups, lock=lock, usable=lambda entry: isinstance(entry.value, dict)
-    )
+    found = readthrough.read(keyed, wait=wait, fetch=fetch_groups, lock=lock, usable=_holds_items)
     if found.state == "failed":
         return PersonResult("failed")
     items: dict[str, Any] = {}

@@ -153,20 +153,35 @@ def keep_copy(key: str, value: Any) -> None:
 
 def get_entries(keys: Iterable[str]) -> dict[str, Entry[Any]]:
     """The entries found under ``keys``: this process's copies, the rest in one read."""
-    found: dict[str, Entry[Any]] = {}
-    wanted = []
-    for key in keys:
-        entry = _near.get(key)
-        if entry is None:
-            wanted.append(key)
-        else:
-            found[key] = entry
+    return read_entries(keys)[0]
+
+
+@dataclass(frozen=True)
+class Copies:
+    """This process's copies that a read found, as it found them: what the read answered stays
+    true while ``current()`` (none of them replaced, dropped or expired since)."""
+
+    kept: dict[str, tuple[float, Any]]
+    until: float  # monotonic: when the first of them expires
+
+    def current(self) -> bool:
+        return time.monotonic() < self.until and _near.still_kept(self.kept)
+
+
+def read_entries(keys: Iterable[str]) -> tuple[dict[str, Entry[Any]], Copies | None]:
+    """``get_entries``, and the copies it found when it found every entry among them (None when
+    it read the shared cache)."""
+    keys = list(keys)
+    kept = _near.get_kept(keys)
+    found: dict[str, Entry[Any]] = {key: pair[1] for key, pair in kept.items()}
+    wanted = [key for key in keys if key not in kept]
     if wanted:
         for key, value in backend().get_many(wanted).items():
             if isinstance(value, Entry):
                 found[key] = value
                 keep_copy(key, value)
-    return found
+        return found, None
+    return found, Copies(kept, min((pair[0] for pair in kept.values()), default=0.0))
 
 
 def _forget_keys(keys: Iterable[str]) -> None:

@@ -12,13 +12,14 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 V = TypeVar("V")
+H = TypeVar("H", bound=Hashable)
 
 # Every copy, so that ``forget_all`` finds them (a copy that is no longer used goes with it).
 _every: weakref.WeakSet[Recent[Any]] = weakref.WeakSet()
@@ -56,6 +57,26 @@ class Recent(Generic[V]):
                 return None
             self._items.move_to_end(key)
             return found[1]
+
+    def get_kept(self, keys: Iterable[H]) -> dict[H, tuple[float, V]]:
+        """What is kept for ``keys`` (those not expired), as it is kept: each an (expires at, value)
+        pair, the same object until the key's value is replaced or dropped (``still_kept``)."""
+        now = time.monotonic()
+        found: dict[H, tuple[float, V]] = {}
+        with self._lock:
+            for key in keys:
+                kept = self._items.get(key)
+                if kept is not None and kept[0] >= now:
+                    self._items.move_to_end(key)
+                    found[key] = kept
+        return found
+
+    def still_kept(self, kept: Mapping[H, tuple[float, V]]) -> bool:
+        """Whether each of these pairs (from ``get_kept``) is still what is kept for its key: none
+        replaced or dropped since. (Their expiry is the caller's to check.) One lookup a key, without
+        the lock: a pair is never changed in place, only replaced."""
+        items = self._items
+        return all(items.get(key) is pair for key, pair in kept.items())
 
     def put(self, key: Hashable, value: V, *, seconds: float | None = None) -> None:
         """Keep ``value`` for ``seconds`` (at most the cache's own)."""

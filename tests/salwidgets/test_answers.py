@@ -254,6 +254,40 @@ def test_a_listing_s_answers_stay_the_same_until_one_of_them_changes(site_menta:
     assert changed.identity != first.identity
 
 
+def test_a_read_of_fresh_copies_answers_the_same_until_a_copy_changes_or_an_entry_turns_stale() -> None:
+    keys = {n: cache.show_key("buy", "evt_reads", f"show_{n}", "en") for n in range(3)}
+    for n, key in keys.items():
+        cache.put_show(key, f"answer {n}", max_age=None)
+    stale: list[int] = []
+
+    def read() -> readthrough.Found[int]:
+        return readthrough.read(
+            keys, wait=False, fetch=lambda items: {}, lock=lambda items: "reads", refresh=lambda s, e: stale.extend(s)
+        )
+
+    cache.forget_near()
+    assert read() is not read()  # the first read the shared cache: the second is the first from copies
+    kept = read()
+    assert read() is kept and kept.state == "ready" and kept.entries[1].value == "answer 1"
+
+    cache.put_show(keys[1], "changed", max_age=None)  # this process fetched it again
+    changed = read()
+    assert changed is not kept and changed.entries[1].value == "changed"
+    assert read() is changed
+
+    cache.forget_show("evt_reads", "show_2")  # a webhook said it changed
+    assert read().missing == (2,)
+
+    now = time.time()
+    shared, copy = cache.Entry("soon stale", now, now + 0.3), cache.put_show(keys[2], "answer 2", max_age=None)
+    caches["default"].set(keys[0], shared)
+    cache.keep_copy(keys[0], shared)
+    fresh = read()
+    assert read() is fresh and fresh.entries[2] == copy and stale == []
+    time.sleep(0.35)
+    assert read().entries[0] == shared and stale == [0]  # served stale, and refreshed
+
+
 def test_a_listing_s_buttons_follow_a_changed_answer_at_the_next_view(site_menta: SandboxControl, world: World) -> None:
     """The HTML of a listing's buttons is kept as a whole (``render.components_of``): a show whose
     answer changed shows the new one at once, the others keep theirs."""

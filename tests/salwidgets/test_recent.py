@@ -118,3 +118,23 @@ def test_every_copy_is_dropped_at_once_and_when_the_settings_change(settings: An
     first.put("a", "kept again")
     settings.SALWIDGETS = {**settings.SALWIDGETS, "FRESH_SECONDS": 12}
     assert first.get("a") is None
+
+
+def test_kept_pairs_stay_the_same_until_their_value_is_replaced_or_dropped(clock: Clock) -> None:
+    kept = Recent[str](size=4, seconds=5)
+    kept.put("a", "first")
+    kept.put("b", "second")
+    kept.put("c", "third", seconds=1)
+
+    seen = kept.get_kept(["a", "b", "c", "missing"])
+    assert {key: value for key, (_, value) in seen.items()} == {"a": "first", "b": "second", "c": "third"}
+    assert seen["a"][0] == clock.now + 5 and kept.still_kept(seen)
+
+    kept.put("b", "second")  # the same value, put again: a new pair
+    assert not kept.still_kept(seen)
+    seen = kept.get_kept(["a", "b"])
+    kept.delete("a")
+    assert not kept.still_kept(seen)
+
+    clock.now += 2  # "c" expired: it is not kept any more
+    assert kept.get_kept(["b", "c"]).keys() == {"b"}
