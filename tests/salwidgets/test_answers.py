@@ -266,7 +266,7 @@ def test_a_read_of_fresh_copies_answers_the_same_until_a_copy_changes_or_an_entr
         )
 
     cache.forget_near()
-    assert read() is not read()  # the first read the shared cache: the second is the first from copies
+    assert read() is not read()  # the first reads the shared cache; the second, from copies, is kept
     kept = read()
     assert read() is kept and kept.state == "ready" and kept.entries[1].value == "answer 1"
 
