@@ -50,13 +50,19 @@ class Recent(Generic[V]):
         with _every_lock:
             _every.add(self)
 
+    def _live(self, key: Hashable, now: float) -> tuple[float, V] | None:
+        """(With the lock held.) The pair kept for ``key`` unless it expired before ``now``, then
+        the most recently used."""
+        kept = self._items.get(key)
+        if kept is None or kept[0] < now:
+            return None
+        self._items.move_to_end(key)
+        return kept
+
     def get(self, key: Hashable) -> V | None:
         with self._lock:
-            found = self._items.get(key)
-            if found is None or found[0] < time.monotonic():
-                return None
-            self._items.move_to_end(key)
-            return found[1]
+            kept = self._live(key, time.monotonic())
+        return None if kept is None else kept[1]
 
     def get_kept(self, keys: Iterable[H]) -> dict[H, tuple[float, V]]:
         """What is kept for ``keys`` (those not expired), as it is kept: each an (expires at, value)
@@ -65,9 +71,8 @@ class Recent(Generic[V]):
         found: dict[H, tuple[float, V]] = {}
         with self._lock:
             for key in keys:
-                kept = self._items.get(key)
-                if kept is not None and kept[0] >= now:
-                    self._items.move_to_end(key)
+                kept = self._live(key, now)
+                if kept is not None:
                     found[key] = kept
         return found
 
