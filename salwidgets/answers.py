@@ -222,11 +222,14 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> ShowsRe
         return ShowsResult(results, identity)
 
     # A listing asks for the same shows at every view and finds the same entries until one is
-    # fetched again: the result built for them once, not 50 of them at every view.
+    # fetched again: the result built for them once, not 50 of them at every view. The identity
+    # names every entry's fetch, so the result is kept as long as a rendering is (a result built
+    # again each second would be that many objects more for a full garbage collection to go
+    # through: 500 a second at 500 shows).
     return _shows.get_or_put(identity, build)
 
 
-_shows: Recent[ShowsResult] = Recent(size=256, seconds=cache.NEAR_SECONDS)
+_shows: Recent[ShowsResult] = Recent(size=256, seconds=60.0)
 
 
 # --- a person's tickets and orders ----------------------------------------------------------

@@ -64,6 +64,12 @@ class Recent(Generic[V]):
             kept = self._live(key, time.monotonic())
         return None if kept is None else kept[1]
 
+    def last(self, key: Hashable) -> V | None:
+        """The value last kept for ``key``, expired or not (None once dropped or pushed out): what
+        a caller about to keep an equal value may keep again instead."""
+        kept = self._items.get(key)  # one lookup, without the lock: a pair is only ever replaced
+        return None if kept is None else kept[1]
+
     def get_kept(self, keys: Iterable[H]) -> dict[H, tuple[float, V]]:
         """What is kept for ``keys`` (those not expired), as it is kept: each an (expires at, value)
         pair, the same object until the key's value is replaced or dropped (``still_kept``)."""

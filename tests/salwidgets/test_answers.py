@@ -344,3 +344,25 @@ def test_shows_not_at_hand_are_missing_in_the_page_s_order(site_menta: SandboxCo
 
     assert found.missing == (f"{event_id}/{show_ids[0]}", f"{event_id}/{show_ids[2]}")
     assert not found.all_failed
+
+
+def test_a_listing_s_result_is_the_same_object_while_its_answers_are_the_same_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seconds apart, the process reads a listing's answers again from the shared cache: while
+    they are the same writes, the listing's result is the one built before (built again each
+    second, at 500 shows, it was 500 objects more a second for the garbage collector)."""
+    now = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    pairs = [("evt_same", f"show_{n}") for n in range(3)]
+    for pair in pairs:
+        cache.put_show(cache.show_key("buy", *pair, "en"), None, max_age=None)
+    cache.forget_near()
+    first = answers.shows("buy", pairs, "en", wait=False)
+
+    now[0] += 5 * cache.NEAR_SECONDS
+    assert answers.shows("buy", pairs, "en", wait=False) is first
+
+    cache.put_show(cache.show_key("buy", *pairs[1], "en"), None, max_age=None)  # fetched again
+    changed = answers.shows("buy", pairs, "en", wait=False)
+    assert changed is not first and changed.results[pairs[1]].entry != first.results[pairs[1]].entry

@@ -3,11 +3,13 @@ generation, and dropping a show's or a person's answers."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import pytest
 from django.core.cache import caches
 
-from salwidgets import cache
+from salwidgets import cache, recent
 
 
 def shared() -> Any:
@@ -46,6 +48,28 @@ def test_a_fresh_entry_is_read_from_the_shared_cache_once_then_from_this_process
     assert cache.get_show(key) == written
     cache.forget_near()
     assert cache.get_show(key) is None
+
+
+def test_an_entry_read_again_unchanged_keeps_the_object_this_process_had(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(recent.time, "monotonic", lambda: now[0])
+    key = cache.show_key("buy", "evt", "again", "en")
+    first = cache.put_show(key, {"answer": 1}, max_age=None)
+    cache.forget_near()
+    had = cache.get_show(key)
+    assert had == first and had is not first  # read from the shared cache: a new object
+
+    # The process's copy expires and the entry is read again: the same write, so the object the
+    # process had (the one just read is let go at once, and what was built from it stays valid).
+    now[0] += cache.NEAR_SECONDS + 1
+    assert cache.get_show(key) is had
+
+    # Another process fetched it again, with the same answer: a new write, so the new entry.
+    later = dataclasses.replace(first, fetched_at=first.fetched_at + 1, fresh_until=first.fresh_until + 1)
+    shared().set(key, later, timeout=60)
+    now[0] += cache.NEAR_SECONDS + 1
+    read = cache.get_show(key)
+    assert read == later and read is not had
 
 
 def test_a_reread_looks_past_this_processs_copy() -> None:

@@ -138,3 +138,19 @@ def test_kept_pairs_stay_the_same_until_their_value_is_replaced_or_dropped(clock
 
     clock.now += 2  # "c" expired: it is not kept any more
     assert kept.get_kept(["b", "c"]).keys() == {"b"}
+
+
+def test_last_is_the_value_last_kept_expired_or_not_until_it_is_dropped(clock: Clock) -> None:
+    kept = Recent[str](size=2, seconds=1)
+    kept.put("a", "first")
+    clock.now += 5
+
+    assert kept.get("a") is None and kept.last("a") == "first"
+    kept.put("a", "second")
+    assert kept.last("a") == "second"
+    kept.delete("a")
+    assert kept.last("a") is None
+    kept.put("b", "b")
+    kept.put("c", "c")
+    kept.put("d", "d")  # "b" pushed out
+    assert kept.last("b") is None and kept.last("missing") is None
