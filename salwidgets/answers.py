@@ -215,18 +215,25 @@ def shows(type: str, pairs: Iterable[Pair], lang: str, *, wait: bool) -> ShowsRe
     )
     unanswered = MISSING if found.state == "missing" else FAILED
     fetched = tuple((keys[pair], entry.fetched_at) for pair, entry in found.entries.items())
-    identity = (type, lang, tuple(order), found.state, fetched)
+    listing = (type, lang, tuple(order))
+    identity = (*listing, found.state, fetched)
 
     def build() -> ShowsResult:
         results = {pair: _from_entry(found.entries[pair]) if pair in found.entries else unanswered for pair in order}
         return ShowsResult(results, identity)
 
     # A listing asks for the same shows at every view and finds the same entries until one is
-    # fetched again: the result built for them once, not 50 of them at every view. The identity
-    # names every entry's fetch, so the result is kept as long as a rendering is (a result built
-    # again each second would be that many objects more for a full garbage collection to go
-    # through: 500 a second at 500 shows).
-    return _shows.get_or_put(identity, build)
+    # fetched again: the result built for them once, not 50 of them at every view. Kept by the
+    # listing (its type, language and shows) with the identity it was built for, which names every
+    # entry's fetch: a minute, as long as a rendering, and replaced when an entry is fetched
+    # again, so that neither a result built again each second (500 objects a second at 500 shows
+    # for the garbage collector's full passes) nor the results of earlier fetches pile up.
+    kept = _shows.get(listing)
+    if kept is not None and kept.identity == identity:
+        return kept
+    result = build()
+    _shows.put(listing, result)
+    return result
 
 
 _shows: Recent[ShowsResult] = Recent(size=256, seconds=60.0)
