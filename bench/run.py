@@ -177,6 +177,8 @@ class Run:
     cpu_seconds: float = 0.0  # the site's workers' CPU time (user and system) during the run
     open_seconds: float = 0.0  # how long the breaker was open during the run
     open_calls: int = 0  # the calls menta received meanwhile
+    sal_ms: float = 0.0  # what the answers' Server-Timing gave to SAL, summed: wall time
+    sal_cpu_ms: float = 0.0  # and CPU time
 
     @property
     def rate(self) -> float:
@@ -186,6 +188,15 @@ class Run:
     def cpu_ms(self) -> float:
         """The site's CPU time per view (its workers'), whatever the machine's other tenants take."""
         return 1000 * self.cpu_seconds / self.views if self.views else 0.0
+
+    @property
+    def sal_cpu_per_view(self) -> float:
+        """The CPU time a view spent in SAL (its tags on the page, its fragments): ms."""
+        return self.sal_cpu_ms / self.views if self.views else 0.0
+
+    @property
+    def sal_wall_per_view(self) -> float:
+        return self.sal_ms / self.views if self.views else 0.0
 
 
 @dataclass
@@ -425,6 +436,8 @@ class Bench:
             cpu_seconds=workers_cpu(site) - cpu,
             open_seconds=breaker["open_seconds"],
             open_calls=int(breaker["open_calls"]),
+            sal_ms=result["sal_ms"],
+            sal_cpu_ms=result["sal_cpu_ms"],
         )
 
     def _wrk(
@@ -784,6 +797,7 @@ class Report:
         print(f"\n{page}")
         print(
             f"  {'scenario':<24}{'views/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'SAL/view':>10}{'CPU ms':>8}"
+            f"{'in SAL ms':>11}{'SAL CPU ms':>12}"
             f"   throughput / SAL off: median [min-max]   p95 / SAL off: median [min-max]"
             f"   SAL off's CPU / this: median [min-max]"
         )
@@ -799,6 +813,8 @@ class Report:
                 f"  {name:<24}{statistics.median(r.rate for r in mine):>9.1f}"
                 f"{statistics.median(r.p50_ms for r in mine):>9.1f}{statistics.median(r.p95_ms for r in mine):>9.1f}"
                 f"{max(r.max_ms for r in mine):>9.1f}{calls:>10.2f}{statistics.median(r.cpu_ms for r in mine):>8.2f}"
+                f"{statistics.median(r.sal_wall_per_view for r in mine):>11.3f}"
+                f"{statistics.median(r.sal_cpu_per_view for r in mine):>12.3f}"
                 f"   {ratio:>6.2f} [{low:.2f}-{high:.2f}]{'':<20}{p95:>6.2f} [{p95_low:.2f}-{p95_high:.2f}]"
                 f"{'':<20}{cpu:>6.2f} [{cpu_low:.2f}-{cpu_high:.2f}]"
                 + (f"   {failures} failed requests" if failures else "")

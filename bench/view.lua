@@ -2,12 +2,14 @@
 -- load. Run with as many threads as connections, so that a thread's queue is one connection's.
 -- Arguments: the page's path, a Cookie header value ("" for none), the site's origin, and an
 -- optional If-None-Match header value.
--- Prints one line, "RESULT {json}", with views, fragments, non-2xx answers and latency.
+-- Prints one line, "RESULT {json}", with views, fragments, non-2xx answers, latency, and the
+-- milliseconds the answers' Server-Timing gave to SAL (wall and CPU), summed.
 
 local page, cookie, origin
 local queue = {}
 -- Globals, so that done() can read each thread's with thread:get().
 views, fragments, failures = 0, 0, 0
+sal_ms, sal_cpu_ms = 0, 0
 local threads = {}
 
 function setup(thread)
@@ -50,6 +52,11 @@ function request()
 end
 
 function response(status, headers, body)
+  local timing = headers["Server-Timing"]
+  if timing then
+    sal_ms = sal_ms + (tonumber(timing:match("sal;dur=([%d%.]+)")) or 0)
+    sal_cpu_ms = sal_cpu_ms + (tonumber(timing:match("sal%-cpu;dur=([%d%.]+)")) or 0)
+  end
   if (status < 200 or status > 299) and status ~= 304 then
     failures = failures + 1
   end
@@ -68,18 +75,21 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local v, f, x = 0, 0, 0
+  local v, f, x, s, c = 0, 0, 0, 0, 0
   for _, thread in ipairs(threads) do
     v = v + thread:get("views")
     f = f + thread:get("fragments")
     x = x + thread:get("failures")
+    s = s + thread:get("sal_ms")
+    c = c + thread:get("sal_cpu_ms")
   end
   io.write(string.format(
     'RESULT {"views": %d, "fragments": %d, "failures": %d, "requests": %d, "seconds": %.4f, '
-      .. '"socket_errors": %d, "p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f}\n',
+      .. '"socket_errors": %d, "p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f, '
+      .. '"sal_ms": %.3f, "sal_cpu_ms": %.3f}\n',
     v, f, x, summary.requests, summary.duration / 1e6,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000
+    latency.max / 1000, s, c
   ))
 end

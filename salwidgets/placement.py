@@ -8,8 +8,9 @@ timeouts) and falls back on failure. The template tags call these in one line ea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, ParamSpec
 from urllib.parse import urlencode
 
 from django.http import HttpRequest
@@ -18,8 +19,24 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from salwidgets import answers, render, slots, viewer
+from salwidgets.timing import timed
+
+Params = ParamSpec("Params")
 
 
+def _when_enabled(function: Callable[Params, SafeString]) -> Callable[Params, SafeString]:
+    """Nothing when SAL is turned off (``ENABLED``, the kill switch): the page as without SAL,
+    without so much as looking at who views it."""
+
+    @functools.wraps(function)
+    def placed(*args: Params.args, **kwargs: Params.kwargs) -> SafeString:
+        return function(*args, **kwargs) if answers.enabled() else SafeString("")
+
+    return placed
+
+
+@timed
+@_when_enabled
 def show(request: HttpRequest, type: str, event_id: str | None, show_id: str | None, lazy: bool | None) -> SafeString:
     """Every component of one show (``type`` is ``buy`` or ``sell``)."""
     seen = viewer.of(request)
@@ -31,12 +48,11 @@ def show(request: HttpRequest, type: str, event_id: str | None, show_id: str | N
     return render.components(seen, result, surface=type)
 
 
+@timed
+@_when_enabled
 def shows(request: HttpRequest, pairs: Iterable[tuple[Any, Any]], lazy: bool | None) -> SafeString:
     """The buy buttons of many shows from one bulk call: a batch whose items ``item`` places."""
     seen = viewer.of(request)
-    if not answers.enabled():
-        seen.batches["show"] = slots.Batch("show", lambda key: SafeString(""))
-        return SafeString("")
     wanted = [(str(event_id), str(show_id)) for event_id, show_id in pairs]
     if lazy is True:
         found = answers.ShowsResult(dict.fromkeys(wanted, answers.MISSING))
@@ -53,6 +69,8 @@ def shows(request: HttpRequest, pairs: Iterable[tuple[Any, Any]], lazy: bool | N
     return batch.loader()
 
 
+@timed
+@_when_enabled
 def listings(
     request: HttpRequest, event_id: str, show_id: str, option: str | None, sort: str | None, lazy: bool | None
 ) -> SafeString:
@@ -77,10 +95,12 @@ def listings(
     )
 
 
+@timed
+@_when_enabled
 def person_batch(request: HttpRequest, kind: str, ids: Iterable[Any], lazy: bool | None) -> SafeString:
     """The signed-in person's ticket or order statuses and CTAs (``kind``), loaded at once."""
     seen = viewer.of(request)
-    if not seen.signed_in or not answers.enabled():
+    if not seen.signed_in:
         seen.batches[kind] = slots.Batch(kind, lambda item_id: SafeString(""))
         return SafeString("")
     item_ids = [str(item_id) for item_id in ids]
@@ -103,6 +123,8 @@ def person_batch(request: HttpRequest, kind: str, ids: Iterable[Any], lazy: bool
     return batch.loader()
 
 
+@timed
+@_when_enabled
 def item(request: HttpRequest, kind: str, key: Any) -> SafeString:
     """One item of the page's batch of ``kind`` (its HTML, or the slot its loader fills)."""
     batch = viewer.of(request).batches.get(kind)

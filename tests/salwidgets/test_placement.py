@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from bs4 import BeautifulSoup
 from django.test import RequestFactory
 
-from salwidgets import placement
+from salwidgets import placement, viewer
 
 
 def lazy_query(html: str) -> dict[str, list[str]]:
@@ -60,3 +60,20 @@ def test_no_loader_url_grows_with_the_number_of_a_persons_tickets(django_user_mo
 
     assert max(len(url) for url in urls) <= 4094 and len(urls) <= 25
     assert [value for url in urls for value in parse_qs(urlsplit(url).query)["id"]] == ids
+
+
+def test_turned_off_every_placement_is_nothing_and_looks_at_nobody(settings: Any, django_user_model: Any) -> None:
+    settings.SALWIDGETS = {**settings.SALWIDGETS, "ENABLED": False}
+    request = RequestFactory().get("/my-tickets/")
+    request.user = django_user_model(username="fan", email="fan@example.com")
+
+    placed = [
+        placement.show(request, "buy", "e", "s", lazy=True),
+        placement.shows(request, [("e", "s")], lazy=True),
+        placement.listings(request, "e", "s", None, None, lazy=True),
+        placement.person_batch(request, "ticket", ["T1"], lazy=True),
+        placement.item(request, "ticket", "T1"),
+    ]
+
+    assert placed == [""] * 5
+    assert viewer.ATTRIBUTE not in request.__dict__  # not even who views the page was worked out
