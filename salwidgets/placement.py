@@ -72,10 +72,18 @@ def shows(request: HttpRequest, pairs: Iterable[tuple[Any, Any]], lazy: bool | N
 @timed
 @_when_enabled
 def listings(
-    request: HttpRequest, event_id: str, show_id: str, option: str | None, sort: str | None, lazy: bool | None
+    request: HttpRequest,
+    event_id: str,
+    show_id: str,
+    option: str | None,
+    sort: str | None,
+    lazy: bool | None,
+    csrf_token: object = None,
 ) -> SafeString:
     """A show's resale listings in the site's design; ``option`` and ``sort`` default to the
-    page's ``sal_option`` and ``sal_sort`` query parameters (the listings' own filter form)."""
+    page's ``sal_option`` and ``sal_sort`` query parameters (the listings' own filter form).
+    ``csrf_token`` is the page's (a template's ``csrf_token``, made once for every form of the
+    page: a new one is masked with 32 random characters); without one, the request's."""
     option = option or request.GET.get("sal_option") or None
     sort = sort if sort in render.LISTINGS_SORTS else request.GET.get("sal_sort", "price")
     sort = sort if sort in render.LISTINGS_SORTS else "price"
@@ -91,7 +99,7 @@ def listings(
         show_id=show_id,
         option=option,
         sort=sort,
-        csrf_token=get_token(request),
+        csrf_token=token if (token := str(csrf_token or "")) not in ("", "NOTPROVIDED") else get_token(request),
     )
 
 

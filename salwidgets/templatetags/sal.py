@@ -61,7 +61,9 @@ def sal_listings(
     one or more, check out at menta. ``option`` and ``sort`` default to the page's ``sal_option``
     and ``sal_sort`` query parameters (the tag's own filter form sets them)."""
     chosen = str(option) if option else None
-    return placement.listings(_request(context), str(event_id), str(show_id), chosen, sort, lazy)
+    # The page's token, so that its own forms and the listings' share one (Django's csrf_token).
+    token = context.get("csrf_token")
+    return placement.listings(_request(context), str(event_id), str(show_id), chosen, sort, lazy, token)
 
 
 @register.simple_tag(takes_context=True)

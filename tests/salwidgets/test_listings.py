@@ -12,7 +12,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import User
-from django.template import Context, Template
+from django.template import Context, RequestContext, Template
 from django.test import Client, RequestFactory
 
 from salwidgets import cache, wire
@@ -221,6 +221,20 @@ class TestTheTag:
             Context({"request": request, "event": show.event_id, "show": show.show_id})
         )
         assert self.rows(soup(inline)) == ["VIP Section B, Row 2, Seat 1 $150"]
+
+    def test_the_page_s_forms_and_the_listings_share_one_token(self, rf: RequestFactory, show: Market) -> None:
+        template = Template('<form method="post">{% csrf_token %}</form>{% load sal %}{% sal_listings event show %}')
+        request = rf.get("/show/")
+        request.user = User()
+        Template("{% load sal %}{% sal_listings event show lazy=False %}").render(
+            Context({"request": request, "event": show.event_id, "show": show.show_id})
+        )  # cached: the tag below renders inline
+
+        html = soup(template.render(RequestContext(request, {"event": show.event_id, "show": show.show_id})))
+
+        fields = [field["value"] for field in html.select("input[name=csrfmiddlewaretoken]")]
+        assert len(fields) == 2 and len(set(fields)) == 1  # masked once for the page, as Django's forms share it
+        assert html.select_one(".sal-listings__form input[name=csrfmiddlewaretoken]")
 
     def test_listings_are_cached_and_dropped_with_the_show(
         self, client: Client, show: Market, site_menta: SandboxControl
